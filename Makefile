@@ -1,0 +1,45 @@
+# Quick start:  make train   (venv + train + evaluate the default model)
+#               make test    (venv with all extras + the test suite, offline)
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+TORCH := torch==2.13.0
+CONFIG ?= configs/topic_tfidf.yaml
+export HF_HUB_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: train test lint bench data clean venv venv-all
+
+$(VENV)/.core: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.all: $(VENV)/.core pyproject.toml
+	$(PIP) install -q -e '.[bert,ray,dev]' $(TORCH)
+	touch $@
+
+venv: $(VENV)/.core
+venv-all: $(VENV)/.all
+
+train: $(VENV)/.core
+	$(PY) train.py --config $(CONFIG)
+
+test: $(VENV)/.all
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.all
+	$(VENV)/bin/ruff check mlpkg tests benchmarks train.py
+
+data: $(VENV)/.all
+	$(PY) -m mlpkg.data.build --raw ../shared/data/raw --out data
+
+bench: $(VENV)/.all
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) models build *.egg-info

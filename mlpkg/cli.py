@@ -1,0 +1,140 @@
+"""``mlpkg`` command line: one thin function per command over the library functions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import MlpkgError
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .trainer import summary_lines, train
+
+    overrides = list(args.set or [])
+    if args.output_dir:
+        overrides.append(f"output_dir={args.output_dir}")
+    cfg = load_config(args.config, overrides)
+    result = train(cfg)
+    print("\n".join(summary_lines(result)))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate.cli import evaluate_model_dir
+
+    result = evaluate_model_dir(args.model, args.data, split=args.split, output=args.output,
+                                text_field=args.text_field, label_field=args.label_field)
+    print(result["table"])
+    return 0
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from .batch import tag_job
+
+    options = {k: v for k, v in vars(args).items() if k not in ("command", "func")}
+    return tag_job(**options)
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    from .summarize.io import summarize_file
+
+    n = summarize_file(args.model, args.input, args.output, id_field=args.id_field, text_field=args.text_field,
+                       title_field=args.title_field)
+    print(f"summarised {n} articles into {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_export_onnx(args: argparse.Namespace) -> int:
+    from .models.onnx_export import export_onnx
+
+    report = export_onnx(args.model, args.output)
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+def cmd_build_data(args: argparse.Namespace) -> int:
+    from .data.build import main as build_main
+
+    build_main(["--raw", args.raw, "--out", args.out])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mlpkg", description="Topic tagging and extractive summaries for Indonesian news.")
+    parser.add_argument("--version", action="version", version=f"mlpkg {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("train", help="train and evaluate a model from a YAML config")
+    p.add_argument("--config", required=True, help="YAML file, e.g. configs/topic_tfidf.yaml")
+    p.add_argument("--output-dir", help="where the model directory goes (overrides output_dir)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="dotted override, e.g. model.C=0.5 (repeatable)")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="score a saved model on a labelled file")
+    p.add_argument("--model", required=True, help="model directory")
+    p.add_argument("--data", required=True, help="labelled parquet/jsonl/csv file")
+    p.add_argument("--split", help="only rows whose split column has this value (e.g. test)")
+    p.add_argument("--output", help="folder for metrics.json, PNG plots and report.html")
+    p.add_argument("--text-field", help="text column (default: the model's training config)")
+    p.add_argument("--label-field", help="label column (default: the model's training config)")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("tag", help="tag articles (batch job: resumable, rejects file, local or Ray)")
+    p.add_argument("--model", required=True, help="classifier model directory")
+    p.add_argument("--summarizer", help="summariser model directory: adds a summary to every row")
+    p.add_argument("--input", required=True, help="JSONL, CSV or Parquet file, or - for JSONL on standard input")
+    p.add_argument("--output", required=True, help="JSONL, CSV or Parquet file (by extension)")
+    p.add_argument("--rejects", help="JSONL file for rows that cannot be tagged (default: OUTPUT.rejects.jsonl)")
+    p.add_argument("--id-field", default="id")
+    p.add_argument("--text-field", default="text")
+    p.add_argument("--title-field", default="title")
+    p.add_argument("--max-chars", type=int, default=200_000, help="reject texts longer than this")
+    p.add_argument("--max-reject-rate", type=float, default=0.05, help="fail when more rows than this share are rejected")
+    p.add_argument("--chunk-size", type=int, default=2_000, help="rows per chunk (memory and resume granularity)")
+    p.add_argument("--workers", type=int, default=0, help="local worker processes (0 = one per core)")
+    p.add_argument("--engine", choices=("local", "ray"), default="local")
+    p.add_argument("--address", help="Ray cluster address, e.g. ray://head:10001 (default: start a local Ray)")
+    p.add_argument("--progress", choices=("auto", "bar", "log", "none"), default="auto",
+                   help="a progress bar on a terminal, periodic log lines otherwise")
+    p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("summarize", help="write extractive summaries for a JSONL file")
+    p.add_argument("--model", required=True, help="summariser model directory")
+    p.add_argument("--input", required=True, help="JSONL with id, text and optional title")
+    p.add_argument("--output", required=True, help="JSONL with id and summary (list of sentences)")
+    p.add_argument("--id-field", default="id")
+    p.add_argument("--text-field", default="text")
+    p.add_argument("--title-field", default="title")
+    p.set_defaults(func=cmd_summarize)
+
+    p = sub.add_parser("export-onnx", help="export an IndoBERT model directory to ONNX and check it agrees with torch")
+    p.add_argument("--model", required=True, help="IndoBERT classifier model directory")
+    p.add_argument("--output", help="ONNX file (default: MODEL/model.onnx)")
+    p.set_defaults(func=cmd_export_onnx)
+
+    p = sub.add_parser("build-data", help="rebuild data/ from the raw news folders (developers)")
+    p.add_argument("--raw", default="../shared/data/raw")
+    p.add_argument("--out", default="data")
+    p.set_defaults(func=cmd_build_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except MlpkgError as exc:
+        print(f"mlpkg {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"mlpkg {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,159 @@
+"""Typed run configuration loaded from YAML.
+
+``load_config("configs/topic_tfidf.yaml", overrides=["model.C=0.5"])`` returns a validated
+:class:`RunConfig`. An unknown key or a bad value fails at load time with a message that
+names the file, the dotted key, and the allowed keys or values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError, ParameterError, allowed
+
+
+def _choices(*values: Any, doc: str = "") -> Any:
+    return field(default=values[0], metadata={"choices": values, "doc": doc})
+
+
+@dataclass
+class DataConfig:
+    """Where the labelled data lives and which columns mean what."""
+
+    path: str = "data/topics.parquet"  # local parquet/jsonl/csv file, or a hub dataset name (online only)
+    text_field: str = "text"
+    title_field: str | None = "title"  # prepended to the text when present
+    id_field: str = "id"
+    label_field: str = "tags"  # a list of tags (multi-label) or one class name (single-label)
+    split_field: str = "split"  # values train / dev / test
+    labels: list[str] | None = None  # the label set; None = every label seen in train
+    drop_labels: list[str] = field(default_factory=list)  # rows with only these labels are dropped
+    heldout_split_field: str | None = None  # a second split column for an out-of-distribution test
+    max_train_rows: int | None = None  # subsample train (quick experiments)
+
+
+@dataclass
+class ThresholdConfig:
+    """How per-label decision thresholds are tuned on the dev split (multi-label only)."""
+
+    objective: str = _choices("f1", "min_precision", doc="maximise F1, or max recall at a precision floor")
+    min_precision: float = 0.9
+
+
+@dataclass
+class EvalConfig:
+    report: bool = True  # write PNG plots and report.html
+    keyword_baseline: bool = True  # score a keyword rule on the same splits (topic tagging)
+    worst_errors: int = 20
+
+
+@dataclass
+class RunConfig:
+    task: str = _choices("classify", "summarize")
+    data: DataConfig = field(default_factory=DataConfig)
+    model: dict = field(default_factory=dict)  # {"name": <registered name>, **its parameters}
+    thresholds: ThresholdConfig = field(default_factory=ThresholdConfig)
+    evaluation: EvalConfig = field(default_factory=EvalConfig)
+    output_dir: str = "models/run"
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _type_ok(value: Any, tp: Any) -> bool:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return any(_type_ok(value, arg) for arg in typing.get_args(tp))
+    if tp is type(None):
+        return value is None
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        return isinstance(value, list) and all(_type_ok(v, inner) for v in value)
+    if tp is dict:
+        return isinstance(value, dict)
+    if tp is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, tp)
+
+
+def _build(cls: type, raw: Any, source: str, prefix: str = "") -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: {prefix.rstrip('.') or 'the file'} must be a mapping, got {type(raw).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise ConfigError(f"{source}: unknown key {prefix + unknown[0]!r}; allowed keys: {allowed(fields)}")
+    kwargs = {}
+    for name, value in raw.items():
+        tp = hints[name]
+        key = prefix + name
+        if dataclasses.is_dataclass(tp):
+            kwargs[name] = _build(tp, value, source, key + ".")
+            continue
+        if not _type_ok(value, tp):
+            raise ConfigError(f"{source}: {key} must be of type {getattr(tp, '__name__', tp)}, got {value!r}")
+        choices = fields[name].metadata.get("choices")
+        if choices and value not in choices:
+            raise ConfigError(f"{source}: {key} must be one of {allowed(choices)}, got {value!r}")
+        kwargs[name] = value
+    return cls(**kwargs)
+
+
+def apply_overrides(raw: dict, overrides: list[str], source: str = "--set") -> dict:
+    """Apply ``a.b=value`` strings (value parsed as YAML) to a nested dict, in place."""
+    for item in overrides or []:
+        if "=" not in item:
+            raise ConfigError(f"{source}: override {item!r} must look like key.sub=value")
+        dotted, text = item.split("=", 1)
+        node = raw
+        parts = dotted.strip().split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"{source}: {dotted} goes through a non-mapping value")
+        node[parts[-1]] = yaml.safe_load(text)
+    return raw
+
+
+def parse_config(raw: dict, source: str = "<config>") -> RunConfig:
+    cfg = _build(RunConfig, raw, source)
+    from .registry import resolve
+
+    if "name" not in cfg.model:
+        raise ConfigError(f"{source}: model.name is required")
+    params = {k: v for k, v in cfg.model.items() if k != "name"}
+    cls = resolve(cfg.model["name"], where=f"{source}: model.name")
+    try:
+        cls.validate_params(params)
+    except ParameterError as exc:
+        raise ConfigError(f"{source}: model.{exc.param}: {exc.detail}") from None
+    return cfg
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConfig:
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"config file {str(path)!r} does not exist")
+    with open(path, encoding="utf-8") as fh:
+        try:
+            raw = yaml.safe_load(fh) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    apply_overrides(raw, overrides or [], source=f"{path} (--set)")
+    return parse_config(raw, source=str(path))
+
+
+def save_config(cfg: RunConfig, path: str | Path) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        yaml.safe_dump(cfg.to_dict(), fh, sort_keys=False, allow_unicode=True)

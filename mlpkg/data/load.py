@@ -1,0 +1,82 @@
+"""Load labelled data through HF ``datasets`` with a schema check that names file, row and field."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import DataError
+
+_FORMATS = {".parquet": "parquet", ".jsonl": "json", ".json": "json", ".csv": "csv"}
+
+
+def _resolve_path(path: str) -> Path:
+    """Relative data paths are tried from the working directory, then from the repo root,
+    so configs work from any folder of a checkout."""
+    p = Path(path)
+    if p.is_absolute() or p.exists():
+        return p
+    repo_root = Path(__file__).resolve().parents[2]
+    return repo_root / p if (repo_root / p).exists() else p
+
+
+def load_table(path: str, split: str | None = None, split_field: str = "split"):
+    """A ``datasets.Dataset`` from a local parquet/jsonl/csv file or (online) a hub dataset name.
+
+    ``split`` keeps only the rows whose ``split_field`` equals it.
+    """
+    import datasets
+
+    datasets.disable_progress_bars()
+    local = _resolve_path(path)
+    suffix = "".join(local.suffixes[-2:]) if local.suffix == ".gz" else local.suffix
+    fmt = _FORMATS.get(suffix.replace(".gz", ""))
+    if local.exists():
+        if fmt is None:
+            raise DataError(f"{path}: unsupported file type {suffix!r}; use one of {sorted(_FORMATS)}")
+        ds = datasets.load_dataset(fmt, data_files=str(local), split="train")
+    elif fmt is not None or os.sep in path:
+        raise DataError(f"data file {path!r} does not exist")
+    else:
+        if os.environ.get("HF_DATASETS_OFFLINE") == "1" or os.environ.get("HF_HUB_OFFLINE") == "1":
+            raise DataError(f"{path!r} is not a local file and the hub is offline (HF_DATASETS_OFFLINE=1); "
+                            "download the dataset elsewhere and point data.path at a parquet/jsonl/csv file")
+        try:
+            ds = datasets.load_dataset(path, split="train")
+        except Exception as exc:  # the hub raises many kinds; the user needs one message
+            raise DataError(f"could not load hub dataset {path!r}: {exc}") from None
+    if split is not None:
+        if split_field not in ds.column_names:
+            raise DataError(f"{path}: no column {split_field!r} to select split {split!r}; columns: {ds.column_names}")
+        ds = ds.filter(lambda v: v == split, input_columns=split_field)
+    return ds
+
+
+def check_schema(ds, source: str, *, text_field: str, label_field: str | None = None,
+                 labels: list[str] | None = None, id_field: str | None = None) -> None:
+    """Raise :class:`DataError` naming the file, row and field of the first bad value."""
+    columns = ds.column_names
+    for field in filter(None, (text_field, label_field, id_field)):
+        if field not in columns:
+            raise DataError(f"{source}: missing column {field!r}; columns present: {columns}")
+    allowed = set(labels) if labels is not None else None
+    wanted = [f for f in (text_field, label_field) if f]
+    for row, record in enumerate(ds.select_columns(wanted).iter(batch_size=1)):
+        text = record[text_field][0]
+        if not isinstance(text, str):
+            raise DataError(f"{source}: row {row}, field {text_field!r}: expected text, got {type(text).__name__}")
+        if not text.strip():
+            raise DataError(f"{source}: row {row}, field {text_field!r}: empty text")
+        if label_field and allowed is not None:
+            value = record[label_field][0]
+            values = value if isinstance(value, list) else [value]
+            bad = [v for v in values if v not in allowed]
+            if bad:
+                raise DataError(f"{source}: row {row}, field {label_field!r}: unknown label {bad[0]!r}; "
+                                f"allowed: {sorted(allowed)}")
+
+
+def rows(ds, fields: list[str]) -> dict[str, list[Any]]:
+    """Columns as plain Python lists."""
+    return {f: ds[f] for f in fields}

@@ -1,0 +1,1 @@
+"""Extractive summarisers (registered by name, same contract as the classifiers)."""
