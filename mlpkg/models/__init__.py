@@ -1,0 +1,17 @@
+"""Registered models (classifiers) and the model-directory loader."""
+
+from pathlib import Path
+
+from . import bert  # noqa: F401
+from .base import Estimator, Param
+from .classifier import Classifier
+from .directory import load_estimator, model_hash
+from .tfidf import TfidfClassifier
+
+
+def load_model(directory: str | Path) -> Estimator:
+    """Load any saved model directory (classifier or summariser), verifying its manifest first."""
+    return load_estimator(Path(directory))
+
+
+__all__ = ["Classifier", "Estimator", "Param", "TfidfClassifier", "load_model", "model_hash"]

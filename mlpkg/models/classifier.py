@@ -1,0 +1,79 @@
+"""What every text classifier shares: label handling, thresholds, predict on top of probabilities."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataError
+from .base import Estimator
+
+Labels = Sequence[str] | str
+
+
+class Classifier(Estimator):
+    """Multi-label when ``fit`` gets lists of tags, single-label when it gets one class per text.
+
+    Subclasses implement ``_fit_texts(texts, Y)`` (``Y`` a 0/1 matrix, one column per label)
+    and ``_proba(texts)`` (calibrated probabilities, one column per label).
+    """
+
+    kind = "classifier"
+
+    def fit(self, texts: Iterable[str], y: Sequence[Labels], labels: Sequence[str] | None = None) -> "Classifier":
+        self._validate()
+        texts = list(texts)
+        if len(texts) != len(y):
+            raise DataError(f"fit got {len(texts)} texts but {len(y)} labels")
+        self.multi_label_ = bool(len(y)) and not isinstance(y[0], str)
+        seen = sorted({t for tags in y for t in tags}) if self.multi_label_ else sorted(set(y))
+        self.labels_ = list(labels) if labels is not None else seen
+        unknown = sorted(set(seen) - set(self.labels_))
+        if unknown:
+            raise DataError(f"labels {unknown} are not in the label set {self.labels_}")
+        self.thresholds_ = {label: 0.5 for label in self.labels_} if self.multi_label_ else {}
+        Y = self.binarize(y)
+        self._fit_texts(texts, Y)
+        self.is_fitted_ = True
+        return self
+
+    def binarize(self, y: Sequence[Labels]) -> np.ndarray:
+        index = {label: i for i, label in enumerate(self.labels_)}
+        Y = np.zeros((len(y), len(self.labels_)), dtype=np.int8)
+        for row, tags in enumerate(y):
+            for tag in ([tags] if isinstance(tags, str) else tags):
+                Y[row, index[tag]] = 1
+        return Y
+
+    def predict_proba(self, texts: str | Iterable[str]) -> np.ndarray:
+        """Calibrated probabilities, shape (n_texts, n_labels), columns in ``labels_`` order."""
+        self._check_fitted()
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        if not texts:
+            return np.zeros((0, len(self.labels_)))
+        return self._proba(texts)
+
+    def predict(self, texts: str | Iterable[str]) -> list:
+        """Tags per text (multi-label, using the tuned thresholds) or one class per text."""
+        return self.decide(self.predict_proba(texts))
+
+    def decide(self, proba: np.ndarray) -> list:
+        if self.multi_label_:
+            cut = np.array([self.thresholds_[label] for label in self.labels_])
+            return [[self.labels_[j] for j in np.flatnonzero(row >= cut)] for row in proba]
+        return [self.labels_[j] for j in proba.argmax(axis=1)]
+
+    def set_thresholds(self, thresholds: dict[str, float]) -> None:
+        self._check_fitted()
+        self.thresholds_ = {label: float(thresholds.get(label, 0.5)) for label in self.labels_}
+
+    def _classifier_meta(self) -> dict[str, Any]:
+        return {"labels": self.labels_, "multi_label": self.multi_label_, "thresholds": self.thresholds_}
+
+    def _restore_classifier_meta(self, meta: dict[str, Any]) -> None:
+        self.labels_ = list(meta["labels"])
+        self.multi_label_ = bool(meta["multi_label"])
+        self.thresholds_ = {k: float(v) for k, v in meta["thresholds"].items()}
+        self.is_fitted_ = True

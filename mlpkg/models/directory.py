@@ -1,0 +1,129 @@
+"""Self-describing model directories: metadata, arrays, manifest of sha256 hashes.
+
+Nothing here unpickles: arrays are read with ``numpy.load(allow_pickle=False)`` (or
+safetensors for torch weights), everything else is JSON or text. A directory whose files no
+longer match ``manifest.json`` is refused before anything in it is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelIntegrityError
+
+META_FILE = "mlpkg.json"
+MANIFEST_FILE = "manifest.json"
+FORMAT_VERSION = 1
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(directory: Path) -> dict[str, str]:
+    """Hash every file in the directory (recursively) except the manifest itself."""
+    directory = Path(directory)
+    files = {
+        str(p.relative_to(directory)): sha256_file(p)
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and p.name != MANIFEST_FILE
+    }
+    _atomic_write_text(directory / MANIFEST_FILE, json.dumps({"sha256": files}, indent=1, sort_keys=True))
+    return files
+
+
+def model_hash(directory: Path) -> str:
+    """One short hash naming the exact model: the hash of its manifest."""
+    return sha256_file(Path(directory) / MANIFEST_FILE)[:16]
+
+
+def verify_manifest(directory: Path) -> None:
+    directory = Path(directory)
+    manifest = directory / MANIFEST_FILE
+    if not directory.is_dir():
+        raise ModelIntegrityError(f"{directory} is not a model directory (it does not exist or is not a folder)")
+    if not manifest.exists():
+        raise ModelIntegrityError(f"{directory} has no {MANIFEST_FILE}; refusing to load an unverifiable model")
+    expected = json.loads(manifest.read_text(encoding="utf-8"))["sha256"]
+    for name, digest in expected.items():
+        path = directory / name
+        if not path.exists():
+            raise ModelIntegrityError(f"{path} is listed in the manifest but missing")
+        if sha256_file(path) != digest:
+            raise ModelIntegrityError(
+                f"{path} does not match its sha256 in {MANIFEST_FILE}: the file was changed after the model was saved; "
+                "refusing to load it (retrain or restore the original file)"
+            )
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def write_json(path: Path, obj: Any) -> None:
+    _atomic_write_text(Path(path), json.dumps(obj, indent=1, ensure_ascii=False, sort_keys=False))
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    np.savez(path, **arrays)
+
+
+def load_arrays(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
+
+
+def save_estimator(model: Any, directory: Path) -> Path:
+    from .. import __version__
+
+    directory.mkdir(parents=True, exist_ok=True)
+    meta, files = model._state()
+    meta = {"format": FORMAT_VERSION, "name": model.registered_name, "kind": model.kind,
+            "mlpkg_version": __version__, "params": model.get_params(), **meta}
+    for name, content in files.items():
+        target = directory / name
+        if isinstance(content, dict):
+            save_arrays(target, content)
+        elif isinstance(content, bytes):
+            target.write_bytes(content)
+        elif isinstance(content, str):
+            _atomic_write_text(target, content)
+        else:
+            write_json(target, content)
+    write_json(directory / META_FILE, meta)
+    write_manifest(directory)
+    return directory
+
+
+def read_meta(directory: Path) -> dict[str, Any]:
+    verify_manifest(directory)
+    return read_json(Path(directory) / META_FILE)
+
+
+def load_estimator(directory: Path) -> Any:
+    from ..registry import resolve
+
+    directory = Path(directory)
+    meta = read_meta(directory)
+    if meta.get("format") != FORMAT_VERSION:
+        raise ModelIntegrityError(f"{directory}: model format {meta.get('format')!r} is not supported (expected {FORMAT_VERSION})")
+    cls = resolve(meta["name"], where=f"{directory / META_FILE}: name")
+    return cls._from_state(meta, directory)

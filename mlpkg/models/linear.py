@@ -1,0 +1,36 @@
+"""Linear decision functions and their calibration, stored as plain arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    z = x - x.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def fit_platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Platt scaling: P(y=1 | s) = sigmoid(a*s + b), fitted on out-of-fold scores."""
+    if y.min() == y.max():
+        return 1.0, 0.0
+    lr = LogisticRegression(C=100.0).fit(scores.reshape(-1, 1), y)
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
+def fit_matrix_scaling(scores: np.ndarray, y: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Multiclass calibration: P(k | s) = softmax(s @ A.T + c)_k, fitted on out-of-fold scores."""
+    lr = LogisticRegression(C=100.0, max_iter=2000).fit(scores, y)
+    A = np.zeros((n_classes, scores.shape[1]))
+    c = np.full(n_classes, -30.0)
+    if len(lr.classes_) > 2:
+        A[lr.classes_], c[lr.classes_] = lr.coef_, lr.intercept_
+    else:  # binary LR gives one row: sigmoid(w.s + b) == softmax([0, w.s + b])
+        A[lr.classes_[1]], c[lr.classes_] = lr.coef_[0], (0.0, lr.intercept_[0])
+    return A, c

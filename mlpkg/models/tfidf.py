@@ -1,0 +1,211 @@
+"""TF-IDF word + character n-gram classifiers with linear heads.
+
+One class serves multi-label topic tagging (one-vs-rest, per-label thresholds) and
+single-label news categories. Every head (logistic regression, linear SVM, complement naive
+Bayes) reduces to a linear decision function ``X @ W.T + b``, so the fitted model is stored as
+vocabularies, idf weights, ``W``, ``b`` and calibration arrays — no pickle.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.naive_bayes import ComplementNB
+from sklearn.svm import LinearSVC
+
+from ..registry import register
+from ..text.clean import clean
+from ..text.normalize import normalize_for_features
+from .base import Param
+from .classifier import Classifier
+from .directory import load_arrays, read_json
+from .features import CachedCharNgrams, fit_char_vectorizer, truncate_words
+from .linear import fit_matrix_scaling, fit_platt, sigmoid, softmax
+
+
+def _vectorizer(analyzer: str, ngrams: list[int], min_df: int, max_features: int | None,
+                sublinear: bool) -> TfidfVectorizer:
+    extra = {"token_pattern": r"(?u)\b\w+\b"} if analyzer == "word" else {}
+    return TfidfVectorizer(
+        analyzer=analyzer, ngram_range=tuple(ngrams), min_df=min_df, max_features=max_features,
+        sublinear_tf=sublinear, lowercase=False, dtype=np.float32, **extra,
+    )
+
+
+@register("tfidf_linear.v1")
+class TfidfClassifier(Classifier):
+    """TF-IDF features (word and char n-grams) with a linear head.
+
+    >>> clf = TfidfClassifier(head="logreg").fit(texts, [["umkm"], [], ...])  # doctest: +SKIP
+    >>> clf.predict(["Koperasi Desa Merah Putih resmi diluncurkan"])           # doctest: +SKIP
+    [['koperasi']]
+    """
+
+    params = {
+        "head": Param(str, "logreg", choices=("logreg", "linear_svc", "complement_nb"), doc="linear head"),
+        "C": Param(float, 4.0, low=1e-6, doc="inverse regularisation (logreg, linear_svc)"),
+        "alpha": Param(float, 0.3, low=1e-6, doc="smoothing (complement_nb)"),
+        "word_ngrams": Param(list, [1, 2], low=1, doc="word n-gram range [min, max]"),
+        "char_ngrams": Param(list, [3, 5], low=1, doc="char n-gram range [min, max]; [] disables"),
+        "min_df": Param(int, 2, low=1),
+        "max_features_word": Param(int, 150_000, low=1),
+        "max_features_char": Param(int, 150_000, low=1),
+        "char_max_chars": Param(int, 2_000, low=100, doc="char n-grams read this many leading characters"),
+        "sublinear_tf": Param(bool, True),
+        "class_weight": Param(str, "balanced", choices=("balanced", "none")),
+        "calibration_folds": Param(int, 3, low=2, high=10),
+        "seed": Param(int, 0),
+    }
+
+    # --- features -----------------------------------------------------------------------
+    def _prepare(self, texts: list[str]) -> list[str]:
+        return [normalize_for_features(clean(t)) for t in texts]
+
+    def _char_texts(self, prepared: list[str]) -> list[str]:
+        return [truncate_words(p, self.char_max_chars) for p in prepared]
+
+    def _features(self, prepared: list[str]) -> sp.csr_matrix:
+        blocks = [self.word_vectorizer_.transform(prepared)]
+        if self.char_vectorizer_ is not None:
+            if getattr(self, "_char_cache", None) is None:
+                self._char_cache = CachedCharNgrams(self.char_vectorizer_)
+            blocks.append(self._char_cache.transform(self._char_texts(prepared)))
+        return sp.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0].tocsr()
+
+    def _fit_features(self, prepared: list[str]) -> sp.csr_matrix:
+        self.word_vectorizer_ = _vectorizer("word", self.word_ngrams, self.min_df, self.max_features_word, self.sublinear_tf)
+        self.word_vectorizer_.fit(prepared)
+        self.char_vectorizer_ = self._char_cache = None
+        if self.char_ngrams:
+            self.char_vectorizer_ = _vectorizer("char_wb", self.char_ngrams, self.min_df, self.max_features_char,
+                                                self.sublinear_tf)
+            fit_char_vectorizer(self._char_texts(prepared), self.char_vectorizer_)
+        return self._features(prepared)
+
+    # --- heads --------------------------------------------------------------------------
+    def _head(self):
+        weight = "balanced" if self.class_weight == "balanced" else None
+        if self.head == "logreg":
+            return LogisticRegression(C=self.C, class_weight=weight, max_iter=2000, solver="liblinear")
+        if self.head == "linear_svc":
+            return LinearSVC(C=self.C, class_weight=weight, random_state=self.seed)
+        return ComplementNB(alpha=self.alpha)
+
+    def _linear(self, X: sp.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Fit one head; return (W, b) with one row per decision score."""
+        head = self._head()
+        if self.head == "complement_nb" and self.class_weight == "balanced":
+            counts = np.bincount(y)
+            head.fit(X, y, sample_weight=(len(y) / (len(counts) * counts))[y])
+        else:
+            head.fit(X, y)
+        if self.head == "complement_nb":
+            flp = head.feature_log_prob_
+            W = flp[1:] - flp[:1] if flp.shape[0] == 2 else flp
+            return W.astype(np.float32), np.zeros(W.shape[0], dtype=np.float32)
+        return head.coef_.astype(np.float32), head.intercept_.astype(np.float32)
+
+    def _oof_scores(self, X: sp.csr_matrix, y: np.ndarray) -> np.ndarray:
+        folds = min(self.calibration_folds, int(np.bincount(y).min()))
+        if folds < 2:
+            W, b = self._linear(X, y)
+            return np.asarray(X @ W.T) + b
+        out = None
+        for tr, te in StratifiedKFold(folds, shuffle=True, random_state=self.seed).split(X, y):
+            W, b = self._linear(X[tr], y[tr])
+            scores = np.asarray(X[te] @ W.T) + b
+            out = np.zeros((X.shape[0], scores.shape[1])) if out is None else out
+            out[te] = scores
+        return out
+
+    def _fit_one_label(self, X: sp.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, float, tuple[float, float]]:
+        W, b = self._linear(X, y)
+        return W[0], float(b[0]), fit_platt(self._oof_scores(X, y)[:, 0], y)
+
+    def _fit_matrix(self, X: sp.csr_matrix, Y: np.ndarray) -> None:
+        if self.multi_label_:
+            # liblinear releases the GIL: one thread per label uses every core
+            fitted = Parallel(n_jobs=min(Y.shape[1], os.cpu_count() or 1), prefer="threads")(
+                delayed(self._fit_one_label)(X, Y[:, j].astype(int)) for j in range(Y.shape[1]))
+            self.coef_ = np.vstack([W for W, _, _ in fitted])
+            self.intercept_ = np.array([b for _, b, _ in fitted], dtype=np.float32)
+            self.calibration_ = {"platt": np.array([p for _, _, p in fitted])}
+        else:
+            y = Y.argmax(axis=1)
+            self.coef_, self.intercept_ = self._linear(X, y)
+            A, c = fit_matrix_scaling(self._oof_scores(X, y), y, len(self.labels_))
+            self.calibration_ = {"A": A, "c": c}
+
+    def _fit_texts(self, texts: list[str], Y: np.ndarray) -> None:
+        self._fit_matrix(self._fit_features(self._prepare(texts)), Y)
+
+    def _proba(self, texts: list[str]) -> np.ndarray:
+        scores = self.decision_function(texts)
+        if self.multi_label_:
+            platt = self.calibration_["platt"]
+            return sigmoid(scores * platt[:, 0] + platt[:, 1])
+        return softmax(scores @ self.calibration_["A"].T + self.calibration_["c"])
+
+    def decision_function(self, texts: list[str]) -> np.ndarray:
+        self._check_fitted()
+        X = self._features(self._prepare(list(texts)))
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    # --- persistence --------------------------------------------------------------------
+    def _state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        meta = self._classifier_meta()
+        files = {
+            "vocab_word.json": self.word_vectorizer_.get_feature_names_out().tolist(),
+            "weights.npz": {
+                "coef": self.coef_, "intercept": self.intercept_,
+                "idf_word": self.word_vectorizer_.idf_.astype(np.float32),
+                **{f"cal_{k}": v for k, v in self.calibration_.items()},
+            },
+        }
+        if self.char_vectorizer_ is not None:
+            files["vocab_char.json"] = self.char_vectorizer_.get_feature_names_out().tolist()
+            files["weights.npz"]["idf_char"] = self.char_vectorizer_.idf_.astype(np.float32)
+        return meta, files
+
+    @classmethod
+    def _from_state(cls, meta: dict[str, Any], directory: Path) -> "TfidfClassifier":
+        model = cls(**meta["params"])
+        arrays = load_arrays(directory / "weights.npz")
+
+        def rebuild(analyzer: str, ngrams: list[int], vocab_file: str, idf: np.ndarray) -> TfidfVectorizer:
+            vec = _vectorizer(analyzer, ngrams, 1, None, model.sublinear_tf)
+            terms = read_json(directory / vocab_file)
+            vec.vocabulary_ = {t: i for i, t in enumerate(terms)}
+            vec.idf_ = idf.astype(np.float64)
+            return vec
+
+        model.word_vectorizer_ = rebuild("word", model.word_ngrams, "vocab_word.json", arrays["idf_word"])
+        model.char_vectorizer_ = model._char_cache = None
+        if "idf_char" in arrays:
+            model.char_vectorizer_ = rebuild("char_wb", model.char_ngrams, "vocab_char.json", arrays["idf_char"])
+        model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
+        model.calibration_ = {k[4:]: v for k, v in arrays.items() if k.startswith("cal_")}
+        model._restore_classifier_meta(meta)
+        return model
+
+    def top_features(self, n: int = 20) -> dict[str, list[tuple[str, float]]]:
+        """The ``n`` features with the largest weight per label (char n-grams quoted)."""
+        self._check_fitted()
+        names = list(self.word_vectorizer_.get_feature_names_out())
+        if self.char_vectorizer_ is not None:
+            names += [f"'{c}'" for c in self.char_vectorizer_.get_feature_names_out()]
+        out = {}
+        # a binary single-label head has one row of weights, for the second class
+        rows = self.labels_ if len(self.coef_) == len(self.labels_) else self.labels_[1:]
+        for j, label in enumerate(rows):
+            top = np.argsort(-self.coef_[j])[:n]
+            out[label] = [(names[k], float(self.coef_[j, k])) for k in top]
+        return out
