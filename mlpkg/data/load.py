@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ def load_table(path: str, split: str | None = None, split_field: str = "split"):
         if fmt is None:
             raise DataError(f"{path}: unsupported file type {suffix!r}; use one of {sorted(_FORMATS)}")
         ds = datasets.load_dataset(fmt, data_files=str(local), split="train")
-    elif fmt is not None or os.sep in path:
+    elif fmt is not None or not re.fullmatch(r"[\w.-]+(/[\w.-]+)?", path):
         raise DataError(f"data file {path!r} does not exist")
     else:
         if os.environ.get("HF_DATASETS_OFFLINE") == "1" or os.environ.get("HF_HUB_OFFLINE") == "1":

@@ -166,13 +166,13 @@ class TfidfClassifier(Classifier):
             "vocab_word.json": self.word_vectorizer_.get_feature_names_out().tolist(),
             "weights.npz": {
                 "coef": self.coef_, "intercept": self.intercept_,
-                "idf_word": self.word_vectorizer_.idf_.astype(np.float32),
+                "idf_word": self.word_vectorizer_.idf_,
                 **{f"cal_{k}": v for k, v in self.calibration_.items()},
             },
         }
         if self.char_vectorizer_ is not None:
             files["vocab_char.json"] = self.char_vectorizer_.get_feature_names_out().tolist()
-            files["weights.npz"]["idf_char"] = self.char_vectorizer_.idf_.astype(np.float32)
+            files["weights.npz"]["idf_char"] = self.char_vectorizer_.idf_
         return meta, files
 
     @classmethod

@@ -1,0 +1,63 @@
+from pathlib import Path
+
+import pytest
+
+from mlpkg.config import load_config, parse_config, save_config
+from mlpkg.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "configs").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_config_loads(path):
+    cfg = load_config(path)
+    assert cfg.model["name"]
+
+
+def test_unknown_top_level_key_names_key_allowed_keys_and_file(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("task: classify\nmodle: {name: tfidf_linear.v1}\n")
+    with pytest.raises(ConfigError, match=r"bad\.yaml: unknown key 'modle'; allowed keys: .*'model'"):
+        load_config(bad)
+
+
+def test_unknown_nested_key_is_named_with_its_path(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: {name: tfidf_linear.v1}\ndata: {path: data/topics.parquet, txt_field: body}\n")
+    with pytest.raises(ConfigError, match=r"unknown key 'data\.txt_field'"):
+        load_config(bad)
+
+
+def test_unknown_model_parameter_lists_allowed_parameters(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: {name: tfidf_linear.v1, C_value: 2}\n")
+    with pytest.raises(ConfigError, match=r"model\.C_value: unknown parameter .*allowed: .*'C'"):
+        load_config(bad)
+
+
+def test_bad_choice_names_allowed_values():
+    with pytest.raises(ConfigError, match=r"model\.head: must be one of 'logreg', 'linear_svc', 'complement_nb'"):
+        parse_config({"model": {"name": "tfidf_linear.v1", "head": "random_forest"}}, "x.yaml")
+    with pytest.raises(ConfigError, match=r"thresholds\.objective must be one of 'f1', 'min_precision'"):
+        parse_config({"model": {"name": "tfidf_linear.v1"}, "thresholds": {"objective": "auc"}}, "x.yaml")
+
+
+def test_wrong_type_and_unknown_model_name():
+    with pytest.raises(ConfigError, match=r"seed must be of type int, got 'zero'"):
+        parse_config({"model": {"name": "tfidf_linear.v1"}, "seed": "zero"}, "x.yaml")
+    with pytest.raises(ConfigError, match=r"unknown name 'svm\.v9'; registered: .*'tfidf_linear\.v1'"):
+        parse_config({"model": {"name": "svm.v9"}}, "x.yaml")
+    with pytest.raises(ConfigError, match=r"model\.C: must be >= 1e-06"):
+        parse_config({"model": {"name": "tfidf_linear.v1", "C": -1}}, "x.yaml")
+
+
+def test_dotted_overrides_and_saved_config_round_trip(tmp_path):
+    cfg = load_config(ROOT / "configs" / "topic_tfidf.yaml", ["model.C=0.25", "data.labels=[umkm]", "seed=3"])
+    assert (cfg.model["C"], cfg.data.labels, cfg.seed) == (0.25, ["umkm"], 3)
+    save_config(cfg, tmp_path / "resolved.yaml")
+    assert load_config(tmp_path / "resolved.yaml") == cfg
+
+
+def test_malformed_override_is_explained():
+    with pytest.raises(ConfigError, match="must look like key.sub=value"):
+        load_config(ROOT / "configs" / "topic_tfidf.yaml", ["model.C"])

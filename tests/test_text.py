@@ -1,0 +1,98 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from mlpkg.text import clean, detokenize, normalize_for_features, split_sentences, stem_word, stopwords
+
+HERE = Path(__file__).parent
+
+
+@pytest.fixture(scope="module")
+def antara() -> str:
+    """The ANTARA article exactly as scraped: whole body twice, "Baca juga:" teaser lines."""
+    return (HERE / "data" / "antara_koperasi_kalteng.txt").read_text(encoding="utf-8")
+
+
+def test_clean_antara_keeps_each_paragraph_once_and_drops_teasers(antara):
+    cleaned = clean(antara)
+    paragraphs = cleaned.split("\n")
+    assert "Baca juga" not in cleaned
+    assert len(paragraphs) == len(set(paragraphs))
+    assert not cleaned.split("\n")[1].startswith("Palangka Raya (ANTARA)")
+    assert "forum koordinasi pemberdayaan koperasi 2019" in cleaned
+    assert sum("mati suri" in p for p in paragraphs) == 1
+
+
+@pytest.mark.parametrize("raw, expected_start", [
+    ("Jakarta, CNBC Indonesia - Kementerian Koperasi meluncurkan program baru.", "Kementerian Koperasi"),
+    ("KOMPAS.com - Siswa SD kembali masuk sekolah.", "Siswa SD"),
+    ("REPUBLIKA.CO.ID, JAKARTA -- Guru honorer menuntut kejelasan status.", "Guru honorer"),
+    ("Liputan6.com, JakartaPelaku UMKM mendapat pelatihan digital.", "Pelaku UMKM"),
+    ("Jakarta -\nSeorang pria ditangkap polisi.", "Seorang pria"),
+])
+def test_clean_strips_publisher_datelines(raw, expected_start):
+    assert clean(raw).startswith(expected_start)
+
+
+def test_clean_drops_boilerplate_lines_but_keeps_content():
+    raw = ("Koperasi Desa Merah Putih mulai beroperasi.\nADVERTISEMENT\nSCROLL TO CONTINUE WITH CONTENT\n"
+           "Lihat juga Video: Peluncuran Kopdes\nSimak Video \"Koperasi\"\n"
+           "Artikel ini telah tayang di detikFinance.\nAnggota koperasi menyambut baik.")
+    assert clean(raw) == "Koperasi Desa Merah Putih mulai beroperasi.\nAnggota koperasi menyambut baik."
+
+
+def test_clean_removes_html_and_empty_input():
+    assert clean("<p>Siswa <b>belajar</b> daring.</p>") == "Siswa belajar daring."
+    assert clean("") == ""
+
+
+def _boundaries(sentences: list[str]) -> set[int]:
+    out, pos = set(), 0
+    for s in sentences[:-1]:
+        pos += len(s)
+        out.add(pos)
+        pos += 1
+    return out
+
+
+def test_split_sentences_on_hand_checked_set():
+    rows = [json.loads(line) for line in open(HERE / "data" / "sentence_boundaries.jsonl", encoding="utf-8")]
+    assert sum(len(r["sentences"]) for r in rows) >= 200
+    correct = total = 0
+    for r in rows:
+        gold, pred = _boundaries(r["sentences"]), _boundaries(split_sentences(r["text"]))
+        total += len(gold | pred)
+        correct += len(gold & pred)
+    assert correct / total >= 0.98
+
+
+@pytest.mark.parametrize("text, n", [
+    ("Prof. Dr. Ir. H. Budi Santoso, M.Si. hadir di Jl. Merdeka No. 5. Acara dimulai pukul 09.00.", 2),
+    ("Ekonomi tumbuh 4,9 persen. Industri 4.0 jadi fokus pemerintah.", 2),
+    ("PT. Bank Rakyat Indonesia Tbk. menyalurkan KUR. Nilainya Rp 4,9 juta per debitur.", 2),
+    ("\"Koperasi harus kuat,\" kata Menteri. Ia lalu meninggalkan lokasi.", 2),
+    ("Ia membeli buku, pensil, dll. untuk sekolah.", 1),
+    ("Gelar S.E. dan Ph.D. diraihnya di luar negeri. Kini ia mengajar.", 2),
+])
+def test_split_sentences_abbreviations_decimals_quotes(text, n):
+    assert len(split_sentences(text)) == n
+
+
+def test_split_sentences_line_breaks_and_glued_sentences():
+    assert split_sentences("Judul berita\nKalimat pertama.Kalimat kedua.") == [
+        "Judul berita", "Kalimat pertama.", "Kalimat kedua."]
+
+
+def test_detokenize_indosum_tokens():
+    tokens = ["\"", "Tidak", "hanya", "tarif", ",", "\"", "ucap", "Zulkifli", "(", "27", "/", "3", ")", "."]
+    assert detokenize(tokens) == "\"Tidak hanya tarif,\" ucap Zulkifli (27 / 3)."
+
+
+def test_normalize_for_features_drops_punctuation_and_digits():
+    assert normalize_for_features("Rp4,9 juta untuk UMKM!") == "rp0 0 juta untuk umkm"
+
+
+def test_stopwords_and_stemming():
+    assert "yang" in stopwords()
+    assert stem_word("pemberdayaan") == "daya"

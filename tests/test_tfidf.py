@@ -1,0 +1,132 @@
+import json
+
+import numpy as np
+import pytest
+
+from mlpkg.errors import ModelIntegrityError, NotFittedError, ParameterError
+from mlpkg.models import Classifier, TfidfClassifier, load_model
+from mlpkg.registry import registered_names, resolve
+from mlpkg.text.normalize import article_text
+
+SMALL = {"word_ngrams": [1, 2], "char_ngrams": [3, 4], "max_features_word": 5000, "max_features_char": 5000}
+
+# Every registered classifier must appear here with the parameters for a fast fit on CPU,
+# or (for checkpoint-based models) in SEPARATELY_TESTED with the test file that covers it.
+CONTRACT = {
+    "tfidf_linear.v1": [dict(SMALL, head="logreg"), dict(SMALL, head="linear_svc"),
+                        dict(SMALL, head="complement_nb")],
+}
+SEPARATELY_TESTED = {"indobert_classifier.v1": "tests/test_bert.py"}
+
+
+def _texts(df):
+    return [article_text(t, b) for t, b in zip(df["title"], df["text"])]
+
+
+def test_every_registered_classifier_is_under_contract():
+    classifiers = {n for n in registered_names() if getattr(resolve(n), "kind", "") == "classifier"}
+    assert classifiers <= set(CONTRACT) | set(SEPARATELY_TESTED)
+
+
+@pytest.mark.parametrize("name, params", [(n, p) for n, ps in CONTRACT.items() for p in ps],
+                         ids=lambda v: v if isinstance(v, str) else v.get("head", ""))
+def test_classifier_contract(name, params, topic_sample, tmp_path):
+    texts, y = _texts(topic_sample), [list(t) for t in topic_sample["tags"]]
+    model = resolve(name)(**params)
+    assert isinstance(model, Classifier)
+    with pytest.raises(NotFittedError, match="not fitted"):
+        model.predict(texts[:2])
+    assert model.fit(texts, y, labels=["koperasi", "umkm", "pendidikan"]) is model
+    proba = model.predict_proba(texts)
+    assert proba.shape == (len(texts), 3) and ((proba >= 0) & (proba <= 1)).all()
+    pred = model.predict(texts)
+    truth = model.binarize(y)
+    # fits its own training data far better than chance on every tag
+    for j in range(3):
+        got = model.binarize(pred)[:, j]
+        assert (got & truth[:, j]).sum() / max(truth[:, j].sum(), 1) > 0.6
+    model.save(tmp_path / "m")
+    again = load_model(tmp_path / "m")
+    np.testing.assert_array_equal(again.predict_proba(texts), proba)
+    assert again.predict(texts) == pred
+
+
+def test_single_label_categories_round_trip(tmp_path):
+    import pandas as pd
+
+    from tests.conftest import DATA
+
+    cats = pd.read_parquet(DATA / "categories.parquet")
+    train = cats.groupby("label").head(60)
+    model = TfidfClassifier(**SMALL, head="linear_svc").fit(train["text"].tolist(), train["label"].tolist())
+    assert not model.multi_label_ and sorted(model.labels_) == model.labels_
+    held = cats.drop(train.index).groupby("label").head(20)
+    accuracy = np.mean(np.array(model.predict(held["text"].tolist())) == held["label"].to_numpy())
+    assert accuracy > 0.7
+    assert np.allclose(model.predict_proba(held["text"].tolist()).sum(axis=1), 1.0)
+    model.save(tmp_path / "cat")
+    np.testing.assert_array_equal(load_model(tmp_path / "cat").predict_proba(held["text"].tolist()),
+                                  model.predict_proba(held["text"].tolist()))
+
+
+@pytest.fixture(scope="module")
+def fitted(topic_sample):
+    texts, y = _texts(topic_sample), [list(t) for t in topic_sample["tags"]]
+    return TfidfClassifier(**SMALL).fit(texts, y, labels=["koperasi", "umkm", "pendidikan"])
+
+
+def test_tags_real_indonesian_headlines(fitted):
+    pred = fitted.predict([
+        "Kemenkop dorong koperasi simpan pinjam perbaiki tata kelola. Koperasi diminta transparan kepada anggota "
+        "koperasi dan rapat anggota koperasi digelar rutin.",
+        "Pemerintah menyiapkan kurikulum baru untuk siswa sekolah dasar, guru akan mendapat pelatihan mengajar.",
+    ])
+    assert "koperasi" in pred[0] and "pendidikan" in pred[1]
+
+
+def test_tampered_weights_are_refused(fitted, tmp_path):
+    fitted.save(tmp_path / "m")
+    weights = tmp_path / "m" / "weights.npz"
+    blob = bytearray(weights.read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    weights.write_bytes(bytes(blob))
+    with pytest.raises(ModelIntegrityError, match=r"weights\.npz does not match its sha256"):
+        load_model(tmp_path / "m")
+
+
+def test_edited_thresholds_in_metadata_are_refused(fitted, tmp_path):
+    fitted.save(tmp_path / "m")
+    meta = tmp_path / "m" / "mlpkg.json"
+    data = json.loads(meta.read_text())
+    data["thresholds"]["koperasi"] = 0.0
+    meta.write_text(json.dumps(data))
+    with pytest.raises(ModelIntegrityError, match="mlpkg.json does not match"):
+        load_model(tmp_path / "m")
+
+
+def test_missing_manifest_is_refused(fitted, tmp_path):
+    fitted.save(tmp_path / "m")
+    (tmp_path / "m" / "manifest.json").unlink()
+    with pytest.raises(ModelIntegrityError, match="no manifest.json"):
+        load_model(tmp_path / "m")
+
+
+def test_model_directory_holds_no_pickle(fitted, tmp_path):
+    fitted.save(tmp_path / "m")
+    for path in (tmp_path / "m").iterdir():
+        assert path.suffix in {".json", ".npz"}
+    with np.load(tmp_path / "m" / "weights.npz", allow_pickle=False) as arrays:
+        assert all(arrays[k].dtype != object for k in arrays.files)
+
+
+def test_bad_parameter_fails_at_fit_naming_it():
+    with pytest.raises(ParameterError, match=r"'head': must be one of"):
+        TfidfClassifier(head="forest").fit(["a b"], [[]])
+    with pytest.raises(ParameterError, match=r"'Cee': unknown parameter"):
+        TfidfClassifier(Cee=1.0)
+
+
+def test_top_features_are_topic_words(fitted):
+    top = {label: [f for f, _ in feats] for label, feats in fitted.top_features(40).items()}
+    assert any("koperasi" in f for f in top["koperasi"])
+    assert any(w in " ".join(top["pendidikan"]) for w in ("sekolah", "siswa", "pendidikan", "guru", "mahasiswa"))
