@@ -32,7 +32,6 @@ SYSTEMS = {
     "word 1-2 TF-IDF + LinearSVC": lambda: make_pipeline(TfidfVectorizer(ngram_range=(1, 2)), LinearSVC()),
     "mlpkg tfidf_linear.v1 linear_svc (configs/category_tfidf.yaml)":
         lambda: TfidfClassifier(head="linear_svc", C=0.5, char_ngrams=[3, 5]),
-    "mlpkg tfidf_linear.v1 logreg": lambda: TfidfClassifier(head="logreg", C=8.0, char_ngrams=[3, 5]),
     "mlpkg tfidf_linear.v1 complement_nb": lambda: TfidfClassifier(head="complement_nb", alpha=0.3, char_ngrams=[3, 5]),
 }
 

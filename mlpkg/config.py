@@ -45,6 +45,7 @@ class ThresholdConfig:
 
     objective: str = _choices("f1", "min_precision", doc="maximise F1, or max recall at a precision floor")
     min_precision: float = 0.9
+    min_positives: int = 10  # labels with fewer dev positives keep 0.5 on the calibrated probability
 
 
 @dataclass

@@ -57,7 +57,7 @@ def _fit_tuned(cfg: RunConfig, train: LabelledSplit, dev: LabelledSplit):
     if model.multi_label_:
         proba = model.predict_proba(dev.texts)
         model.set_thresholds(tune_thresholds(model.binarize(dev.y), proba, model.labels_, cfg.thresholds.objective,
-                                             cfg.thresholds.min_precision))
+                                             cfg.thresholds.min_precision, cfg.thresholds.min_positives))
     return model
 
 

@@ -91,17 +91,19 @@ class TfidfClassifier(Classifier):
         return self._features(prepared)
 
     # --- heads --------------------------------------------------------------------------
-    def _head(self):
+    def _head(self, n_classes: int = 2):
         weight = "balanced" if self.class_weight == "balanced" else None
         if self.head == "logreg":
-            return LogisticRegression(C=self.C, class_weight=weight, max_iter=2000, solver="liblinear")
+            # liblinear is fastest for the one-vs-rest binary fits but has no multinomial mode
+            solver = "liblinear" if n_classes <= 2 else "lbfgs"
+            return LogisticRegression(C=self.C, class_weight=weight, max_iter=2000, solver=solver)
         if self.head == "linear_svc":
             return LinearSVC(C=self.C, class_weight=weight, random_state=self.seed)
         return ComplementNB(alpha=self.alpha)
 
     def _linear(self, X: sp.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Fit one head; return (W, b) with one row per decision score."""
-        head = self._head()
+        head = self._head(int(y.max()) + 1)
         if self.head == "complement_nb" and self.class_weight == "balanced":
             counts = np.bincount(y)
             head.fit(X, y, sample_weight=(len(y) / (len(counts) * counts))[y])

@@ -1,0 +1,35 @@
+import numpy as np
+import pytest
+
+from mlpkg.errors import ParameterError
+from mlpkg.models.thresholds import best_threshold, tune_thresholds
+
+
+def test_f1_cut_separates_perfectly_separable_scores():
+    y = np.array([0, 0, 1, 1, 0, 1])
+    s = np.array([0.1, 0.3, 0.8, 0.7, 0.2, 0.9])
+    cut = best_threshold(y, s)
+    assert 0.3 < cut < 0.7
+    assert ((s >= cut) == y.astype(bool)).all()
+
+
+def test_min_precision_takes_most_recall_at_the_floor():
+    y = np.array([1, 1, 0, 1, 0, 1, 0, 0])
+    s = np.array([0.95, 0.9, 0.85, 0.8, 0.6, 0.5, 0.4, 0.1])
+    cut = best_threshold(y, s, "min_precision", 0.75)
+    picked = s >= cut
+    assert (y[picked] == 1).mean() >= 0.75
+    assert picked.sum() == 4  # 0.95, 0.9, 0.85, 0.8: precision 0.75; one more drops below
+
+
+def test_unknown_objective_is_named():
+    with pytest.raises(ParameterError, match="'objective': must be one of"):
+        best_threshold(np.array([1]), np.array([0.5]), "auc")
+
+
+def test_labels_with_few_dev_positives_keep_the_calibrated_half():
+    Y = np.array([[1, 0], [0, 1], [0, 1], [0, 0]] * 3)
+    P = np.array([[0.2, 0.9], [0.1, 0.8], [0.05, 0.7], [0.01, 0.1]] * 3)
+    cuts = tune_thresholds(Y, P, ["koperasi", "umkm"], min_positives=5)
+    assert cuts["koperasi"] == 0.5  # 3 positives: too few to tune on
+    assert 0.1 < cuts["umkm"] < 0.7
