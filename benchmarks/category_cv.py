@@ -30,8 +30,9 @@ RESULTS = ROOT / "benchmarks" / "results"
 SYSTEMS = {
     "CountVectorizer + MultinomialNB": lambda: make_pipeline(CountVectorizer(), MultinomialNB()),
     "word 1-2 TF-IDF + LinearSVC": lambda: make_pipeline(TfidfVectorizer(ngram_range=(1, 2)), LinearSVC()),
-    "mlpkg tfidf_linear.v1 linear_svc (configs/category_tfidf.yaml)":
-        lambda: TfidfClassifier(head="linear_svc", C=0.5, char_ngrams=[3, 5]),
+    "mlpkg tfidf_linear.v1 linear_svc (configs/category_tfidf.yaml)": lambda: TfidfClassifier(
+        head="linear_svc", C=0.5, char_ngrams=[3, 5]
+    ),
     "mlpkg tfidf_linear.v1 complement_nb": lambda: TfidfClassifier(head="complement_nb", alpha=0.3, char_ngrams=[3, 5]),
 }
 
@@ -47,12 +48,22 @@ def main() -> None:
             model = make().fit([texts[i] for i in tr], labels[tr].tolist())
             pred = model.predict([texts[i] for i in te])
             scores.append(100 * f1_score(labels[te], np.asarray(pred), average="macro"))
-        results[name] = {"macro_f1_mean": round(float(np.mean(scores)), 2), "macro_f1_std": round(float(np.std(scores)), 2),
-                         "folds": [round(s, 2) for s in scores], "seconds": round(time.perf_counter() - start, 1)}
+        results[name] = {
+            "macro_f1_mean": round(float(np.mean(scores)), 2),
+            "macro_f1_std": round(float(np.std(scores)), 2),
+            "folds": [round(s, 2) for s in scores],
+            "seconds": round(time.perf_counter() - start, 1),
+        }
         print(name, results[name], flush=True)
-    lines = [f"# IndoSum categories, 5-fold macro-F1 ({len(df)} articles, {df['label'].nunique()} classes)", "",
-             "| system | macro-F1 (mean ± std) | seconds (5 folds) |", "|---|---:|---:|"]
-    lines += [f"| {n} | {r['macro_f1_mean']:.2f} ± {r['macro_f1_std']:.2f} | {r['seconds']} |" for n, r in results.items()]
+    lines = [
+        f"# IndoSum categories, 5-fold macro-F1 ({len(df)} articles, {df['label'].nunique()} classes)",
+        "",
+        "| system | macro-F1 (mean ± std) | seconds (5 folds) |",
+        "|---|---:|---:|",
+    ]
+    lines += [
+        f"| {n} | {r['macro_f1_mean']:.2f} ± {r['macro_f1_std']:.2f} | {r['seconds']} |" for n, r in results.items()
+    ]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "category_cv.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (RESULTS / "category_cv.json").write_text(json.dumps(results, indent=1))

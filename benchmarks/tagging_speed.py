@@ -48,20 +48,26 @@ def main() -> None:
     args = parser.parse_args()
     model_dir = Path(args.model)
     if not (model_dir / "manifest.json").exists():
-        cfg = load_config(ROOT / "configs" / "topic_tfidf.yaml",
-                          [f"output_dir={model_dir}", "data.heldout_split_field=null", "evaluation.report=false"])
+        cfg = load_config(
+            ROOT / "configs" / "topic_tfidf.yaml",
+            [f"output_dir={model_dir}", "data.heldout_split_field=null", "evaluation.report=false"],
+        )
         train_classifier(cfg, log=lambda *_: None)
     model = load_model(model_dir)
 
     df = pd.read_parquet(ROOT / "data" / "topics.parquet")
     train = df[df["split"] == "train"]
     bare = make_pipeline(
-        make_union(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
-                   TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2)),
+        make_union(
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2),
+        ),
         OneVsRestClassifier(LinearSVC(C=0.5, class_weight="balanced")),
     )
-    bare.fit([article_text(t, b) for t, b in zip(train["title"], train["text"])],
-             MultiLabelBinarizer(classes=model.labels_).fit_transform(train["tags"]))
+    bare.fit(
+        [article_text(t, b) for t, b in zip(train["title"], train["text"])],
+        MultiLabelBinarizer(classes=model.labels_).fit_transform(train["tags"]),
+    )
     pool = df[df["split"] != "train"]
     texts = [article_text(t, b) for t, b in zip(pool["title"], pool["text"])]
     texts = (texts * (args.n // len(texts) + 1))[: args.n]
@@ -69,15 +75,24 @@ def main() -> None:
     model.predict(texts[:200])  # warm the word cache as a running job would
     ours = best_of(lambda: model.predict(texts))
     base = best_of(lambda: bare.predict(texts))
-    result = {"articles": len(texts), "mlpkg_articles_per_s": round(len(texts) / ours),
-              "bare_sklearn_articles_per_s": round(len(texts) / base), "speed_ratio_mlpkg_over_bare": round(base / ours, 2)}
-    lines = ["# Tagging speed, one core", "",
-             "| pipeline | articles/s |", "|---|---:|",
-             f"| mlpkg `model.predict` (clean + features + calibrated thresholds) | {result['mlpkg_articles_per_s']:,} |",
-             f"| bare scikit-learn word+char TF-IDF + LinearSVC `predict` (no cleaning) | "
-             f"{result['bare_sklearn_articles_per_s']:,} |",
-             "", f"Ratio mlpkg / bare: **{result['speed_ratio_mlpkg_over_bare']}x** on {len(texts):,} articles "
-             "(best of 3; the ratio, not the absolute rate, carries across machines)."]
+    result = {
+        "articles": len(texts),
+        "mlpkg_articles_per_s": round(len(texts) / ours),
+        "bare_sklearn_articles_per_s": round(len(texts) / base),
+        "speed_ratio_mlpkg_over_bare": round(base / ours, 2),
+    }
+    lines = [
+        "# Tagging speed, one core",
+        "",
+        "| pipeline | articles/s |",
+        "|---|---:|",
+        f"| mlpkg `model.predict` (clean + features + calibrated thresholds) | {result['mlpkg_articles_per_s']:,} |",
+        f"| bare scikit-learn word+char TF-IDF + LinearSVC `predict` (no cleaning) | "
+        f"{result['bare_sklearn_articles_per_s']:,} |",
+        "",
+        f"Ratio mlpkg / bare: **{result['speed_ratio_mlpkg_over_bare']}x** on {len(texts):,} articles "
+        "(best of 3; the ratio, not the absolute rate, carries across machines).",
+    ]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "tagging_speed.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (RESULTS / "tagging_speed.json").write_text(json.dumps(result, indent=1))

@@ -52,15 +52,24 @@ def score(splitter, rows) -> dict:
         gold, got = boundaries(r["sentences"], r["text"]), boundaries(pred, r["text"])
         tp, fp, fn = tp + len(gold & got), fp + len(got - gold), fn + len(gold - got)
     n_sent = sum(len(p) for p in preds)
-    return {"boundary_accuracy": round(tp / (tp + fp + fn), 4), "precision": round(tp / max(tp + fp, 1), 4),
-            "recall": round(tp / max(tp + fn, 1), 4), "missed": fn, "spurious": fp,
-            "sentences_per_s": round(n_sent / seconds)}
+    return {
+        "boundary_accuracy": round(tp / (tp + fp + fn), 4),
+        "precision": round(tp / max(tp + fp, 1), 4),
+        "recall": round(tp / max(tp + fn, 1), 4),
+        "missed": fn,
+        "spurious": fp,
+        "sentences_per_s": round(n_sent / seconds),
+    }
 
 
 def main() -> None:
     rows = [json.loads(line) for line in open(ROOT / "tests" / "data" / "sentence_boundaries.jsonl", encoding="utf-8")]
     gold_sentences = sum(len(r["sentences"]) for r in rows)
-    splitters = {"mlpkg split_sentences": split_sentences, "regex split": regex_split, "sentencex (id)": sentencex_split}
+    splitters = {
+        "mlpkg split_sentences": split_sentences,
+        "regex split": regex_split,
+        "sentencex (id)": sentencex_split,
+    }
     for fn in splitters.values():  # warm-up (loads Punkt parameters, sentencex tables)
         fn(rows[0]["text"])
     accuracy = {name: score(fn, rows * 20) for name, fn in splitters.items()}
@@ -69,19 +78,33 @@ def main() -> None:
     start = time.perf_counter()
     n_sent = sum(len(split_sentences(clean(t))) for t in articles)
     seconds = time.perf_counter() - start
-    throughput = {"articles": len(articles), "articles_per_s": round(len(articles) / seconds),
-                  "sentences": n_sent, "seconds": round(seconds, 2)}
+    throughput = {
+        "articles": len(articles),
+        "articles_per_s": round(len(articles) / seconds),
+        "sentences": n_sent,
+        "seconds": round(seconds, 2),
+    }
 
-    lines = [f"# Sentence splitting ({len(rows)} paragraphs, {gold_sentences} hand-checked sentences)", "",
-             "| splitter | boundary accuracy | precision | recall | missed | spurious | sentences/s |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"# Sentence splitting ({len(rows)} paragraphs, {gold_sentences} hand-checked sentences)",
+        "",
+        "| splitter | boundary accuracy | precision | recall | missed | spurious | sentences/s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for name, m in accuracy.items():
-        lines.append(f"| {name} | {m['boundary_accuracy']:.3f} | {m['precision']:.3f} | {m['recall']:.3f} | "
-                     f"{m['missed'] // 20} | {m['spurious'] // 20} | {m['sentences_per_s']:,} |")
-    lines += ["", "Boundary accuracy = correct boundaries / (correct + missed + spurious); counts per pass of the set.",
-              "", "# Clean + split throughput (one core)", "",
-              f"{throughput['articles']} shipped articles cleaned and split in {throughput['seconds']} s: "
-              f"**{throughput['articles_per_s']:,} articles/s**."]
+        lines.append(
+            f"| {name} | {m['boundary_accuracy']:.3f} | {m['precision']:.3f} | {m['recall']:.3f} | "
+            f"{m['missed'] // 20} | {m['spurious'] // 20} | {m['sentences_per_s']:,} |"
+        )
+    lines += [
+        "",
+        "Boundary accuracy = correct boundaries / (correct + missed + spurious); counts per pass of the set.",
+        "",
+        "# Clean + split throughput (one core)",
+        "",
+        f"{throughput['articles']} shipped articles cleaned and split in {throughput['seconds']} s: "
+        f"**{throughput['articles_per_s']:,} articles/s**.",
+    ]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "text_pipeline.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (RESULTS / "text_pipeline.json").write_text(json.dumps({"accuracy": accuracy, "throughput": throughput}, indent=1))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from . import __version__
 from .errors import MlpkgError
@@ -27,8 +26,14 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluate.cli import evaluate_model_dir
 
-    result = evaluate_model_dir(args.model, args.data, split=args.split, output=args.output,
-                                text_field=args.text_field, label_field=args.label_field)
+    result = evaluate_model_dir(
+        args.model,
+        args.data,
+        split=args.split,
+        output=args.output,
+        text_field=args.text_field,
+        label_field=args.label_field,
+    )
     print(result["table"])
     return 0
 
@@ -43,8 +48,14 @@ def cmd_tag(args: argparse.Namespace) -> int:
 def cmd_summarize(args: argparse.Namespace) -> int:
     from .summarize.io import summarize_file
 
-    n = summarize_file(args.model, args.input, args.output, id_field=args.id_field, text_field=args.text_field,
-                       title_field=args.title_field)
+    n = summarize_file(
+        args.model,
+        args.input,
+        args.output,
+        id_field=args.id_field,
+        text_field=args.text_field,
+        title_field=args.title_field,
+    )
     print(f"summarised {n} articles into {args.output}", file=sys.stderr)
     return 0
 
@@ -65,7 +76,9 @@ def cmd_build_data(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mlpkg", description="Topic tagging and extractive summaries for Indonesian news.")
+    parser = argparse.ArgumentParser(
+        prog="mlpkg", description="Topic tagging and extractive summaries for Indonesian news."
+    )
     parser.add_argument("--version", action="version", version=f"mlpkg {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -89,18 +102,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--summarizer", help="summariser model directory: adds a summary to every row")
     p.add_argument("--input", required=True, help="JSONL, CSV or Parquet file, or - for JSONL on standard input")
     p.add_argument("--output", required=True, help="JSONL, CSV or Parquet file (by extension)")
-    p.add_argument("--rejects", help="JSONL file for rows that cannot be tagged (default: OUTPUT.rejects.jsonl)")
+    p.add_argument(
+        "--rejects",
+        help="JSONL file for rows that cannot be tagged, with row, id, reason and the input "
+        "(default: beside OUTPUT, NAME.rejects.jsonl)",
+    )
     p.add_argument("--id-field", default="id")
     p.add_argument("--text-field", default="text")
     p.add_argument("--title-field", default="title")
     p.add_argument("--max-chars", type=int, default=200_000, help="reject texts longer than this")
-    p.add_argument("--max-reject-rate", type=float, default=0.05, help="fail when more rows than this share are rejected")
+    p.add_argument(
+        "--max-reject-rate", type=float, default=0.05, help="fail (exit 1) when a larger share of the rows is rejected"
+    )
     p.add_argument("--chunk-size", type=int, default=2_000, help="rows per chunk (memory and resume granularity)")
-    p.add_argument("--workers", type=int, default=0, help="local worker processes (0 = one per core)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="worker processes (local) or Ray actors (0 = one per core, or per cluster CPU)",
+    )
     p.add_argument("--engine", choices=("local", "ray"), default="local")
     p.add_argument("--address", help="Ray cluster address, e.g. ray://head:10001 (default: start a local Ray)")
-    p.add_argument("--progress", choices=("auto", "bar", "log", "none"), default="auto",
-                   help="a progress bar on a terminal, periodic log lines otherwise")
+    p.add_argument(
+        "--progress",
+        choices=("auto", "bar", "log", "none"),
+        default="auto",
+        help="a progress bar on a terminal, periodic log lines otherwise",
+    )
     p.set_defaults(func=cmd_tag)
 
     p = sub.add_parser("summarize", help="write extractive summaries for a JSONL file")

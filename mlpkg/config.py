@@ -37,6 +37,12 @@ class DataConfig:
     drop_labels: list[str] = field(default_factory=list)  # rows with only these labels are dropped
     heldout_split_field: str | None = None  # a second split column for an out-of-distribution test
     max_train_rows: int | None = None  # subsample train (quick experiments)
+    # task: summarize. Absent columns are skipped (a file may have raw text and references only).
+    summary_field: str = "summary"  # reference summary sentences, for ROUGE
+    sentences_field: str = "sentences"  # the file's own sentence split (IndoSum's), scored besides the raw text
+    paragraph_field: str = "paragraph"  # paragraph index of each of those sentences
+    gold_field: str = "gold"  # gold extractive label (bool) of each sentence: what a trained summariser learns
+    fold_field: str | None = None  # also rotate over its values: train on the other folds, test on each
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,12 +75,14 @@ def train_classifier(cfg: RunConfig, log=print) -> dict:
     metrics = {"test": scored["test"]["metrics"]}
     extra = {}
     if model.multi_label_ and cfg.evaluation.keyword_baseline:
-        metrics["keyword_rule_test"] = extra["Keyword rule, test split"] = keyword_baseline(test.texts, test.y, model.labels_)
+        rule = keyword_baseline(test.texts, test.y, model.labels_)
+        metrics["keyword_rule_test"] = extra["Keyword rule, test split"] = rule
     if cfg.data.heldout_split_field:
         field_ = cfg.data.heldout_split_field
         h_train, h_dev, h_test = (load_split(cfg, s, field_) for s in ("train", "dev", "test"))
         h_model = _fit_tuned(cfg, h_train, h_dev)
-        scored["heldout_test"] = score_classifier(h_model, h_test.texts, h_test.y, h_test.ids, cfg.evaluation.worst_errors)
+        scored["heldout_test"] = score_classifier(h_model, h_test.texts, h_test.y, h_test.ids,
+                                                  cfg.evaluation.worst_errors)
         metrics["heldout_test"] = scored["heldout_test"]["metrics"]
         if model.multi_label_ and cfg.evaluation.keyword_baseline:
             metrics["keyword_rule_heldout_test"] = extra["Keyword rule, held-out split"] = keyword_baseline(
@@ -114,9 +115,8 @@ def summary_lines(result: dict) -> list[str]:
 
     lines = []
     for key, metrics in result["metrics"].items():
+        # summarisers log their ROUGE table while training; classifiers are tabulated here
         if isinstance(metrics, dict) and "per_label" in metrics:
             lines += ["", format_table(metrics, key)]
-        else:
-            lines += ["", f"**{key}**", json.dumps(metrics, indent=1)]
     lines += ["", f"model written to {result['output_dir']} ({result['seconds']}s)"]
     return lines

@@ -36,8 +36,9 @@ def test_topic_set_counts_labels_and_provenance(topics):
 
 
 def test_shipped_text_has_no_label_leaking_boilerplate(topics):
-    leaks = topics["text"].str.contains(r"Baca juga:|SCROLL TO CONTINUE|ADVERTISEMENT|^KOMPAS\.com -|CNBC Indonesia -",
-                                        regex=True)
+    leaks = topics["text"].str.contains(
+        r"Baca juga:|SCROLL TO CONTINUE|ADVERTISEMENT|^KOMPAS\.com -|CNBC Indonesia -", regex=True
+    )
     assert leaks.mean() < 0.002
 
 
@@ -80,8 +81,10 @@ def test_schema_errors_name_file_row_and_field(tmp_path):
 
 
 def test_load_table_formats_and_split_filter(tmp_path):
-    rows = [{"id": str(i), "text": f"Berita ke-{i} tentang sekolah.", "split": "train" if i % 2 else "test"}
-            for i in range(6)]
+    rows = [
+        {"id": str(i), "text": f"Berita ke-{i} tentang sekolah.", "split": "train" if i % 2 else "test"}
+        for i in range(6)
+    ]
     pd.DataFrame(rows).to_csv(tmp_path / "x.csv", index=False)
     assert len(load_table(str(tmp_path / "x.csv"), "test")) == 3
     with pytest.raises(DataError, match="does not exist"):
@@ -90,9 +93,13 @@ def test_load_table_formats_and_split_filter(tmp_path):
         load_table("someone/indonesian-news")
 
 
-@pytest.mark.skipif(not RAW.is_dir(), reason="../shared/data/raw is not beside this checkout (only the dev checkout has it)")
-@pytest.mark.skipif(os.environ.get("MLPKG_TEST_REBUILD") != "1",
-                    reason="rebuilding data/ from the raw sources takes ~80 s: set MLPKG_TEST_REBUILD=1")
+@pytest.mark.skipif(
+    not RAW.is_dir(), reason="../shared/data/raw is not beside this checkout (only the dev checkout has it)"
+)
+@pytest.mark.skipif(
+    os.environ.get("MLPKG_TEST_REBUILD") != "1",
+    reason="rebuilding data/ from the raw sources takes ~80 s: set MLPKG_TEST_REBUILD=1",
+)
 def test_rebuild_from_raw_reproduces_shipped_labels_and_splits(tmp_path, topics):
     from mlpkg.data.build import main
 

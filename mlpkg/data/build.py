@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -94,8 +93,13 @@ def build_topics(root: Path, reviewed: dict[str, dict]) -> pd.DataFrame:
     df["tags"] = [sorted(reviewed[u]["tags"]) if u in reviewed else [] for u in df["uid"]]
     df["confidence"] = [reviewed[u]["confidence"] if u in reviewed else "" for u in df["uid"]]
     df["label_source"] = [
-        ("publisher" if reviewed[u]["pool"] == "education_section" and reviewed[u]["tags"] == ["pendidikan"] else "reviewed")
-        if u in reviewed else "sampled"
+        (
+            "publisher"
+            if reviewed[u]["pool"] == "education_section" and reviewed[u]["tags"] == ["pendidikan"]
+            else "reviewed"
+        )
+        if u in reviewed
+        else "sampled"
         for u in df["uid"]
     ]
     # Unreviewed articles may only serve as "other" when nothing in them suggests a topic.
@@ -110,8 +114,10 @@ def build_topics(root: Path, reviewed: dict[str, dict]) -> pd.DataFrame:
 
     df["body_hash"] = df["text"].map(body_hash)
     # Keep one article per exact body (reviewed ones first), then group near-copies.
-    df = df.sort_values(["label_source", "uid"], key=lambda s: s.map({"publisher": 0, "reviewed": 1, "sampled": 2})
-                        if s.name == "label_source" else s)
+    df = df.sort_values(
+        ["label_source", "uid"],
+        key=lambda s: s.map({"publisher": 0, "reviewed": 1, "sampled": 2}) if s.name == "label_source" else s,
+    )
     df = df.drop_duplicates("body_hash").drop_duplicates("uid").reset_index(drop=True)
     keys = [[u] if u else [] for u in df["url"]]
     df["group"] = near_duplicate_groups(df["text"].tolist(), keys)
@@ -125,8 +131,24 @@ def build_topics(root: Path, reviewed: dict[str, dict]) -> pd.DataFrame:
     forced_pub.update({g: "train" for g in forced if g not in forced_pub})
     df["split_publisher"] = _assign_splits(df["group"], signature, forced_pub, fractions=(0.85, 0.15))
     df["id"] = df["uid"]
-    cols = ["id", "title", "text", "tags", "label_source", "confidence", "dataset", "publisher", "section",
-            "subsection", "date", "url", "body_hash", "group", "split", "split_publisher"]
+    cols = [
+        "id",
+        "title",
+        "text",
+        "tags",
+        "label_source",
+        "confidence",
+        "dataset",
+        "publisher",
+        "section",
+        "subsection",
+        "date",
+        "url",
+        "body_hash",
+        "group",
+        "split",
+        "split_publisher",
+    ]
     return df[cols].sort_values("id").reset_index(drop=True)
 
 
@@ -140,11 +162,20 @@ def build_indosum(root: Path) -> pd.DataFrame:
                 sentences.append(" ".join(sent))
                 paragraph.append(p)
                 gold.append(bool(label))
-        rows.append({
-            "id": rec["uid"].split(":", 1)[1], "category": rec["section"], "source": rec["publisher"],
-            "source_url": rec["url"], "fold": extra["fold"], "text": rec["text"], "sentences": sentences,
-            "paragraph": paragraph, "gold": gold, "summary": [" ".join(s) for s in extra["summary"]],
-        })
+        rows.append(
+            {
+                "id": rec["uid"].split(":", 1)[1],
+                "category": rec["section"],
+                "source": rec["publisher"],
+                "source_url": rec["url"],
+                "fold": extra["fold"],
+                "text": rec["text"],
+                "sentences": sentences,
+                "paragraph": paragraph,
+                "gold": gold,
+                "summary": [" ".join(s) for s in extra["summary"]],
+            }
+        )
     df = pd.DataFrame(rows)
     df["split"] = df["fold"].map({1: "train", 2: "train", 3: "dev", 4: "test"})
     return df.sort_values("id").reset_index(drop=True)
@@ -176,7 +207,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     root, out = Path(args.raw), Path(args.out)
     if not root.is_dir():
-        raise SystemExit(f"raw data folder {root} not found; pass --raw PATH (it is ../shared/data/raw in the dev checkout)")
+        raise SystemExit(
+            f"raw data folder {root} not found; pass --raw PATH (it is ../shared/data/raw in the dev checkout)"
+        )
     reviewed = load_reviewed(out / "labels" / "reviewed.jsonl")
     topics = build_topics(root, reviewed)
     indosum = build_indosum(root)

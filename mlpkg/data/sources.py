@@ -22,9 +22,25 @@ FIELDS = ("uid", "dataset", "publisher", "url", "title", "text", "date", "sectio
 
 def _publisher_from_url(url: str, fallback: str = "") -> str:
     host = urlparse(url).netloc.lower() if url else ""
-    for name in ("kompas", "okezone", "sindonews", "tempo", "tribunnews", "wowkeren", "kapanlagi",
-                 "posmetro", "fimela", "detik", "liputan6", "republika", "cnbcindonesia", "viva",
-                 "merdeka", "cnnindonesia", "antaranews"):
+    for name in (
+        "kompas",
+        "okezone",
+        "sindonews",
+        "tempo",
+        "tribunnews",
+        "wowkeren",
+        "kapanlagi",
+        "posmetro",
+        "fimela",
+        "detik",
+        "liputan6",
+        "republika",
+        "cnbcindonesia",
+        "viva",
+        "merdeka",
+        "cnnindonesia",
+        "antaranews",
+    ):
         if name in host:
             return name
     return fallback
@@ -57,29 +73,57 @@ def read_clickid(root: Path) -> Iterator[dict]:
             text = re.sub(r"([.!?\"”])\s*,\s*(?=[A-Z\"“(])", r"\1\n", row.get("content", ""))
             url = row.get("url", "")
             yield _record(
-                "clickid", f"{stem}:{i}", publisher=_publisher_from_url(url, row.get("source", stem)),
-                url=url, title=row.get("title", ""), text=text, date=str(row.get("date", "")),
-                section=row.get("category", ""), subsection=row.get("sub-category", ""),
+                "clickid",
+                f"{stem}:{i}",
+                publisher=_publisher_from_url(url, row.get("source", stem)),
+                url=url,
+                title=row.get("title", ""),
+                text=text,
+                date=str(row.get("date", "")),
+                section=row.get("category", ""),
+                subsection=row.get("sub-category", ""),
             )
 
 
 def read_cnbc(root: Path) -> Iterator[dict]:
     for i, row in enumerate(_read_csv(root / "cnbc_2024" / "data-artikel-cnbc.csv")):
-        yield _record("cnbc_2024", str(i), publisher="cnbcindonesia", url=row["url"], title=row["judul"],
-                      text=row["isi"], date=row["tanggal"], section=row["kategori"])
+        yield _record(
+            "cnbc_2024",
+            str(i),
+            publisher="cnbcindonesia",
+            url=row["url"],
+            title=row["judul"],
+            text=row["isi"],
+            date=row["tanggal"],
+            section=row["kategori"],
+        )
 
 
 def read_detik_9cat(root: Path) -> Iterator[dict]:
     for i, row in enumerate(_read_csv(root / "detik_2025_9cat" / "berita.csv")):
-        yield _record("detik_2025_9cat", str(i), publisher="detik", title=row["judul"], text=row["konten"],
-                      date=row["tanggal"], section=row["kategori"])
+        yield _record(
+            "detik_2025_9cat",
+            str(i),
+            publisher="detik",
+            title=row["judul"],
+            text=row["konten"],
+            date=row["tanggal"],
+            section=row["kategori"],
+        )
 
 
 def read_edu_sport(root: Path) -> Iterator[dict]:
     for i, row in enumerate(_read_csv(root / "edu_sport_health_travel_2024" / "news.csv")):
-        yield _record("edu_sport_health_travel_2024", str(i), publisher=_publisher_from_url(row["URL"]),
-                      url=row["URL"], title=row["Judul"], text=row["Konten"], date=row["Waktu"],
-                      section=row["Kelas"])
+        yield _record(
+            "edu_sport_health_travel_2024",
+            str(i),
+            publisher=_publisher_from_url(row["URL"]),
+            url=row["URL"],
+            title=row["Judul"],
+            text=row["Konten"],
+            date=row["Waktu"],
+            section=row["Kelas"],
+        )
 
 
 def read_corpus_2015(root: Path) -> Iterator[dict]:
@@ -87,8 +131,16 @@ def read_corpus_2015(root: Path) -> Iterator[dict]:
         # Paragraph breaks were lost ("hilang.Namun"); put them back where a sentence end
         # is glued to a capitalised word.
         text = re.sub(r"([a-z0-9\"”)][.!?])(?=[A-Z])", r"\1\n", row["isi"])
-        yield _record("indonesian_news_corpus_2015", row["id"], publisher=_publisher_from_url(row["link"], row["sumber"]),
-                      url=row["link"], title=row["judul"], text=text, date=row["tanggal"], section=row["kategori"])
+        yield _record(
+            "indonesian_news_corpus_2015",
+            row["id"],
+            publisher=_publisher_from_url(row["link"], row["sumber"]),
+            url=row["link"],
+            title=row["judul"],
+            text=text,
+            date=row["tanggal"],
+            section=row["kategori"],
+        )
 
 
 def read_indonews(root: Path) -> Iterator[dict]:
@@ -100,8 +152,15 @@ def read_indonews(root: Path) -> Iterator[dict]:
             if url in seen:
                 continue
             seen.add(url)
-            yield _record("indonews_rss_jun2025", url, publisher=_publisher_from_url(url, row["sumber"]), url=url,
-                          title=row["judul"], text=row["isi_berita"], date=row["tanggal_publikasi"])
+            yield _record(
+                "indonews_rss_jun2025",
+                url,
+                publisher=_publisher_from_url(url, row["sumber"]),
+                url=url,
+                title=row["judul"],
+                text=row["isi_berita"],
+                date=row["tanggal_publikasi"],
+            )
     for row in _read_csv(folder / "berita_detik.csv"):
         url = row["url"].strip()
         if url in seen:
@@ -109,8 +168,17 @@ def read_indonews(root: Path) -> Iterator[dict]:
         seen.add(url)
         # Anchor texts sit on lines of their own here; fold short lines back into the paragraph.
         text = re.sub(r"\n(?=[^\n]{1,40}\n)", " ", row["content"])
-        yield _record("indonews_rss_jun2025", url, publisher="detik", url=url, title=row["title"], text=text,
-                      date=row["date"], section=row["category"], subsection=row["sub-category"])
+        yield _record(
+            "indonews_rss_jun2025",
+            url,
+            publisher="detik",
+            url=url,
+            title=row["title"],
+            text=text,
+            date=row["date"],
+            section=row["category"],
+            subsection=row["sub-category"],
+        )
 
 
 def read_scrapy_2020(root: Path) -> Iterator[dict]:
@@ -124,8 +192,13 @@ def read_scrapy_2020(root: Path) -> Iterator[dict]:
             except (ValueError, SyntaxError):
                 paragraphs = [body]
             text = "\n".join(p.strip() for p in paragraphs if p and p.strip())
-            yield _record("scrapy_news_2020", f"{path.stem}:{i}", publisher=path.stem, title=" ".join(row["judul"].split()),
-                          text=text)
+            yield _record(
+                "scrapy_news_2020",
+                f"{path.stem}:{i}",
+                publisher=path.stem,
+                title=" ".join(row["judul"].split()),
+                text=text,
+            )
 
 
 def read_indosum(root: Path) -> Iterator[dict]:
@@ -139,15 +212,27 @@ def read_indosum(root: Path) -> Iterator[dict]:
                 if art["id"] in seen:
                     continue
                 seen.add(art["id"])
-                rec = _record("indosum", art["id"], publisher=art["source"], url=art["source_url"],
-                              section=art["category"])
-                rec["extra"] = {"fold": fold, "paragraphs": art["paragraphs"], "summary": art["summary"],
-                                "gold_labels": art["gold_labels"]}
+                rec = _record(
+                    "indosum", art["id"], publisher=art["source"], url=art["source_url"], section=art["category"]
+                )
+                rec["extra"] = {
+                    "fold": fold,
+                    "paragraphs": art["paragraphs"],
+                    "summary": art["summary"],
+                    "gold_labels": art["gold_labels"],
+                }
                 yield rec
 
 
-NEWS_READERS = (read_clickid, read_cnbc, read_detik_9cat, read_edu_sport, read_corpus_2015, read_indonews,
-                read_scrapy_2020)
+NEWS_READERS = (
+    read_clickid,
+    read_cnbc,
+    read_detik_9cat,
+    read_edu_sport,
+    read_corpus_2015,
+    read_indonews,
+    read_scrapy_2020,
+)
 
 
 def read_news(root: Path) -> Iterator[dict]:

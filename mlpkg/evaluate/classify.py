@@ -8,8 +8,15 @@ import numpy as np
 
 from ..data.keywords import keyword_rule
 from .metrics import multilabel_metrics, singlelabel_metrics
-from .report import (errors_html, features_html, metrics_html, plot_confusion, plot_label_confusions, plot_pr_curves,
-                     write_report)
+from .report import (
+    errors_html,
+    features_html,
+    metrics_html,
+    plot_confusion,
+    plot_label_confusions,
+    plot_pr_curves,
+    write_report,
+)
 
 
 def score_classifier(model, texts: list[str], y: list, ids: list[str] | None = None, worst: int = 20) -> dict:
@@ -33,8 +40,13 @@ def score_classifier(model, texts: list[str], y: list, ids: list[str] | None = N
         severity = proba.max(axis=1)
         order = wrong[np.argsort(-severity[wrong])] if len(wrong) else wrong
     errors = [
-        {"id": ids[i] if ids else i, "excerpt": " ".join(texts[i].split())[:300], "true": y[i], "predicted": pred[i],
-         "score": float(severity[i])}
+        {
+            "id": ids[i] if ids else i,
+            "excerpt": " ".join(texts[i].split())[:300],
+            "true": y[i],
+            "predicted": pred[i],
+            "score": float(severity[i]),
+        }
         for i in order[:worst]
     ]
     return {"metrics": metrics, "proba": proba, "Y": Y, "pred": pred, "errors": errors}
@@ -54,8 +66,13 @@ def keyword_baseline(texts: list[str], y: list, labels: list[str]) -> dict:
     return multilabel_metrics(onehot(y), onehot(pred), labels)
 
 
-def write_classifier_report(out: Path, model, scored: dict[str, dict], extra_tables: dict[str, dict] | None = None,
-                            title: str = "Evaluation report") -> Path:
+def write_classifier_report(
+    out: Path,
+    model,
+    scored: dict[str, dict],
+    extra_tables: dict[str, dict] | None = None,
+    title: str = "Evaluation report",
+) -> Path:
     """PNG plots per evaluated split and one report.html tying them together."""
     sections = []
     labels = model.labels_
@@ -64,13 +81,20 @@ def write_classifier_report(out: Path, model, scored: dict[str, dict], extra_tab
         cm_path = out / f"confusion_{name}.png"
         if model.multi_label_:
             plot_label_confusions(s["Y"], model.binarize(s["pred"]), labels, cm_path, f"{name}: confusion per tag")
-            pr_path = plot_pr_curves(s["Y"], s["proba"], labels, out / f"pr_curves_{name}.png",
-                                     f"{name}: precision-recall", model.thresholds_)
+            pr_path = plot_pr_curves(
+                s["Y"],
+                s["proba"],
+                labels,
+                out / f"pr_curves_{name}.png",
+                f"{name}: precision-recall",
+                model.thresholds_,
+            )
             parts.append(f"<img src='{pr_path.name}' alt='precision-recall curves'>")
         else:
             plot_confusion(np.array(s["metrics"]["confusion_matrix"]), labels, cm_path, f"{name}: confusion matrix")
-            pr_path = plot_pr_curves(s["Y"], s["proba"], labels, out / f"pr_curves_{name}.png",
-                                     f"{name}: precision-recall (one-vs-rest)")
+            pr_path = plot_pr_curves(
+                s["Y"], s["proba"], labels, out / f"pr_curves_{name}.png", f"{name}: precision-recall (one-vs-rest)"
+            )
             parts.append(f"<img src='{pr_path.name}' alt='precision-recall curves'>")
         parts.append(f"<img src='{cm_path.name}' alt='confusion matrix'>")
         parts.append("<h3>Worst errors</h3>" + errors_html(s["errors"]))

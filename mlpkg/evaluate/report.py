@@ -58,8 +58,14 @@ def plot_label_confusions(Y_true: np.ndarray, Y_pred: np.ndarray, labels: list[s
     return path
 
 
-def plot_pr_curves(Y_true: np.ndarray, proba: np.ndarray, labels: list[str], path: Path, title: str,
-                   thresholds: dict[str, float] | None = None) -> Path:
+def plot_pr_curves(
+    Y_true: np.ndarray,
+    proba: np.ndarray,
+    labels: list[str],
+    path: Path,
+    title: str,
+    thresholds: dict[str, float] | None = None,
+) -> Path:
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
     plt = _plt()
@@ -70,7 +76,7 @@ def plot_pr_curves(Y_true: np.ndarray, proba: np.ndarray, labels: list[str], pat
             continue
         prec, rec, cuts = precision_recall_curve(y, proba[:, j])
         ap = average_precision_score(y, proba[:, j])
-        line, = ax.plot(rec, prec, label=f"{label} (AP {ap:.2f}, n={int(y.sum())})")
+        (line,) = ax.plot(rec, prec, label=f"{label} (AP {ap:.2f}, n={int(y.sum())})")
         if thresholds and label in thresholds and len(cuts):
             k = min(np.searchsorted(cuts, thresholds[label]), len(cuts) - 1)
             ax.plot(rec[k], prec[k], "o", color=line.get_color())
@@ -99,8 +105,10 @@ def metrics_html(metrics: dict, caption: str) -> str:
         rows += f"<tr class=avg><td>accuracy</td><td></td><td></td><td>{metrics['accuracy']:.3f}</td><td>{metrics['n']}</td></tr>"
     m = metrics["macro"]
     rows += f"<tr class=avg><td>macro avg</td><td>{m['precision']:.3f}</td><td>{m['recall']:.3f}</td><td>{m['f1']:.3f}</td><td>{metrics['n']}</td></tr>"
-    return (f"<table><caption>{html.escape(caption)}</caption><tr><th>label</th><th>precision</th><th>recall</th>"
-            f"<th>F1</th><th>support</th></tr>{rows}</table>")
+    return (
+        f"<table><caption>{html.escape(caption)}</caption><tr><th>label</th><th>precision</th><th>recall</th>"
+        f"<th>F1</th><th>support</th></tr>{rows}</table>"
+    )
 
 
 def errors_html(errors: list[dict]) -> str:
@@ -109,8 +117,10 @@ def errors_html(errors: list[dict]) -> str:
         f"<td>{html.escape(', '.join(e['predicted']) if isinstance(e['predicted'], list) else e['predicted'])}</td><td>{e['score']:.2f}</td></tr>"
         for e in errors
     )
-    return ("<table><tr><th>id</th><th>excerpt</th><th>true</th><th>predicted</th><th>confidence of the wrong call</th></tr>"
-            f"{rows}</table>")
+    return (
+        "<table><tr><th>id</th><th>excerpt</th><th>true</th><th>predicted</th><th>confidence of the wrong call</th></tr>"
+        f"{rows}</table>"
+    )
 
 
 def features_html(top: dict[str, list[tuple[str, float]]]) -> str:
@@ -131,7 +141,9 @@ caption{font-weight:bold;text-align:left}tr.avg{background:#f3f3f3}img{max-width
 
 def write_report(path: Path, title: str, sections: list[tuple[str, str]]) -> Path:
     body = "".join(f"<h2>{html.escape(h)}</h2>{content}" for h, content in sections)
-    path.write_text(f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(title)}</title>"
-                    f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>",
-                    encoding="utf-8")
+    path.write_text(
+        f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>",
+        encoding="utf-8",
+    )
     return path

@@ -56,7 +56,9 @@ class Estimator:
     def __init__(self, **kwargs: Any):
         unknown = sorted(set(kwargs) - set(self.params))
         if unknown:
-            raise ParameterError(unknown[0], f"unknown parameter for {type(self).__name__}; allowed: {allowed(self.params)}")
+            raise ParameterError(
+                unknown[0], f"unknown parameter for {type(self).__name__}; allowed: {allowed(self.params)}"
+            )
         for name, spec in self.params.items():
             setattr(self, name, kwargs.get(name, spec.default))
 
@@ -64,7 +66,9 @@ class Estimator:
     def validate_params(cls, values: dict[str, Any]) -> None:
         for name, value in values.items():
             if name not in cls.params:
-                raise ParameterError(name, f"unknown parameter for {cls.registered_name}; allowed: {allowed(cls.params)}")
+                raise ParameterError(
+                    name, f"unknown parameter for {cls.registered_name}; allowed: {allowed(cls.params)}"
+                )
             cls.params[name].check(name, value)
 
     def get_params(self) -> dict[str, Any]:

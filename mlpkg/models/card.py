@@ -11,7 +11,8 @@ def classifier_card(cfg, model, data_counts: dict[str, int], metrics: dict) -> s
         f"# {cfg.output_dir}: {'multi-label topic tagger' if model.multi_label_ else 'news category classifier'}",
         "",
         f"Model `{name}` trained by mlpkg from `{cfg.data.path}` (seed {cfg.seed}). Labels: "
-        + ", ".join(f"`{label}`" for label in model.labels_) + ("; no tag means *other*." if model.multi_label_ else "."),
+        + ", ".join(f"`{label}`" for label in model.labels_)
+        + ("; no tag means *other*." if model.multi_label_ else "."),
         "",
         "## Data",
         "",
@@ -24,30 +25,46 @@ def classifier_card(cfg, model, data_counts: dict[str, int], metrics: dict) -> s
         format_table(metrics["test"], "Test split (in distribution)"),
         "",
     ]
-    for key, title in (("heldout_test", f"Held-out split `{cfg.data.heldout_split_field}` (a model retrained without it)"),
-                       ("keyword_rule_test", "Keyword rule on the test split (a tag when its words occur 3+ times)"),
-                       ("keyword_rule_heldout_test", "Keyword rule on the held-out split")):
+    for key, title in (
+        ("heldout_test", f"Held-out split `{cfg.data.heldout_split_field}` (a model retrained without it)"),
+        ("keyword_rule_test", "Keyword rule on the test split (a tag when its words occur 3+ times)"),
+        ("keyword_rule_heldout_test", "Keyword rule on the held-out split"),
+    ):
         if key in metrics:
             lines += [format_table(metrics[key], title), ""]
     if model.multi_label_:
-        lines += ["## Decision thresholds", "",
-                  f"Tuned on the dev split for `{cfg.thresholds.objective}`"
-                  + (f" (precision >= {cfg.thresholds.min_precision})" if cfg.thresholds.objective == "min_precision" else "")
-                  + ": " + ", ".join(f"`{k}` {v:.3f}" for k, v in model.thresholds_.items()), ""]
+        lines += [
+            "## Decision thresholds",
+            "",
+            f"Tuned on the dev split for `{cfg.thresholds.objective}`"
+            + (f" (precision >= {cfg.thresholds.min_precision})" if cfg.thresholds.objective == "min_precision" else "")
+            + ": "
+            + ", ".join(f"`{k}` {v:.3f}" for k, v in model.thresholds_.items()),
+            "",
+        ]
     params = ", ".join(f"{k}={v!r}" for k, v in model.get_params().items())
     lines += [
-        "## Settings", "", f"`{params}`", "", "The full resolved configuration is in `config.yaml`.", "",
-        "## Intended use", "",
+        "## Settings",
+        "",
+        f"`{params}`",
+        "",
+        "The full resolved configuration is in `config.yaml`.",
+        "",
+        "## Intended use",
+        "",
         "Tagging Indonesian news articles (title + body, raw text: the model cleans datelines and link teasers "
-        "itself) for routing and monitoring. Scores are calibrated probabilities; tags use the thresholds above.", "",
-        "## Limits", "",
+        "itself) for routing and monitoring. Scores are calibrated probabilities; tags use the thresholds above.",
+        "",
+        "## Limits",
+        "",
         "- Rare tags have few examples (see supports above): per-label F1 on tens of articles moves by several "
         "points with one article; read the counts, not only the scores.",
         "- Trained on 2015-2025 news from a handful of national portals; regional outlets, opinion pieces and "
         "non-news text (press releases, social media) were not seen.",
         "- Labels follow `LABELLING.md`: an article is tagged only when it is mainly about the topic.",
         "",
-        "## Files", "",
+        "## Files",
+        "",
         "`mlpkg.json` (metadata, labels, thresholds), `weights.npz`/`vocab_*.json` or `model.safetensors` (weights, "
         "no pickle), `metrics.json`, `config.yaml`, `report.html` with PNG plots, `manifest.json` (sha256 of every file; "
         "loading refuses a changed file).",

@@ -96,8 +96,14 @@ def save_estimator(model: Any, directory: Path) -> Path:
 
     directory.mkdir(parents=True, exist_ok=True)
     meta, files = model._state()
-    meta = {"format": FORMAT_VERSION, "name": model.registered_name, "kind": model.kind,
-            "mlpkg_version": __version__, "params": model.get_params(), **meta}
+    meta = {
+        "format": FORMAT_VERSION,
+        "name": model.registered_name,
+        "kind": model.kind,
+        "mlpkg_version": __version__,
+        "params": model.get_params(),
+        **meta,
+    }
     for name, content in files.items():
         target = directory / name
         if isinstance(content, dict):
@@ -124,6 +130,8 @@ def load_estimator(directory: Path) -> Any:
     directory = Path(directory)
     meta = read_meta(directory)
     if meta.get("format") != FORMAT_VERSION:
-        raise ModelIntegrityError(f"{directory}: model format {meta.get('format')!r} is not supported (expected {FORMAT_VERSION})")
+        raise ModelIntegrityError(
+            f"{directory}: model format {meta.get('format')!r} is not supported (expected {FORMAT_VERSION})"
+        )
     cls = resolve(meta["name"], where=f"{directory / META_FILE}: name")
     return cls._from_state(meta, directory)

@@ -31,12 +31,19 @@ from .features import CachedCharNgrams, fit_char_vectorizer, truncate_words
 from .linear import fit_matrix_scaling, fit_platt, sigmoid, softmax
 
 
-def _vectorizer(analyzer: str, ngrams: list[int], min_df: int, max_features: int | None,
-                sublinear: bool) -> TfidfVectorizer:
+def _vectorizer(
+    analyzer: str, ngrams: list[int], min_df: int, max_features: int | None, sublinear: bool
+) -> TfidfVectorizer:
     extra = {"token_pattern": r"(?u)\b\w+\b"} if analyzer == "word" else {}
     return TfidfVectorizer(
-        analyzer=analyzer, ngram_range=tuple(ngrams), min_df=min_df, max_features=max_features,
-        sublinear_tf=sublinear, lowercase=False, dtype=np.float32, **extra,
+        analyzer=analyzer,
+        ngram_range=tuple(ngrams),
+        min_df=min_df,
+        max_features=max_features,
+        sublinear_tf=sublinear,
+        lowercase=False,
+        dtype=np.float32,
+        **extra,
     )
 
 
@@ -81,12 +88,15 @@ class TfidfClassifier(Classifier):
         return sp.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0].tocsr()
 
     def _fit_features(self, prepared: list[str]) -> sp.csr_matrix:
-        self.word_vectorizer_ = _vectorizer("word", self.word_ngrams, self.min_df, self.max_features_word, self.sublinear_tf)
+        self.word_vectorizer_ = _vectorizer(
+            "word", self.word_ngrams, self.min_df, self.max_features_word, self.sublinear_tf
+        )
         self.word_vectorizer_.fit(prepared)
         self.char_vectorizer_ = self._char_cache = None
         if self.char_ngrams:
-            self.char_vectorizer_ = _vectorizer("char_wb", self.char_ngrams, self.min_df, self.max_features_char,
-                                                self.sublinear_tf)
+            self.char_vectorizer_ = _vectorizer(
+                "char_wb", self.char_ngrams, self.min_df, self.max_features_char, self.sublinear_tf
+            )
             fit_char_vectorizer(self._char_texts(prepared), self.char_vectorizer_)
         return self._features(prepared)
 
@@ -136,7 +146,8 @@ class TfidfClassifier(Classifier):
         if self.multi_label_:
             # liblinear releases the GIL: one thread per label uses every core
             fitted = Parallel(n_jobs=min(Y.shape[1], os.cpu_count() or 1), prefer="threads")(
-                delayed(self._fit_one_label)(X, Y[:, j].astype(int)) for j in range(Y.shape[1]))
+                delayed(self._fit_one_label)(X, Y[:, j].astype(int)) for j in range(Y.shape[1])
+            )
             self.coef_ = np.vstack([W for W, _, _ in fitted])
             self.intercept_ = np.array([b for _, b, _ in fitted], dtype=np.float32)
             self.calibration_ = {"platt": np.array([p for _, _, p in fitted])}
@@ -167,7 +178,8 @@ class TfidfClassifier(Classifier):
         files = {
             "vocab_word.json": self.word_vectorizer_.get_feature_names_out().tolist(),
             "weights.npz": {
-                "coef": self.coef_, "intercept": self.intercept_,
+                "coef": self.coef_,
+                "intercept": self.intercept_,
                 "idf_word": self.word_vectorizer_.idf_,
                 **{f"cal_{k}": v for k, v in self.calibration_.items()},
             },

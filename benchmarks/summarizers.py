@@ -1,0 +1,226 @@
+"""Every summariser on the same IndoSum articles: ROUGE (both scales), gold F1 and speed.
+
+    HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 python benchmarks/summarizers.py [--limit N]
+
+On data/indosum.parquet (IndoSum dev folds 1-4, deduplicated by id), in one run:
+
+- LEAD-3 and the extractive ORACLE (the first three gold sentences);
+- our centroid, TextRank and LexRank (and TextRank with MMR), unsupervised;
+- our trained extractor by fold rotation: trained on three folds, tested on the fourth, for each
+  fold; with its per-article sentence count (``auto_k``), with a fixed top 3, and with the
+  logistic-regression head;
+- sumy's LexRank, TextRank and LSA, fed the same sentences (words split at spaces, Sastrawi's stop
+  words, three sentences).
+
+Each runs on IndoSum's own tokenised sentences; ours also on the raw text through our cleaning and
+sentence splitting. Speed is articles per CPU second of the summariser call alone (data loading
+and ROUGE excluded), so other processes on the machine do not inflate it. Writes
+benchmarks/results/summarizers.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+from mlpkg.summarize import (  # noqa: E402
+    CentroidSummarizer,
+    LeadSummarizer,
+    LexRankSummarizer,
+    TextRankSummarizer,
+    TrainedExtractor,
+)
+from mlpkg.summarize.evaluation import (  # noqa: E402
+    SummaryData,
+    format_summary_table,
+    load_summary_data,
+    oracle_choices,
+    score_choices,
+    score_summaries,
+)
+from mlpkg.text.lexicon import stopwords  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+DATA = "data/indosum.parquet"
+PUBLISHED = {"IndoBERT extractor (published)": (69.93, 62.86, 69.21)}
+LEAD3_EXPECTED = (65.9, 59.2, 65.1)
+
+
+def run_ours(model, data: SummaryData, raw: bool = True) -> dict:
+    docs = model.documents(data.sentences, data.titles, data.paragraphs)
+    start = time.process_time()
+    chosen = model.choose(docs)
+    out = {"sentences": score_choices(data, chosen, time.process_time() - start)}
+    if raw:
+        start = time.process_time()
+        system = model.summarize(data.texts, data.titles)
+        out["text"] = score_summaries(data, system, time.process_time() - start)
+    return out
+
+
+def with_params(model, **params):
+    """A copy of a fitted model with other selection parameters (what it learned is shared)."""
+    clone = type(model)(**{**model.get_params(), **params})
+    clone.__dict__.update({k: v for k, v in vars(model).items() if k.endswith("_")})
+    return clone
+
+
+def run_rotation(data: SummaryData, variants: dict[str, dict], raw_for: set[str]) -> dict[str, dict]:
+    """Train on three folds, test on the fourth, for each fold; score every variant on all articles.
+
+    A variant is the head to train (``head``) and selection parameters for the trained model.
+    """
+    picks = {name: [None] * len(data) for name in variants}
+    texts = {name: [None] * len(data) for name in raw_for}
+    cpu = dict.fromkeys(variants, 0.0)
+    cpu_raw = dict.fromkeys(raw_for, 0.0)
+    for fold in sorted(set(data.folds)):
+        test_rows = [i for i, f in enumerate(data.folds) if f == fold]
+        train = data.subset([i for i, f in enumerate(data.folds) if f != fold])
+        test = data.subset(test_rows)
+        fitted = {}
+        for name, params in variants.items():
+            head = params.get("head", "gbdt")
+            if head not in fitted:
+                fitted[head] = TrainedExtractor(head=head).fit(train.sentences, train.gold, titles=train.titles,
+                                                               paragraphs=train.paragraphs)
+            model = with_params(fitted[head], **params)
+            docs = model.documents(test.sentences, test.titles, test.paragraphs)
+            start = time.process_time()
+            chosen = model.choose(docs)
+            cpu[name] += time.process_time() - start
+            for i, c in zip(test_rows, chosen):
+                picks[name][i] = c
+            if name in raw_for:
+                start = time.process_time()
+                summaries = model.summarize(test.texts, test.titles)
+                cpu_raw[name] += time.process_time() - start
+                for i, summary in zip(test_rows, summaries):
+                    texts[name][i] = summary
+        print(f"fold {fold}: trained and scored", flush=True)
+    out = {}
+    for name in variants:
+        out[name] = {"sentences": score_choices(data, picks[name], cpu[name])}
+        if name in raw_for:
+            out[name]["text"] = score_summaries(data, texts[name], cpu_raw[name])
+    return out
+
+
+class _SpaceWords:
+    """A sumy tokenizer for sentences already split: words are the space-separated tokens."""
+
+    language = "indonesian"
+    _WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['-])*$")
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        return tuple(w for w in sentence.split() if self._WORD.match(w))
+
+
+def run_sumy(data: SummaryData) -> dict[str, dict]:
+    from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+    from sumy.nlp.stemmers import null_stemmer
+    from sumy.summarizers.lex_rank import LexRankSummarizer as SumyLexRank
+    from sumy.summarizers.lsa import LsaSummarizer
+    from sumy.summarizers.text_rank import TextRankSummarizer as SumyTextRank
+
+    tokenizer = _SpaceWords()
+    out = {}
+    for name, cls in (("sumy LexRank", SumyLexRank), ("sumy TextRank", SumyTextRank), ("sumy LSA", LsaSummarizer)):
+        summarizer = cls(null_stemmer)
+        summarizer.stop_words = stopwords()
+        start = time.process_time()
+        chosen = []
+        for sentences in data.sentences:
+            document = ObjectDocumentModel([Paragraph([Sentence(s, tokenizer) for s in sentences])])
+            picked = {str(s) for s in summarizer(document, 3)}
+            chosen.append([i for i, s in enumerate(sentences) if s.strip() in picked])
+        out[name] = {"sentences": score_choices(data, chosen, time.process_time() - start)}
+        print(f"{name}: done", flush=True)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--limit", type=int, help="only the first N articles (a quick check; not for the record)")
+    args = parser.parse_args(argv)
+    data = load_summary_data(DATA, fold_field="fold", title_field=None)
+    if args.limit:
+        data = data.subset(range(min(args.limit, len(data))))
+    started = time.time()
+    load_before = os.getloadavg()
+    results = {
+        "LEAD-3": run_ours(LeadSummarizer(k=3).fit(), data),
+        "ORACLE": {"sentences": score_choices(data, oracle_choices(data.gold))},
+        "centroid.v1": run_ours(CentroidSummarizer().fit(), data),
+        "textrank.v1": run_ours(TextRankSummarizer().fit(), data),
+        "lexrank.v1": run_ours(LexRankSummarizer().fit(), data),
+        "textrank.v1 + MMR (lambda 0.7)": run_ours(TextRankSummarizer(mmr_lambda=0.7).fit(), data, raw=False),
+    }
+    print("unsupervised: done", flush=True)
+    results.update(run_rotation(data, {
+        "trained_extractor.v1 (auto k, 2-5)": {},
+        "trained_extractor.v1 (top 3)": {"auto_k": False, "k": 3},
+        "trained_extractor.v1, logreg head (auto k)": {"head": "logreg"},
+    }, raw_for={"trained_extractor.v1 (auto k, 2-5)"}))
+    results.update(run_sumy(data))
+    load_after = os.getloadavg()
+
+    lead = results["LEAD-3"]["sentences"]
+    sumy_speed = results["sumy LexRank"]["sentences"]["articles_per_s"]
+    ours = [n for n in results if n not in ("ORACLE",) and not n.startswith("sumy")]
+    slowest = min(results[n]["sentences"]["articles_per_s"] for n in ours)
+    trained = results["trained_extractor.v1 (auto k, 2-5)"]["sentences"]
+    checks = {
+        "lead3_vs_expected": [round(lead[k] - e, 2) for k, e in zip(("rouge1", "rouge2", "rougeL"), LEAD3_EXPECTED)],
+        "lead3_within_0.3": all(abs(lead[k] - e) <= 0.3 for k, e in zip(("rouge1", "rouge2", "rougeL"),
+                                                                          LEAD3_EXPECTED)),
+        "trained_rouge1_at_least_70": trained["rouge1"] >= 70.0,
+        "slowest_of_ours_vs_sumy_lexrank": round(slowest / sumy_speed, 1),
+        "every_one_of_ours_10x_faster": slowest >= 10 * sumy_speed,
+    }
+    record = {
+        "data": DATA, "articles": len(data), "folds": sorted(set(data.folds)), "results": results, "checks": checks,
+        "published": PUBLISHED, "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                                            "load_before": load_before, "load_after": load_after},
+        "seconds": round(time.time() - started, 1),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "summarizers.json").write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8")
+    table = format_summary_table(results, f"IndoSum dev folds {record['folds']}, {len(data)} articles")
+    lines = [
+        "# Extractive summarisers on IndoSum", "",
+        "`HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 python benchmarks/summarizers.py`", "",
+        table, "",
+        "ROUGE: rouge-score, no stemmer, F1 x 100 averaged over articles; R-L is ROUGE-Lsum over newline-joined "
+        "sentences; references are IndoSum's summary sentences. *paper* columns: system text lower-cased, without "
+        "punctuation, digits as 0 (the IndoSum paper's preprocessing for its non-neural rows). *gold F1*: chosen "
+        "against gold sentences. *articles/s*: articles per CPU second of the summariser call alone. The trained "
+        "rows are a fold rotation (trained on three folds, tested on the fourth). Published: IndoBERT extractor "
+        f"{PUBLISHED['IndoBERT extractor (published)']} (R-1/R-2/R-L).", "",
+        "## Checks", "",
+        f"- LEAD-3 on IndoSum's sentences minus the expected {LEAD3_EXPECTED}: {checks['lead3_vs_expected']} "
+        f"(within 0.3: {checks['lead3_within_0.3']}).",
+        f"- Trained extractor ROUGE-1 {trained['rouge1']:.2f} (aim >= 70.0: {checks['trained_rouge1_at_least_70']}).",
+        f"- Slowest of ours is {checks['slowest_of_ours_vs_sumy_lexrank']}x sumy LexRank's speed on the same "
+        f"sentences (aim >= 10x: {checks['every_one_of_ours_10x_faster']}).",
+        f"- Machine: {record['machine']['cpus']} CPUs, Python {record['machine']['python']}, load average "
+        f"{load_before[0]:.1f} before, {load_after[0]:.1f} after; {record['seconds']:.0f} s in all.",
+    ]
+    (RESULTS / "summarizers.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,143 @@
+"""The summariser contract: score sentences, then choose them (length, MMR, near-duplicates).
+
+Every registered summariser subclasses :class:`Summarizer` and implements
+:meth:`Summarizer.score_batch` (one relevance value per sentence of a
+:class:`~mlpkg.summarize.batch.Batch` of articles). The base class does the rest the same way for
+all of them: raw text is cleaned and split, the summary is ``k`` sentences, a word budget or a
+ratio of the article, redundancy is controlled by MMR and near-duplicate removal, and the
+sentences come back in document order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataError, ParameterError
+from ..models.base import Estimator, Param
+from .batch import Batch
+from .document import Document, for_display
+from .mmr import rank_sentences, select_sentences
+
+SELECTION_PARAMS = {
+    "k": Param(int, 3, low=1, doc="sentences per summary"),
+    "max_words": Param((int, type(None)), None, low=1, doc="a word budget instead of k sentences"),
+    "ratio": Param((float, type(None)), None, low=0.01, high=1.0,
+                   doc="a share of the article's sentences (rounded up) instead of k"),
+    "mmr_lambda": Param(float, 1.0, low=0.0, high=1.0,
+                        doc="MMR trade-off: 1 ranks by relevance only; lower values penalise similarity "
+                            "to the sentences already chosen"),
+    "duplicate_threshold": Param(float, 0.7, low=0.0, high=1.0,
+                                 doc="word overlap (Jaccard) at which a sentence is a near-duplicate of a chosen one"),
+}
+# Articles scored together: large enough to amortise numpy's per-call cost, small enough for memory.
+BATCH_ARTICLES = 512
+
+
+def _as_list(values, n: int, name: str) -> list:
+    if values is None:
+        return [None] * n
+    values = list(values)
+    if len(values) != n:
+        raise DataError(f"got {n} articles but {len(values)} {name}")
+    return values
+
+
+class Summarizer(Estimator):
+    """Extractive summariser: ``fit`` (a no-op unless trained), ``summarize``, ``save``/``load``.
+
+    >>> from mlpkg.summarize import LeadSummarizer
+    >>> LeadSummarizer(k=2).fit().summarize("Koperasi tumbuh. Anggota bertambah. Modal naik.")
+    [['Koperasi tumbuh.', 'Anggota bertambah.']]
+    """
+
+    kind = "summarizer"
+    params = SELECTION_PARAMS
+
+    @classmethod
+    def validate_params(cls, values: dict[str, Any]) -> None:
+        super().validate_params(values)
+        if values.get("max_words") is not None and values.get("ratio") is not None:
+            raise ParameterError("ratio", f"set max_words or ratio, not both (got max_words={values['max_words']!r}, "
+                                          f"ratio={values['ratio']!r})")
+
+    def score_batch(self, batch: Batch) -> np.ndarray:
+        """Relevance of every sentence of ``batch`` (higher is better), as one flat array."""
+        raise NotImplementedError
+
+    def fit(self, documents: Sequence | None = None, labels: Sequence | None = None, **kwargs: Any) -> "Summarizer":
+        """Unsupervised summarisers learn nothing: this validates the parameters and returns self."""
+        self._validate()
+        self.is_fitted_ = True
+        return self
+
+    # --- summaries ----------------------------------------------------------------------------
+    def summarize(self, texts: str | Sequence[str], titles: Sequence[str | None] | None = None) -> list[list[str]]:
+        """Summaries of raw article texts: one list of readable sentences per text.
+
+        A single string is one article (the result is still a list of one summary).
+        """
+        self._check_fitted()
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        titles = _as_list(titles, len(texts), "titles")
+        docs = [Document.from_text(text, title) for text, title in zip(texts, titles)]
+        return [[for_display(doc.sentences[i]) for i in chosen] for doc, chosen in zip(docs, self.choose(docs))]
+
+    def summarize_sentences(self, documents: Sequence[Sequence[str]], titles: Sequence[str | None] | None = None,
+                            paragraphs: Sequence[Sequence[int]] | None = None) -> list[list[str]]:
+        """Summaries of articles already split into sentences (e.g. IndoSum's); sentences come back verbatim.
+
+        ``paragraphs`` gives the paragraph index of each sentence; without it every sentence is
+        its own paragraph.
+        """
+        docs = self.documents(documents, titles, paragraphs)
+        return [[doc.sentences[i] for i in chosen] for doc, chosen in zip(docs, self.choose(docs))]
+
+    @staticmethod
+    def documents(documents: Sequence[Sequence[str]], titles: Sequence[str | None] | None = None,
+                  paragraphs: Sequence[Sequence[int]] | None = None) -> list[Document]:
+        """Pre-split articles as :class:`Document` objects (a length mismatch is a :class:`DataError`)."""
+        documents = list(documents)
+        titles = _as_list(titles, len(documents), "titles")
+        paragraphs = _as_list(paragraphs, len(documents), "paragraph lists")
+        try:
+            return [Document.from_sentences(s, p, t) for s, p, t in zip(documents, paragraphs, titles)]
+        except ValueError as exc:
+            raise DataError(str(exc)) from None
+
+    def choose(self, docs: Sequence[Document]) -> list[list[int]]:
+        """Indices of the summary sentences of each document, in document order."""
+        self._check_fitted()
+        chosen: list[list[int]] = []
+        for start in range(0, len(docs), BATCH_ARTICLES):
+            batch = Batch(docs[start:start + BATCH_ARTICLES])
+            scores = self.score_batch(batch) if batch.n else np.zeros(0)
+            ranked = rank_sentences(batch, scores)
+            counts = self.sentence_counts(batch, scores).tolist()
+            for d in range(len(batch)):
+                span = batch.span(d)
+                chosen.append(select_sentences(
+                    batch, d, ranked[span] - span.start, scores[span], k=counts[d], max_words=self.max_words,
+                    mmr_lambda=self.mmr_lambda, duplicate_threshold=self.duplicate_threshold))
+        return chosen
+
+    def sentence_counts(self, batch: Batch, scores: np.ndarray) -> np.ndarray:
+        """Summary length in sentences of each document: ``k``, a ``ratio`` of it, or all under a word budget."""
+        if self.max_words is not None:
+            return batch.sizes
+        if self.ratio is not None:
+            return np.maximum(1, np.ceil(self.ratio * batch.sizes)).astype(np.int64)
+        return np.full(len(batch), self.k, dtype=np.int64)
+
+    # --- persistence: parameters only, unless a subclass has fitted state --------------------
+    def _state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        return {}, {}
+
+    @classmethod
+    def _from_state(cls, meta: dict[str, Any], directory: Path) -> "Summarizer":
+        model = cls(**meta["params"])
+        model.is_fitted_ = True
+        return model

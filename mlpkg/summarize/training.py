@@ -1,0 +1,131 @@
+"""Train (when the summariser learns) and evaluate a summariser from a config; write its directory.
+
+The trained extractor learns on the ``train`` and ``dev`` splits (IndoSum folds 1-3) and is
+tested on ``test`` (fold 4); a summariser whose ``fit`` takes a dev set (``dev_documents``)
+learns on ``train`` and early-stops on ``dev``. With ``data.fold_field`` set, the metrics also
+hold a fold rotation: each fold summarised by a model trained on the other folds.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from pathlib import Path
+
+from ..config import RunConfig, save_config
+from ..errors import DataError
+from ..models.directory import write_json, write_manifest
+from ..registry import resolve
+from .base import Summarizer
+from .card import summarizer_card
+from .evaluation import (
+    SummaryData,
+    baselines,
+    evaluate_summarizer,
+    format_summary_table,
+    load_summary_data,
+    score_choices,
+)
+
+
+def is_trained(model: Summarizer) -> bool:
+    """Whether the summariser learns from gold labels (it overrides ``fit``)."""
+    return type(model).fit is not Summarizer.fit
+
+
+def _load(cfg: RunConfig, split: str | None = None) -> SummaryData:
+    d = cfg.data
+    data = load_summary_data(d.path, split, split_field=d.split_field, id_field=d.id_field, text_field=d.text_field,
+                             title_field=d.title_field, summary_field=d.summary_field,
+                             sentences_field=d.sentences_field, paragraph_field=d.paragraph_field,
+                             gold_field=d.gold_field, fold_field=d.fold_field)
+    if split == "train" and d.max_train_rows:
+        data = data.subset(range(min(d.max_train_rows, len(data))))
+    return data
+
+
+def _new_model(cfg: RunConfig) -> Summarizer:
+    cls = resolve(cfg.model["name"])
+    params = {k: v for k, v in cfg.model.items() if k != "name"}
+    if "seed" in cls.params:
+        params.setdefault("seed", cfg.seed)
+    model = cls(**params)
+    if not isinstance(model, Summarizer):
+        raise DataError(f"model.name {cfg.model['name']!r} is a {model.kind or type(model).__name__}, "
+                        "not a summariser; task: summarize needs one of the summarisers")
+    return model
+
+
+def _fit(model: Summarizer, train: SummaryData, dev: SummaryData | None = None) -> Summarizer:
+    if not is_trained(model):
+        return model.fit()
+    if train.sentences is None or train.gold is None:
+        raise DataError(f"{model.registered_name} learns from gold labels: the data needs the sentences "
+                        "and gold columns")
+    kwargs = {"titles": train.titles, "paragraphs": train.paragraphs}
+    if dev is not None and "dev_documents" in inspect.signature(model.fit).parameters:
+        kwargs.update(dev_documents=dev.sentences, dev_labels=dev.gold)
+    return model.fit(train.sentences, train.gold, **kwargs)
+
+
+def fold_rotation(cfg: RunConfig, data: SummaryData, log=print) -> dict:
+    """Every article summarised by a model that did not see its fold; metrics over all of them."""
+    if data.folds is None:
+        raise DataError(f"{cfg.data.path}: no fold column {cfg.data.fold_field!r}")
+    folds = sorted(set(data.folds))
+    chosen: list[list[int] | None] = [None] * len(data)
+    seconds = 0.0
+    per_fold = {}
+    for fold in folds:
+        test_rows = [i for i, f in enumerate(data.folds) if f == fold]
+        model = _fit(_new_model(cfg), data.subset([i for i, f in enumerate(data.folds) if f != fold]))
+        test = data.subset(test_rows)
+        start = time.process_time()
+        picks = model.choose(model.documents(test.sentences, test.titles, test.paragraphs))
+        seconds += time.process_time() - start
+        for i, c in zip(test_rows, picks):
+            chosen[i] = c
+        per_fold[str(fold)] = score_choices(test, picks)["rouge1"]
+        log(f"fold {fold}: {len(test_rows)} articles, ROUGE-1 {per_fold[str(fold)]:.2f}")
+    return {"sentences": {**score_choices(data, chosen, seconds), "rouge1_per_fold": per_fold}}
+
+
+def train_summarizer(cfg: RunConfig, log=print) -> dict:
+    """Fit (if trained) and evaluate; write model, config.yaml, metrics.json, README.md, manifest."""
+    start = time.perf_counter()
+    out = Path(cfg.output_dir)
+    model = _new_model(cfg)
+    train, dev, test = (_load(cfg, s) for s in ("train", "dev", "test"))
+    if not len(test):
+        raise DataError(f"{cfg.data.path}: the test split is empty")
+    log(f"data: {cfg.data.path} train={len(train)} dev={len(dev)} test={len(test)}")
+    takes_dev = is_trained(model) and "dev_documents" in inspect.signature(model.fit).parameters
+    if takes_dev:
+        model = _fit(model, train, dev)
+    else:
+        model = _fit(model, SummaryData.concat([train, dev]))
+    log(f"fitted {cfg.model['name']} in {time.perf_counter() - start:.1f}s")
+
+    results = {cfg.model["name"]: evaluate_summarizer(model, test), **baselines(test)}
+    metrics = {"test": results}
+    if cfg.data.fold_field:
+        everything = SummaryData.concat([train, dev, test])
+        if is_trained(model):
+            metrics["fold_rotation"] = fold_rotation(cfg, everything, log)
+        else:  # nothing is learned: every fold is already unseen
+            metrics["fold_rotation"] = evaluate_summarizer(model, everything, ("sentences",))
+    table = format_summary_table(results, f"Test split of {cfg.data.path}")
+    if "fold_rotation" in metrics:
+        table += "\n\n" + format_summary_table({cfg.model["name"]: metrics["fold_rotation"]},
+                                               f"Fold rotation over {cfg.data.fold_field} (all splits)")
+    log(table)
+
+    out.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+    save_config(cfg, out / "config.yaml")
+    write_json(out / "metrics.json", metrics)
+    counts = {"train": len(train), "dev": len(dev), "test": len(test)}
+    (out / "README.md").write_text(summarizer_card(cfg, model, counts, table, trained=is_trained(model),
+                                                   early_stopped=takes_dev), encoding="utf-8")
+    write_manifest(out)
+    return {"output_dir": str(out), "metrics": metrics, "seconds": round(time.perf_counter() - start, 1)}
