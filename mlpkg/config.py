@@ -117,6 +117,17 @@ def _build(cls: type, raw: Any, source: str, prefix: str = "") -> Any:
     return cls(**kwargs)
 
 
+def _parse_value(text: str) -> Any:
+    """YAML value, with "5e-5" read as a number (YAML 1.1 wants "5.0e-5")."""
+    value = yaml.safe_load(text)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
 def apply_overrides(raw: dict, overrides: list[str], source: str = "--set") -> dict:
     """Apply ``a.b=value`` strings (value parsed as YAML) to a nested dict, in place."""
     for item in overrides or []:
@@ -129,7 +140,7 @@ def apply_overrides(raw: dict, overrides: list[str], source: str = "--set") -> d
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
                 raise ConfigError(f"{source}: {dotted} goes through a non-mapping value")
-        node[parts[-1]] = yaml.safe_load(text)
+        node[parts[-1]] = _parse_value(text)
     return raw
 
 

@@ -61,3 +61,8 @@ def test_dotted_overrides_and_saved_config_round_trip(tmp_path):
 def test_malformed_override_is_explained():
     with pytest.raises(ConfigError, match="must look like key.sub=value"):
         load_config(ROOT / "configs" / "topic_tfidf.yaml", ["model.C"])
+
+
+def test_override_reads_exponent_floats():
+    cfg = load_config(ROOT / "configs" / "topic_tfidf.yaml", ["model.C=5e-1", "output_dir=models/x"])
+    assert cfg.model["C"] == 0.5 and cfg.output_dir == "models/x"
