@@ -26,7 +26,7 @@ def fit_platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 def fit_matrix_scaling(scores: np.ndarray, y: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
     """Multiclass calibration: P(k | s) = softmax(s @ A.T + c)_k, fitted on out-of-fold scores."""
-    lr = LogisticRegression(C=100.0, max_iter=2000).fit(scores, y)
+    lr = LogisticRegression(C=10.0, max_iter=5000).fit(scores, y)
     A = np.zeros((n_classes, scores.shape[1]))
     c = np.full(n_classes, -30.0)
     if len(lr.classes_) > 2:

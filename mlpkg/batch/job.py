@@ -1,0 +1,263 @@
+"""``mlpkg tag`` as a production batch job: stream, validate, tag in parallel, resume, account.
+
+The driver reads the input as a stream of records cut into fixed chunks of ``chunk_size``
+records (chunk k is always the same records, so a rerun can skip what a killed run finished),
+validates each chunk itself (rejects go straight to the chunk's rejects part) and hands the
+articles to an engine: ``local`` (worker processes, each loading the model once) or ``ray``
+(:mod:`mlpkg.batch.ray_engine`). Finished chunks become part files (:mod:`mlpkg.batch.parts`);
+at the end the parts are assembled into the output and rejects files and the job checks that
+every row read is in exactly one of them.
+
+>>> tag_job(model="models/topic_tfidf", input="news.jsonl", output="tags.parquet")  # doctest: +SKIP
+read 1000, tagged 997, rejected 3
+0
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
+from dataclasses import dataclass, field, fields
+from hashlib import blake2b
+from itertools import islice
+from pathlib import Path
+
+from ..errors import ConfigError
+from ..models.base import Param
+from .io import concat_jsonl, file_format, parquet_rows, read_records, write_output
+from .parts import ChunkCounts, PartStore, input_fingerprint
+from .progress import MODES, Progress
+from .tagger import ModelInfo, init_worker, tag_in_worker
+from .validate import Article, Fields, Record, SeenIds, dumps_line, validate_chunk
+
+ENGINES = ("local", "ray")
+
+
+@dataclass
+class TagOptions:
+    """Everything a tag job needs; the fields are ``mlpkg tag``'s options."""
+
+    model: str  # classifier model directory
+    input: str  # JSONL, CSV or Parquet file (by extension), or "-" for JSONL on standard input
+    output: str  # JSONL, CSV or Parquet file (by extension)
+    summarizer: str | None = None  # summariser model directory: adds "summary" to every row
+    rejects: str | None = None  # JSONL of rejected rows (default: OUTPUT without extension + .rejects.jsonl)
+    id_field: str = "id"
+    text_field: str = "text"
+    title_field: str | None = "title"  # optional in every record; None: no titles
+    max_chars: int = 200_000  # longer texts are rejected (text_too_long)
+    max_reject_rate: float = 0.05  # the job fails when a larger share of the rows is rejected
+    chunk_size: int = 2_000  # rows per chunk: the unit of parallel work, memory and resume
+    workers: int = 0  # worker processes (local) or actors (ray); 0 = one per core
+    engine: str = "local"  # "local" or "ray"
+    address: str | None = None  # Ray cluster, e.g. ray://head:10001; None starts a local Ray
+    progress: str = "auto"  # "auto", "bar", "log" or "none"
+
+    params = {
+        "max_chars": Param(int, 200_000, low=1), "max_reject_rate": Param(float, 0.05, low=0.0, high=1.0),
+        "chunk_size": Param(int, 2_000, low=1), "workers": Param(int, 0, low=0),
+        "engine": Param(str, "local", choices=ENGINES), "progress": Param(str, "auto", choices=MODES),
+    }
+
+    def validate(self) -> None:
+        for name, spec in self.params.items():
+            spec.check(name, getattr(self, name))
+        file_format(self.input)
+        file_format(self.output, "output")
+        if Path(self.rejects_path()).resolve() == Path(self.output).resolve():
+            raise ConfigError(f"--rejects and --output are the same file: {self.output}")
+
+    def rejects_path(self) -> Path:
+        output = Path(self.output)
+        return Path(self.rejects) if self.rejects else output.with_name(output.stem + ".rejects.jsonl")
+
+    def n_workers(self) -> int:
+        return self.workers or len(os.sched_getaffinity(0))
+
+
+@dataclass
+class JobReport:
+    read: int
+    tagged: int
+    rejected: int
+    reasons: dict[str, int]
+    output: Path
+    rejects: Path
+    seconds: float
+    rows_per_s: float  # rows this run processed per second (chunks resumed from an earlier run excluded)
+    resumed_chunks: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        return f"read {self.read}, tagged {self.tagged}, rejected {self.rejected}"
+
+
+@dataclass
+class Chunk:
+    index: int
+    articles: list[Article]
+
+
+def _batched(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    it = iter(records)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def _digest(records: list[Record]) -> str | None:
+    """A digest of a chunk's raw JSONL lines: resuming from standard input redoes any chunk that differs."""
+    if not records or not isinstance(records[0].value, bytes):
+        return None
+    h = blake2b(digest_size=16)
+    for r in records:
+        h.update(r.value)
+    return h.hexdigest()
+
+
+def _chunks(opts: TagOptions, store: PartStore, progress: Progress, counts: dict[int, ChunkCounts],
+            skipped: list[int]) -> Iterator[Chunk]:
+    """Validated chunks still to tag; records the validation rejects, each chunk's counts and the
+    chunks an earlier run finished (``skipped``) on the way."""
+    fields_ = Fields(opts.id_field, opts.text_field, opts.title_field)
+    seen = SeenIds()  # rebuilt over skipped chunks too, so a duplicate is judged the same on every run
+    for index, records in enumerate(_batched(read_records(opts.input, fields_), opts.chunk_size)):
+        digest = _digest(records)
+        articles, rejects = validate_chunk(records, fields_, opts.max_chars, seen)
+        done = store.is_done(index, digest)
+        if done is not None:
+            progress.skip(done.read, done.tagged, done.rejected)
+            counts[index] = done
+            skipped.append(index)
+            continue
+        store.write_rejects(index, [dumps_line(r) for r in rejects])
+        counts[index] = ChunkCounts(len(records), 0, len(rejects), dict(Counter(r["reason"] for r in rejects)), digest)
+        yield Chunk(index, articles)
+
+
+def run_local(chunks: Iterable[Chunk], model: ModelInfo, summarizer: ModelInfo | None,
+              workers: int) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
+    """Tag chunks in ``workers`` processes, at most two chunks per worker in flight; yield in order."""
+    # Workers fork from a single-threaded server that has imported the models' code once: fast
+    # to start (no per-worker imports), and safe, unlike forking a driver that runs pyarrow threads.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["mlpkg.batch.tagger"])
+    initargs = (model.path, summarizer.path if summarizer else None)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker, initargs=initargs) as pool:
+        pending: deque = deque()
+        for chunk in chunks:
+            pending.append((chunk.index, pool.submit(tag_in_worker, chunk.articles) if chunk.articles else None))
+            while len(pending) > 2 * workers:
+                index, future = pending.popleft()
+                yield index, future.result() if future else []
+        while pending:
+            index, future = pending.popleft()
+            yield index, future.result() if future else []
+
+
+def _tag_chunks(opts: TagOptions, model: ModelInfo, summarizer: ModelInfo | None,
+                chunks: Iterator[Chunk]) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
+    if opts.engine == "local":
+        return run_local(chunks, model, summarizer, opts.n_workers())
+    try:
+        from .ray_engine import run_ray
+    except ImportError as exc:
+        raise ConfigError(f"--engine ray needs Ray Data ({exc}); install it with: pip install 'mlpkg[ray]'") from None
+    return run_ray(chunks, model, summarizer, opts.workers, opts.address)
+
+
+def run_job(opts: TagOptions) -> JobReport:
+    """Run (or resume) a tag job; the report holds the counts and any accounting problem."""
+    opts.validate()
+    if opts.input != "-" and not Path(opts.input).is_file():
+        raise FileNotFoundError(f"--input {opts.input}: no such file")
+    model = ModelInfo.read(opts.model, "classifier", "--model")
+    summarizer = ModelInfo.read(opts.summarizer, "summarizer", "--summarizer") if opts.summarizer else None
+    output, rejects = Path(opts.output), opts.rejects_path()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    rejects.parent.mkdir(parents=True, exist_ok=True)
+    fingerprint = {"input": input_fingerprint(opts.input), "model": model.hash,
+                   "summarizer": summarizer.hash if summarizer else None,
+                   "fields": [opts.id_field, opts.text_field, opts.title_field],
+                   "max_chars": opts.max_chars, "chunk_size": opts.chunk_size}
+    start = time.monotonic()
+    store = PartStore(output, fingerprint).open()
+    total = parquet_rows(Path(opts.input)) if file_format(opts.input) == "parquet" else None
+    progress = Progress(opts.progress, total=total)
+    counts: dict[int, ChunkCounts] = {}
+    skipped: list[int] = []
+    try:
+        if store.resumed:
+            progress.log(f"resuming: {len(store.done)} chunks of {store.dir} are already done")
+        chunks = _chunks(opts, store, progress, counts, skipped)
+        # closing(): an exception here shuts the workers down now, not whenever the generator is collected
+        with closing(_tag_chunks(opts, model, summarizer, chunks)) as tagged:
+            for index, results in tagged:
+                _record(store, progress, counts[index], index, results)
+        rate = progress.rate()
+    finally:
+        progress.close()
+        store.close()
+    seconds = time.monotonic() - start
+    return _finish(opts, store, counts, output, rejects, model, summarizer, seconds, rate, len(skipped))
+
+
+def _record(store: PartStore, progress: Progress, c: ChunkCounts, index: int,
+            results: list[tuple[int, bool, str]]) -> None:
+    tagged = [line for _, is_reject, line in results if not is_reject]
+    model_rejects = [line for _, is_reject, line in results if is_reject]
+    c.tagged, c.rejected = len(tagged), c.rejected + len(model_rejects)
+    if model_rejects:
+        c.reasons["model_error"] = c.reasons.get("model_error", 0) + len(model_rejects)
+    store.finish_chunk(index, tagged, model_rejects, c)
+    progress.update(c.read, c.tagged, c.rejected)
+
+
+def _finish(opts: TagOptions, store: PartStore, counts: dict[int, ChunkCounts], output: Path, rejects: Path,
+            model: ModelInfo, summarizer: ModelInfo | None, seconds: float, rate: float, resumed: int) -> JobReport:
+    """Assemble the final files from the parts of chunks 0..n-1, check the accounting, drop the parts."""
+    chunks = range(len(counts))
+    unfinished = [k for k in chunks if k not in store.done]
+    if unfinished:
+        raise RuntimeError(f"the engine returned without finishing chunks {unfinished[:10]}; rerun to resume")
+    tagged = write_output([store.part(k) for k in chunks], output, model.labels, summarizer is not None)
+    rejected = concat_jsonl([store.rejects(k) for k in chunks], rejects)
+    store.remove()
+    read = sum(c.read for c in counts.values())
+    reasons = Counter()
+    for c in counts.values():
+        reasons.update(c.reasons)
+    report = JobReport(read, tagged, rejected, dict(sorted(reasons.items())), output, rejects, seconds, rate,
+                       resumed)
+    if read != tagged + rejected:
+        report.problems.append(f"read {read} rows but wrote {tagged + rejected} "
+                               f"({tagged} to {output}, {rejected} to {rejects})")
+    if read and rejected / read > opts.max_reject_rate:
+        report.problems.append(f"{rejected / read:.1%} of the rows were rejected, more than "
+                               f"--max-reject-rate {opts.max_reject_rate:g} (see {rejects})")
+    return report
+
+
+def tag_job(**options) -> int:
+    """``mlpkg tag``: run the job, print ``read N, tagged T, rejected R``; 1 when the accounting fails."""
+    names = {f.name for f in fields(TagOptions)}
+    unknown = sorted(set(options) - names)
+    if unknown:
+        raise ConfigError(f"tag_job: unknown option(s) {unknown}; allowed: {sorted(names)}")
+    report = run_job(TagOptions(**options))
+    print(report.summary(), flush=True)
+    if report.reasons:
+        print("rejected by reason: " + ", ".join(f"{k} {v}" for k, v in report.reasons.items()), file=sys.stderr)
+    print(f"{report.rows_per_s:.0f} rows/s; output {report.output}, rejects {report.rejects}", file=sys.stderr)
+    for problem in report.problems:
+        print(f"mlpkg tag: error: {problem}", file=sys.stderr)
+    return 0 if report.ok else 1

@@ -1,0 +1,368 @@
+"""``mlpkg tag`` as a batch job: formats, rejects with reasons, accounting, resume, progress."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from batch_helpers import articles, build_tiny_tagger, read_jsonl, write_jsonl
+
+from mlpkg.batch import REASONS, TagOptions, run_job, tag_job
+from mlpkg.batch.parts import PartStore, parts_dir
+from mlpkg.batch.progress import Progress
+from mlpkg.batch.tagger import Tagger, tag_articles
+from mlpkg.batch.validate import Article, SeenIds
+from mlpkg.errors import ConfigError, ParameterError
+from mlpkg.text.normalize import article_text
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory) -> Path:
+    return build_tiny_tagger(tmp_path_factory.mktemp("batch") / "tagger")
+
+
+def job(model_dir: Path, input: Path | str, output: Path, **options) -> TagOptions:
+    return TagOptions(model=str(model_dir), input=str(input), output=str(output),
+                      **{"workers": 1, "progress": "none", **options})
+
+
+GOOD = articles(20)
+LONG = "Koperasi desa menyalurkan pinjaman modal usaha kepada anggotanya. " * 1000  # 67,000 characters
+
+
+def mixed_rows() -> tuple[list, list[tuple[int, str | None, str]]]:
+    """Good articles with one bad row of every kind between them, and the expected rejects."""
+    g = GOOD
+    bad = [
+        (b'{"id": "json-broken", "text": "Koperasi desa', None, "malformed_json"),
+        (b'{"id": "latin1", "text": "Koperasi \xe9 desa"}', None, "not_utf8"),
+        ('{"id": "surrogate", "text": "Koperasi \\ud800 desa"}', "surrogate", "not_utf8"),
+        ('["Koperasi", "desa"]', None, "wrong_type"),
+        ({"id": "text-number", "text": 12345}, "text-number", "wrong_type"),
+        ({"id": ["a", "b"], "text": g[0]["text"]}, None, "wrong_type"),
+        ({"id": "title-number", "title": 7, "text": g[0]["text"]}, "title-number", "wrong_type"),
+        ({"title": g[1]["title"], "text": g[1]["text"]}, None, "missing_id"),
+        ({"id": "", "text": g[1]["text"]}, None, "missing_id"),
+        ({"id": "no-text", "title": g[2]["title"]}, "no-text", "missing_text"),
+        ({"id": "null-text", "title": g[2]["title"], "text": None}, "null-text", "missing_text"),
+        ({"id": "blank-text", "text": "  \n\t "}, "blank-text", "empty_text"),
+        ({"id": "too-long", "text": LONG}, "too-long", "text_too_long"),
+        ({**g[3], "title": "salinan kedua"}, g[3]["id"], "duplicate_id"),
+    ]
+    rows, expected, row = [], [], 0
+    for i, article in enumerate(g):
+        rows.append(article)
+        row += 1
+        if i < len(bad):
+            rows.append(bad[i][0])
+            row += 1
+            expected.append((row, bad[i][1], bad[i][2]))
+        if i == 5:
+            rows.append(b"   ")  # a blank line is not a record
+    rows.append({"id": 12345, "title": g[4]["title"], "text": g[4]["text"]})  # an integer id is fine
+    return rows, expected
+
+
+def test_mixed_file_gives_exact_counts_and_reasons(model_dir, tmp_path, capsys):
+    rows, expected = mixed_rows()
+    src = write_jsonl(tmp_path / "in.jsonl", rows)
+    code = tag_job(**vars(job(model_dir, src, tmp_path / "out.jsonl", chunk_size=7, max_chars=60_000,
+                              max_reject_rate=0.5)))
+    assert code == 0
+    assert capsys.readouterr().out.strip() == "read 35, tagged 21, rejected 14"
+
+    out = read_jsonl(tmp_path / "out.jsonl")
+    assert [r["id"] for r in out] == [a["id"] for a in GOOD] + ["12345"]
+    rejects = read_jsonl(tmp_path / "out.rejects.jsonl")
+    assert [(r["row"], r["id"], r["reason"]) for r in rejects] == expected
+    assert Counter(r["reason"] for r in rejects) == {
+        "malformed_json": 1, "not_utf8": 2, "wrong_type": 4, "missing_id": 2, "missing_text": 2, "empty_text": 1,
+        "text_too_long": 1, "duplicate_id": 1}
+    assert {r["reason"] for r in rejects} <= set(REASONS)
+    assert all(r["detail"] for r in rejects)
+    # the raw input travels with the reject, so a fixed row can be replayed
+    assert rejects[0]["input"] == '{"id": "json-broken", "text": "Koperasi desa'
+    assert rejects[1]["input"] == '{"id": "latin1", "text": "Koperasi \\xe9 desa"}'
+    assert json.loads(rejects[-1]["input"])["title"] == "salinan kedua"
+    assert rejects[7]["line"] == rejects[7]["row"] + 1  # after the blank line
+    assert not parts_dir(tmp_path / "out.jsonl").exists()
+
+
+def test_output_rows_carry_tags_scores_and_the_model(model_dir, tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD[:6])
+    run_job(job(model_dir, src, tmp_path / "out.jsonl"))
+    out = read_jsonl(tmp_path / "out.jsonl")
+    tagger = Tagger(model_dir)
+    proba = tagger.model.predict_proba([article_text(a["title"], a["text"]) for a in GOOD[:6]])
+    for row, p, tags in zip(out, proba, tagger.model.decide(proba)):
+        assert list(row) == ["id", "tags", "scores", "model", "model_hash"]
+        assert row["tags"] == tags
+        assert list(row["scores"]) == ["koperasi", "umkm", "pendidikan"]
+        np.testing.assert_allclose(list(row["scores"].values()), p, atol=5e-5)
+        assert row["model"] == "tfidf_linear.v1" and row["model_hash"] == tagger.info.hash
+
+
+def test_csv_and_parquet_in_and_out_agree_with_jsonl(model_dir, tmp_path):
+    good = GOOD[:8]
+    write_jsonl(tmp_path / "in.jsonl", good)
+    run_job(job(model_dir, tmp_path / "in.jsonl", tmp_path / "ref.jsonl"))
+    ref = pd.DataFrame(read_jsonl(tmp_path / "ref.jsonl"))
+
+    with open(tmp_path / "in.csv", "wb") as fh:  # one bad row of each CSV-only kind in the middle
+        fh.write(pd.DataFrame(good[:4]).to_csv(index=False).encode("utf-8"))
+        fh.write(b'"extra-field","judul","teks",surplus\n"latin1","judul","Koperasi \xe9 desa"\n"empty","judul",""\n')
+        fh.write(pd.DataFrame(good[4:]).to_csv(index=False, header=False).encode("utf-8"))
+    pd.DataFrame(good + [{"id": "null-text", "title": "judul", "text": None}]).to_parquet(tmp_path / "in.parquet")
+
+    for src, bad in (("in.csv", ["malformed_row", "not_utf8", "empty_text"]), ("in.parquet", ["missing_text"])):
+        for out in ("out.csv", "out.parquet", "out.jsonl"):
+            report = run_job(job(model_dir, tmp_path / src, tmp_path / out, max_reject_rate=1.0))
+            assert (report.read, report.tagged, report.rejected) == (len(good) + len(bad), len(good), len(bad))
+            assert [r["reason"] for r in read_jsonl(report.rejects)] == bad
+            if out == "out.csv":
+                got = pd.read_csv(tmp_path / out, keep_default_na=False)
+                assert list(got.columns) == ["id", "tags", "score_koperasi", "score_umkm", "score_pendidikan",
+                                             "model", "model_hash"]
+                assert got.tags.tolist() == ["|".join(t) for t in ref.tags]
+                np.testing.assert_array_equal(got.score_umkm, [s["umkm"] for s in ref.scores])
+            elif out == "out.parquet":
+                got = pd.read_parquet(tmp_path / out)
+                assert [list(t) for t in got.tags] == ref.tags.tolist()
+                assert got.scores.tolist() == ref.scores.tolist()
+            else:
+                got = pd.DataFrame(read_jsonl(tmp_path / out))
+                assert got.to_dict("records") == ref.to_dict("records")
+            assert got.id.tolist() == ref.id.tolist()
+
+
+def test_standard_input(model_dir, tmp_path, monkeypatch):
+    data = write_jsonl(tmp_path / "in.jsonl", GOOD[:5] + ["{oops"]).read_bytes()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+    report = run_job(job(model_dir, "-", tmp_path / "out.jsonl", max_reject_rate=0.5))
+    assert (report.read, report.tagged, report.rejected) == (6, 5, 1)
+    assert report.reasons == {"malformed_json": 1}
+
+
+def test_job_fails_when_the_reject_rate_passes_the_limit(model_dir, tmp_path, capsys):
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD[:9] + [{"id": "x", "text": ""}])
+    assert tag_job(**vars(job(model_dir, src, tmp_path / "out.jsonl", max_reject_rate=0.05))) == 1
+    captured = capsys.readouterr()
+    assert captured.out.strip() == "read 10, tagged 9, rejected 1"
+    assert "10.0% of the rows were rejected, more than --max-reject-rate 0.05" in captured.err
+    assert len(read_jsonl(tmp_path / "out.jsonl")) == 9  # the output is still there to inspect
+    assert tag_job(**vars(job(model_dir, src, tmp_path / "out2.jsonl", max_reject_rate=0.1))) == 0
+
+
+def test_job_fails_when_rows_go_missing(model_dir, tmp_path, monkeypatch, capsys):
+    finish = PartStore.finish_chunk
+
+    def lose_a_row(self, chunk, tagged, model_rejects, counts):
+        finish(self, chunk, tagged[1:] if chunk == 1 else tagged, model_rejects, counts)
+
+    monkeypatch.setattr(PartStore, "finish_chunk", lose_a_row)
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD[:10])
+    assert tag_job(**vars(job(model_dir, src, tmp_path / "out.jsonl", chunk_size=4))) == 1
+    assert "read 10 rows but wrote 9" in capsys.readouterr().err
+
+
+class Crash(Exception):
+    pass
+
+
+@pytest.mark.parametrize("moment", ["before_part", "after_part"])
+def test_resume_after_a_crash_writes_each_id_once(model_dir, tmp_path, monkeypatch, moment):
+    rows = GOOD + [{"id": "x", "text": ""}]
+    src = write_jsonl(tmp_path / "in.jsonl", rows)
+    run_job(job(model_dir, src, tmp_path / "clean.jsonl", chunk_size=3, max_reject_rate=1.0))
+
+    finish = PartStore.finish_chunk
+
+    def crash_at_chunk_3(self, chunk, tagged, model_rejects, counts):
+        if chunk == 3:
+            if moment == "after_part":  # the part is renamed into place, the progress record is not
+                self.part(chunk).write_text("".join(line + "\n" for line in tagged), encoding="utf-8")
+            raise Crash
+        finish(self, chunk, tagged, model_rejects, counts)
+
+    monkeypatch.setattr(PartStore, "finish_chunk", crash_at_chunk_3)
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(Crash):
+        run_job(job(model_dir, src, out, chunk_size=3, max_reject_rate=1.0))
+    assert not out.exists() and (parts_dir(out) / "progress.json").exists()
+    monkeypatch.setattr(PartStore, "finish_chunk", finish)
+
+    report = run_job(job(model_dir, src, out, chunk_size=3, max_reject_rate=1.0))
+    assert report.resumed_chunks == 3
+    assert (report.read, report.tagged, report.rejected) == (21, 20, 1)
+    assert out.read_bytes() == (tmp_path / "clean.jsonl").read_bytes()
+    assert (tmp_path / "out.rejects.jsonl").read_bytes() == (tmp_path / "clean.rejects.jsonl").read_bytes()
+
+
+def test_a_changed_input_or_option_starts_over(model_dir, tmp_path, monkeypatch):
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD[:9])
+    out = tmp_path / "out.jsonl"
+    finish = PartStore.finish_chunk
+
+    def crash_at_chunk_1(self, chunk, *args):
+        if chunk == 1:
+            raise Crash
+        finish(self, chunk, *args)
+
+    monkeypatch.setattr(PartStore, "finish_chunk", crash_at_chunk_1)
+    with pytest.raises(Crash):
+        run_job(job(model_dir, src, out, chunk_size=3))
+    monkeypatch.setattr(PartStore, "finish_chunk", finish)
+    write_jsonl(src, GOOD[10:19])
+    report = run_job(job(model_dir, src, out, chunk_size=3))
+    assert report.resumed_chunks == 0
+    assert [r["id"] for r in read_jsonl(out)] == [a["id"] for a in GOOD[10:19]]
+
+
+def test_resuming_from_standard_input_redoes_chunks_whose_lines_changed(model_dir, tmp_path, monkeypatch):
+    out = tmp_path / "out.jsonl"
+
+    def feed(rows):
+        data = write_jsonl(tmp_path / "in.jsonl", rows).read_bytes()
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+    finish = PartStore.finish_chunk
+
+    def crash_at_chunk_2(self, chunk, *args):
+        if chunk == 2:
+            raise Crash
+        finish(self, chunk, *args)
+
+    monkeypatch.setattr(PartStore, "finish_chunk", crash_at_chunk_2)
+    feed(GOOD[:9])
+    with pytest.raises(Crash):
+        run_job(job(model_dir, "-", out, chunk_size=3))
+    monkeypatch.setattr(PartStore, "finish_chunk", finish)
+    feed(GOOD[:3] + GOOD[10:16])  # chunk 0 as before, chunks 1 and 2 different
+    report = run_job(job(model_dir, "-", out, chunk_size=3))
+    assert report.resumed_chunks == 1  # chunks 0 and 1 were done, but only chunk 0 still matches its digest
+    assert [r["id"] for r in read_jsonl(out)] == [a["id"] for a in GOOD[:3] + GOOD[10:16]]
+
+
+def test_a_second_job_on_the_same_output_is_refused(tmp_path):
+    first = PartStore(tmp_path / "out.jsonl", {"input": "a"}).open()
+    with pytest.raises(ConfigError, match="out.jsonl.parts is locked: another `mlpkg tag` is writing this output"):
+        PartStore(tmp_path / "out.jsonl", {"input": "a"}).open()
+    first.close()
+    PartStore(tmp_path / "out.jsonl", {"input": "a"}).open().close()
+
+
+def test_options_are_checked_before_anything_runs(model_dir, tmp_path):
+    with pytest.raises(ParameterError, match="'chunk_size'.*must be >= 1, got 0"):
+        run_job(job(model_dir, tmp_path / "in.jsonl", tmp_path / "out.jsonl", chunk_size=0))
+    with pytest.raises(ParameterError, match="'engine'.*must be one of 'local', 'ray', got 'spark'"):
+        run_job(job(model_dir, tmp_path / "in.jsonl", tmp_path / "out.jsonl", engine="spark"))
+    with pytest.raises(ConfigError, match=r"output 'out.xlsx': unknown extension '.xlsx'"):
+        run_job(job(model_dir, tmp_path / "in.jsonl", "out.xlsx"))
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        run_job(job(model_dir, tmp_path / "missing.jsonl", tmp_path / "out.jsonl"))
+    write_jsonl(tmp_path / "in.jsonl", GOOD[:1])
+    with pytest.raises(ConfigError, match="expected a summarizer model directory, found a 'classifier'"):
+        run_job(job(model_dir, tmp_path / "in.jsonl", tmp_path / "out.jsonl", summarizer=str(model_dir)))
+    with pytest.raises(ConfigError, match="unknown option"):
+        tag_job(model=str(model_dir), input="a.jsonl", output="b.jsonl", batch=3)
+
+
+def test_seen_ids_matches_a_set():
+    rng = np.random.default_rng(0)
+    seen, reference = SeenIds(), set()
+    for _ in range(60):
+        ids = [f"id-{i}" for i in rng.integers(0, 3000, size=int(rng.integers(0, 120)))]
+        expected = []
+        for i in ids:
+            expected.append(i in reference)
+            reference.add(i)
+        assert seen.add(ids).tolist() == expected
+    assert len(seen) == len(reference)
+
+
+class _FlakyModel:
+    labels_ = ["koperasi", "umkm", "pendidikan"]
+
+    def predict_proba(self, texts):
+        if any("RUSAK" in t for t in texts):
+            raise ValueError("cannot featurise")
+        return np.full((len(texts), 3), 0.25)
+
+    def decide(self, proba):
+        return [[] for _ in proba]
+
+
+class _StubSummarizer:
+    def summarize(self, texts, titles):
+        return [[t.split(". ")[0].rstrip(".") + "."] for t in texts]
+
+
+def _stub_tagger(model_dir: Path, summarizer=None) -> Tagger:
+    tagger = Tagger(model_dir)
+    tagger.model = _FlakyModel()
+    if summarizer is not None:
+        tagger.summarizer, tagger.summarizer_info = summarizer, tagger.info
+    return tagger
+
+
+def test_one_failing_article_is_rejected_alone(model_dir):
+    batch = [Article(1, "a", None, "Koperasi desa."), Article(2, "b", None, "Teks RUSAK."),
+             Article(3, "c", "Judul", "UMKM naik kelas.")]
+    results = tag_articles(_stub_tagger(model_dir), batch)
+    assert [(row, is_reject) for row, is_reject, _ in results] == [(1, False), (2, True), (3, False)]
+    bad = json.loads(results[1][2])
+    assert (bad["id"], bad["reason"], bad["detail"]) == ("b", "model_error", "ValueError: cannot featurise")
+
+
+def test_summaries_reach_every_output_format(model_dir, tmp_path):
+    from mlpkg.batch.io import write_output
+
+    tagger = _stub_tagger(model_dir, _StubSummarizer())
+    batch = [Article(1, "a", None, "Koperasi desa tumbuh. Anggota bertambah."), Article(2, "b", "J", "UMKM naik.")]
+    part = tmp_path / "part-000000.jsonl"
+    part.write_text("".join(line + "\n" for _, _, line in tag_articles(tagger, batch)), encoding="utf-8")
+    assert read_jsonl(part)[0]["summary"] == ["Koperasi desa tumbuh."]
+    assert list(read_jsonl(part)[0])[-2:] == ["summarizer", "summarizer_hash"]
+    write_output([part], tmp_path / "o.csv", tagger.model.labels_, True)
+    write_output([part], tmp_path / "o.parquet", tagger.model.labels_, True)
+    assert json.loads(pd.read_csv(tmp_path / "o.csv").summary[0]) == ["Koperasi desa tumbuh."]
+    assert list(pd.read_parquet(tmp_path / "o.parquet").summary[1]) == ["UMKM naik."]
+
+
+def _registered_summarizer() -> str | None:
+    from mlpkg.registry import registered_names, resolve
+
+    names = [n for n in registered_names() if getattr(resolve(n), "kind", "") == "summarizer"]
+    return "lead.v1" if "lead.v1" in names else (names[0] if names else None)
+
+
+def test_tag_with_a_registered_summarizer(model_dir, tmp_path):
+    name = _registered_summarizer()
+    if name is None:
+        pytest.skip("mlpkg.summarize registers no summariser yet")
+    from mlpkg.models import load_model
+    from mlpkg.registry import resolve
+
+    summarizer_dir = resolve(name)().fit().save(tmp_path / "summarizer")
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD[:5])
+    report = run_job(job(model_dir, src, tmp_path / "out.jsonl", summarizer=str(summarizer_dir)))
+    assert report.tagged == 5
+    expected = load_model(summarizer_dir).summarize([a["text"] for a in GOOD[:5]], [a["title"] for a in GOOD[:5]])
+    out = read_jsonl(tmp_path / "out.jsonl")
+    assert [r["summary"] for r in out] == expected
+    assert all(r["summarizer"] == name for r in out)
+
+
+def test_progress_logs_plain_lines_off_a_terminal():
+    stream = io.StringIO()
+    progress = Progress("auto", stream=stream, interval_s=0.0)
+    assert progress.mode == "log"
+    progress.skip(100, 99, 1)
+    progress.update(50, 50, 0)
+    line = stream.getvalue().strip()
+    assert line.startswith("mlpkg tag: 150 rows read, 149 tagged, 1 rejected, ") and line.endswith(" rows/s")
