@@ -44,8 +44,9 @@ def plot_label_confusions(Y_true: np.ndarray, Y_pred: np.ndarray, labels: list[s
         t, p = Y_true[:, j].astype(bool), Y_pred[:, j].astype(bool)
         m = np.array([[(~t & ~p).sum(), (~t & p).sum()], [(t & ~p).sum(), (t & p).sum()]])
         ax.imshow(np.log1p(m), cmap="Blues")
+        dark = np.log1p(m.max()) / 2
         for (i, k), v in np.ndenumerate(m):
-            ax.text(k, i, str(v), ha="center", va="center")
+            ax.text(k, i, str(v), ha="center", va="center", color="white" if np.log1p(v) > dark else "black")
         ax.set_xticks([0, 1], ["no", "yes"])
         ax.set_yticks([0, 1], ["no", "yes"])
         ax.set_xlabel("predicted")
