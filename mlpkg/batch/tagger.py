@@ -8,6 +8,8 @@ actors each build one Tagger at start-up and reuse it for every chunk, and both 
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,8 +118,18 @@ _WORKER_TAGGER: Tagger | None = None
 
 
 def init_worker(model_dir: str, summarizer_dir: str | None) -> None:
-    """Process-pool initializer: load the models once per worker process."""
+    """Process-pool initializer: load the models once per worker process.
+
+    The pool already runs one process per core, so each keeps its math libraries (torch for
+    IndoBERT models, BLAS) to one thread instead of every worker claiming every core.
+    """
     global _WORKER_TAGGER
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = "1"
+    if "torch" in sys.modules or any(Path(d, "hf").is_dir() for d in (model_dir, summarizer_dir) if d):
+        import torch
+
+        torch.set_num_threads(1)
     _WORKER_TAGGER = Tagger(model_dir, summarizer_dir)
 
 
