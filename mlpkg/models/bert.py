@@ -28,7 +28,7 @@ from ..text.clean import clean
 from .base import Param
 from .checkpoint import load_pretrained, load_tokenizer, quiet_transformers
 from .classifier import Classifier
-from .finetune import LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
+from .finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
 
 HF_DIR = "hf"
 LONG_TEXT = ("head", "head_tail", "chunk_mean", "chunk_max")
@@ -46,8 +46,7 @@ class BertClassifier(Classifier):
     """
 
     params = {
-        "model_name_or_path": Param(str, "indobenchmark/indobert-base-p1",
-                                    doc="hub name or local folder of a transformers checkpoint"),
+        **FINETUNE_PARAMS,
         "max_length": Param(int, 512, low=16, high=4096, doc="tokens per window, special tokens included"),
         "long_text": Param(str, "head_tail", choices=LONG_TEXT, doc="what the model reads of a long article"),
         "head_fraction": Param(float, 0.25, low=0.0, high=1.0,
@@ -57,17 +56,9 @@ class BertClassifier(Classifier):
         "epochs": Param(int, 4, low=1),
         "batch_size": Param(int, 16, low=1, doc="articles per training step"),
         "predict_batch_size": Param(int, 32, low=1, doc="windows per forward pass when scoring"),
-        "learning_rate": Param(float, 3e-5, low=1e-7, high=1.0),
-        "weight_decay": Param(float, 0.01, low=0.0),
-        "warmup_ratio": Param(float, 0.1, low=0.0, high=1.0),
         "class_weight": Param(str, "balanced", choices=("balanced", "none"),
                               doc="balanced: rare tags/classes weigh as much as common ones in the loss"),
         "early_stopping_patience": Param(int, 2, low=0, doc="epochs without better dev macro-F1; 0 = off"),
-        "seed": Param(int, 0),
-        "mixed_precision": Param(str, "auto", choices=("auto", "bf16", "fp16", "no"),
-                                 doc="GPU only: auto = bf16 where supported, else fp16; CPU always runs fp32"),
-        "device": Param(str, "auto", choices=("auto", "cpu", "cuda")),
-        "verbose": Param(bool, True, doc="one progress line per epoch on stderr"),
     }
 
     def _validate(self) -> None:

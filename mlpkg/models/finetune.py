@@ -15,6 +15,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ParameterError
+from .base import Param
+
+# Hyperparameters every fine-tuned transformer model shares (classifier and BertSum alike).
+FINETUNE_PARAMS = {
+        "model_name_or_path": Param(str, "indobenchmark/indobert-base-p1",
+                                    doc="hub name or local folder of a transformers checkpoint"),
+        "learning_rate": Param(float, 3e-5, low=1e-7, high=1.0),
+        "weight_decay": Param(float, 0.01, low=0.0),
+        "warmup_ratio": Param(float, 0.1, low=0.0, high=1.0),
+        "seed": Param(int, 0),
+        "mixed_precision": Param(str, "auto", choices=("auto", "bf16", "fp16", "no"),
+                                 doc="GPU only: auto = bf16 where supported, else fp16; CPU always runs fp32"),
+        "device": Param(str, "auto", choices=("auto", "cpu", "cuda")),
+        "verbose": Param(bool, True, doc="one progress line per epoch on stderr"),
+}
 
 
 @dataclass

@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import DataError, ParameterError
 from ..models.base import Param
 from ..models.checkpoint import load_pretrained, load_tokenizer, quiet_transformers
-from ..models.finetune import LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
+from ..models.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
 from ..registry import register
 from .base import SELECTION_PARAMS, Summarizer
 from .batch import Batch
@@ -82,8 +82,7 @@ class BertSumSummarizer(Summarizer):
 
     params = {
         **SELECTION_PARAMS,
-        "model_name_or_path": Param(str, "indobenchmark/indobert-base-p1",
-                                    doc="hub name or local folder of a transformers checkpoint"),
+        **FINETUNE_PARAMS,
         "max_length": Param(int, 512, low=16, high=4096, doc="tokens per encoder window"),
         "max_sentence_tokens": Param(int, 64, low=4, doc="a longer sentence is cut to this many tokens"),
         "max_windows": Param(int, 2, low=1, high=16, doc="windows per article; later sentences are not scored"),
@@ -92,15 +91,7 @@ class BertSumSummarizer(Summarizer):
         "epochs": Param(int, 3, low=1),
         "batch_size": Param(int, 8, low=1, doc="articles per training step"),
         "predict_batch_size": Param(int, 16, low=1, doc="articles per forward pass when scoring"),
-        "learning_rate": Param(float, 3e-5, low=1e-7, high=1.0),
-        "weight_decay": Param(float, 0.01, low=0.0),
-        "warmup_ratio": Param(float, 0.1, low=0.0, high=1.0),
         "early_stopping_patience": Param(int, 1, low=0, doc="epochs without better dev gold-F1; 0 = off"),
-        "seed": Param(int, 0),
-        "mixed_precision": Param(str, "auto", choices=("auto", "bf16", "fp16", "no"),
-                                 doc="GPU only: auto = bf16 where supported, else fp16; CPU always runs fp32"),
-        "device": Param(str, "auto", choices=("auto", "cpu", "cuda")),
-        "verbose": Param(bool, True, doc="one progress line per epoch on stderr"),
     }
 
     # --- training -----------------------------------------------------------------------
