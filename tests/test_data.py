@@ -1,5 +1,4 @@
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -95,10 +94,6 @@ def test_load_table_formats_and_split_filter(tmp_path):
 
 @pytest.mark.skipif(
     not RAW.is_dir(), reason="../shared/data/raw is not beside this checkout (only the dev checkout has it)"
-)
-@pytest.mark.skipif(
-    os.environ.get("MLPKG_TEST_REBUILD") != "1",
-    reason="rebuilding data/ from the raw sources takes ~80 s: set MLPKG_TEST_REBUILD=1",
 )
 def test_rebuild_from_raw_reproduces_shipped_labels_and_splits(tmp_path, topics):
     from mlpkg.data.build import main

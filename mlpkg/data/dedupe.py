@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from collections import defaultdict
 
 _WORDS = re.compile(r"\w+")
@@ -16,7 +17,8 @@ def body_hash(text: str) -> str:
 
 def _sketch(text: str, shingle: int = 6, keep: int = 24) -> set[int]:
     words = _WORDS.findall(text.lower())
-    grams = {hash(" ".join(words[i:i + shingle])) for i in range(max(1, len(words) - shingle + 1))}
+    # crc32, not hash(): Python salts str hashes per process, and the build must be reproducible
+    grams = {zlib.crc32(" ".join(words[i : i + shingle]).encode()) for i in range(max(1, len(words) - shingle + 1))}
     return set(sorted(grams)[:keep])
 
 
