@@ -33,7 +33,6 @@ class CachedCharNgrams:
         self._analyze = vectorizer.build_analyzer()
         self._vocab = vectorizer.vocabulary_
         self._word_ids: dict[str, int] = {}
-        self._rows: list[np.ndarray] = []
         self._matrix: sp.csr_matrix | None = None
 
     def _word_row(self, word: str) -> np.ndarray:
@@ -41,22 +40,22 @@ class CachedCharNgrams:
         return np.asarray(ids, dtype=np.int64)
 
     def _ensure(self, words: list[str]) -> None:
-        new = [w for w in words if w not in self._word_ids]
+        """Add rows for words not seen yet (only those: the cached rows are never rebuilt)."""
+        new = [w for w in dict.fromkeys(words) if w not in self._word_ids]
         if not new:
             return
         if len(self._word_ids) + len(new) > self.max_cache:
-            self._word_ids, self._rows, self._matrix = {}, [], None
+            self._word_ids, self._matrix = {}, None
             new = list(dict.fromkeys(words))
-        for w in new:
-            if w not in self._word_ids:
-                self._word_ids[w] = len(self._rows)
-                self._rows.append(self._word_row(w))
-        indptr = np.cumsum([0] + [len(r) for r in self._rows])
-        indices = np.concatenate(self._rows) if self._rows else np.zeros(0, dtype=np.int64)
-        data = np.ones(len(indices), dtype=np.float32)
-        m = sp.csr_matrix((data, indices, indptr), shape=(len(self._rows), len(self._vocab)))
-        m.sum_duplicates()
-        self._matrix = m
+        rows = [self._word_row(w) for w in new]
+        indptr = np.cumsum([0] + [len(r) for r in rows])
+        indices = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        block = sp.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr),
+                              shape=(len(rows), len(self._vocab)))
+        block.sum_duplicates()
+        start = len(self._word_ids)
+        self._word_ids.update((w, start + i) for i, w in enumerate(new))
+        self._matrix = block if self._matrix is None else sp.vstack([self._matrix, block], format="csr")
 
     def counts(self, texts: list[str]) -> sp.csr_matrix:
         bags = [Counter(t.split()) for t in texts]
@@ -65,7 +64,7 @@ class CachedCharNgrams:
         indptr = np.cumsum([0] + [len(b) for b in bags])
         indices = np.fromiter((ids[w] for b in bags for w in b), dtype=np.int64, count=int(indptr[-1]))
         data = np.fromiter((c for b in bags for c in b.values()), dtype=np.float32, count=int(indptr[-1]))
-        doc_words = sp.csr_matrix((data, indices, indptr), shape=(len(texts), len(self._rows)))
+        doc_words = sp.csr_matrix((data, indices, indptr), shape=(len(texts), self._matrix.shape[0]))
         return (doc_words @ self._matrix).tocsr()
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
