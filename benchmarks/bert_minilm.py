@@ -30,12 +30,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from _results import RESULTS, write_results  # noqa: E402
+
 from mlpkg.config import load_config  # noqa: E402
 from mlpkg.models import load_model  # noqa: E402
 from mlpkg.models.onnx_export import export_onnx  # noqa: E402
 from mlpkg.trainer import load_split, train_classifier  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 BATCH_SIZES = (1, 8, 32)
 
 
@@ -103,7 +104,7 @@ def long_text_table(model_dir: Path, cfg, max_chunks: int, stride: int) -> dict:
     model.max_chunks, model.stride = max_chunks, stride
     pooled = {}
     for split in ("dev", "test"):
-        texts = load_split(cfg, split).texts
+        texts = load_split(cfg.data, split).texts
         model.long_text = "chunk_mean"
         docs = model._encode(texts)
         windows = [w for d in docs for w in d]
@@ -115,7 +116,7 @@ def long_text_table(model_dir: Path, cfg, max_chunks: int, stride: int) -> dict:
                          "chunk_mean": np.stack([p.mean(axis=0) for p in parts]),
                          "chunk_max": np.stack([p.max(axis=0) for p in parts])}
         pooled[split + "_windows"] = float(np.mean([len(d) for d in docs]))
-    dev_Y, test_Y = (model.binarize(load_split(cfg, s).y) for s in ("dev", "test"))
+    dev_Y, test_Y = (model.binarize(load_split(cfg.data, s).y) for s in ("dev", "test"))
     table = {}
     for name in ("head", "head_tail", "chunk_mean", "chunk_max"):
         cut = tune_thresholds(dev_Y, sigmoid(pooled["dev"][name]), model.labels_)
@@ -148,8 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         result["long_text"] = long_text_table(Path(args.long_text_only), cfg, args.max_chunks, stride=32)
         result["long_text"]["settings"] = {"max_chunks": args.max_chunks, "stride": 32,
                                            "seconds": round(time.perf_counter() - start, 1)}
-        (RESULTS / "bert_minilm.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
-        (RESULTS / "bert_minilm.md").write_text(markdown(result), encoding="utf-8")
+        write_results("bert_minilm", markdown(result), result)
         print(markdown(result))
         return 0
     work = Path(tempfile.mkdtemp(prefix="bench-minilm-"))
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     minilm_seconds = time.perf_counter() - t0
     onnx_report = export_onnx(work / "minilm")
 
-    test = load_split(cfg, "test")
+    test = load_split(cfg.data, "test")
     texts = test.texts[: args.speed_articles]
     positions = load_model(work / "minilm").model_.config.max_position_embeddings
     windows = sorted({args.max_length, min(512, positions)})
@@ -195,9 +195,7 @@ def main(argv: list[str] | None = None) -> int:
                     "python": platform.python_version(), "torch": torch.__version__},
         "wall_seconds": round(time.perf_counter() - started, 1), "model_dir": str(work / "minilm"),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "bert_minilm.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
-    (RESULTS / "bert_minilm.md").write_text(markdown(result), encoding="utf-8")
+    write_results("bert_minilm", markdown(result), result)
     print(markdown(result))
     return 0
 

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import RunConfig, save_config
+from .config import DataConfig, RunConfig, save_config
 from .data.load import check_schema, load_table
 from .errors import DataError
 from .models.directory import write_json, write_manifest
@@ -21,14 +21,14 @@ class LabelledSplit:
     y: list = field(default_factory=list)
 
 
-def load_split(cfg: RunConfig, split: str, split_field: str | None = None) -> LabelledSplit:
-    d = cfg.data
+def load_split(d: DataConfig, split: str | None, split_field: str | None = None) -> LabelledSplit:
+    """Rows of one split (``None``: every row) as ids, article texts (title + body) and labels."""
     split_field = split_field or d.split_field
     ds = load_table(d.path, split, split_field)
     check_schema(ds, d.path, text_field=d.text_field, label_field=d.label_field,
                  labels=(d.labels + d.drop_labels) if d.labels else None)
     titles = ds[d.title_field] if d.title_field and d.title_field in ds.column_names else [None] * len(ds)
-    ids = ds[d.id_field] if d.id_field in ds.column_names else [f"{split}:{i}" for i in range(len(ds))]
+    ids = ds[d.id_field] if d.id_field in ds.column_names else [f"{split or 'row'}:{i}" for i in range(len(ds))]
     texts = [article_text(t, b) for t, b in zip(titles, ds[d.text_field])]
     labels = ds[d.label_field]
     keep = [i for i, y in enumerate(labels) if not (isinstance(y, str) and y in d.drop_labels)]
@@ -66,7 +66,7 @@ def train_classifier(cfg: RunConfig, log=print) -> dict:
 
     out = Path(cfg.output_dir)
     start = time.perf_counter()
-    train, dev, test = (load_split(cfg, s) for s in ("train", "dev", "test"))
+    train, dev, test = (load_split(cfg.data, s) for s in ("train", "dev", "test"))
     log(f"data: {cfg.data.path} train={len(train.texts)} dev={len(dev.texts)} test={len(test.texts)}")
     model = _fit_tuned(cfg, train, dev)
     log(f"trained {cfg.model['name']} in {time.perf_counter() - start:.1f}s")
@@ -79,7 +79,7 @@ def train_classifier(cfg: RunConfig, log=print) -> dict:
         metrics["keyword_rule_test"] = extra["Keyword rule, test split"] = rule
     if cfg.data.heldout_split_field:
         field_ = cfg.data.heldout_split_field
-        h_train, h_dev, h_test = (load_split(cfg, s, field_) for s in ("train", "dev", "test"))
+        h_train, h_dev, h_test = (load_split(cfg.data, s, field_) for s in ("train", "dev", "test"))
         h_model = _fit_tuned(cfg, h_train, h_dev)
         scored["heldout_test"] = score_classifier(h_model, h_test.texts, h_test.y, h_test.ids,
                                                   cfg.evaluation.worst_errors)

@@ -130,3 +130,25 @@ def test_top_features_are_topic_words(fitted):
     top = {label: [f for f, _ in feats] for label, feats in fitted.top_features(40).items()}
     assert any("koperasi" in f for f in top["koperasi"])
     assert any(w in " ".join(top["pendidikan"]) for w in ("sekolah", "siswa", "pendidikan", "guru", "mahasiswa"))
+
+
+def test_evaluate_command_scores_a_labelled_file(fitted, topic_sample, tmp_path, capsys):
+    from mlpkg.cli import main
+    from mlpkg.evaluate.cli import evaluate_model_dir
+
+    fitted.save(tmp_path / "m")
+    rows = topic_sample.head(80).assign(split=["a", "b"] * 40)[["id", "title", "text", "tags", "split"]]
+    rows.to_parquet(tmp_path / "rows.parquet")
+    result = evaluate_model_dir(str(tmp_path / "m"), str(tmp_path / "rows.parquet"), split="a",
+                                output=str(tmp_path / "report"))
+    part = rows[rows["split"] == "a"]
+    expected = fitted.binarize(fitted.predict(_texts(part)))
+    got = result["metrics"]["per_label"]
+    assert result["metrics"]["n"] == 40
+    assert [got[label]["tp"] + got[label]["fp"] for label in fitted.labels_] == expected.sum(axis=0).tolist()
+    assert (tmp_path / "report" / "report.html").exists() and (tmp_path / "report" / "metrics.json").exists()
+    assert main(["evaluate", "--model", str(tmp_path / "m"), "--data", str(tmp_path / "rows.parquet")]) == 0
+    assert "| macro avg |" in capsys.readouterr().out
+    rows.assign(tags=[["ekonomi"]] * 80).to_parquet(tmp_path / "bad.parquet")
+    assert main(["evaluate", "--model", str(tmp_path / "m"), "--data", str(tmp_path / "bad.parquet")]) == 2
+    assert "row 0, field 'tags': unknown label 'ekonomi'" in capsys.readouterr().err

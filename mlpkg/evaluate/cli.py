@@ -6,10 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from ..data.load import check_schema, load_table
 from ..models import load_model
 from ..models.directory import write_json
-from ..text.normalize import article_text
 from .metrics import format_table
 
 
@@ -29,18 +27,17 @@ def evaluate_model_dir(model_dir: str, data: str, split: str | None = None, outp
 
         return evaluate_summarizer_file(model, data, split=split, output=output)
 
+    from ..config import DataConfig
+    from ..trainer import load_split
     from .classify import score_classifier, write_classifier_report
 
-    fields = _training_data_fields(Path(model_dir))
-    text_field = text_field or fields.get("text_field", "text")
-    label_field = label_field or fields.get("label_field", "tags")
-    title_field = fields.get("title_field", "title")
-    ds = load_table(data, split, fields.get("split_field", "split"))
-    check_schema(ds, data, text_field=text_field, label_field=label_field, labels=model.labels_)
-    titles = ds[title_field] if title_field and title_field in ds.column_names else [None] * len(ds)
-    texts = [article_text(t, b) for t, b in zip(titles, ds[text_field])]
-    ids = ds["id"] if "id" in ds.column_names else None
-    scored = score_classifier(model, texts, ds[label_field], ids)
+    saved = {k: v for k, v in _training_data_fields(Path(model_dir)).items() if k in DataConfig.__dataclass_fields__}
+    # the model's own label set, strictly: no dropped labels, no train subsampling
+    fields = DataConfig(**{**saved, "path": data, "labels": model.labels_, "drop_labels": [], "max_train_rows": None})
+    fields.text_field = text_field or fields.text_field
+    fields.label_field = label_field or fields.label_field
+    rows = load_split(fields, split)
+    scored = score_classifier(model, rows.texts, rows.y, rows.ids)
     name = split or Path(data).stem
     if output:
         out = Path(output)
