@@ -38,10 +38,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
+from _results import write_results  # noqa: E402
+
 from mlpkg.models import load_model  # noqa: E402
 from mlpkg.text.normalize import article_text  # noqa: E402
-
-RESULTS = ROOT / "benchmarks" / "results"
 
 
 def build_input(path: Path, rows: int, seed: int) -> None:
@@ -223,9 +223,7 @@ def main(argv: list[str] | None = None) -> None:
         "bare_predict": bare, "runs": runs,
         "command": "HF_HUB_OFFLINE=1 python benchmarks/batch_throughput.py " + " ".join(argv or sys.argv[1:]),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "batch_throughput.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    (RESULTS / "batch_throughput.md").write_text(markdown(result), encoding="utf-8")
+    write_results("batch_throughput", markdown(result), result)
     print(markdown(result))
 
 

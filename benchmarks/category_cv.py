@@ -9,12 +9,12 @@ same folds in the same run. Writes ``benchmarks/results/category_cv.{md,json}``.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _results import write_results
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
@@ -25,7 +25,6 @@ from sklearn.svm import LinearSVC
 from mlpkg.models import TfidfClassifier
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
 
 SYSTEMS = {
     "CountVectorizer + MultinomialNB": lambda: make_pipeline(CountVectorizer(), MultinomialNB()),
@@ -64,9 +63,7 @@ def main() -> None:
     lines += [
         f"| {n} | {r['macro_f1_mean']:.2f} ± {r['macro_f1_std']:.2f} | {r['seconds']} |" for n, r in results.items()
     ]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "category_cv.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (RESULTS / "category_cv.json").write_text(json.dumps(results, indent=1))
+    write_results("category_cv", "\n".join(lines), results)
     print("\n".join(lines))
 
 

@@ -12,11 +12,11 @@ Writes ``benchmarks/results/tagging_speed.{md,json}``.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
 import pandas as pd
+from _results import write_results
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline, make_union
@@ -29,7 +29,6 @@ from mlpkg.text.normalize import article_text
 from mlpkg.trainer import train_classifier
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
 
 
 def best_of(fn, repeats: int = 3) -> float:
@@ -93,9 +92,7 @@ def main() -> None:
         f"Ratio mlpkg / bare: **{result['speed_ratio_mlpkg_over_bare']}x** on {len(texts):,} articles "
         "(best of 3; the ratio, not the absolute rate, carries across machines).",
     ]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "tagging_speed.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (RESULTS / "tagging_speed.json").write_text(json.dumps(result, indent=1))
+    write_results("tagging_speed", "\n".join(lines), result)
     print("\n".join(lines))
 
 

@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from _results import write_results
 
 from mlpkg.text import clean, split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
 
 
 def regex_split(text: str) -> list[str]:
@@ -105,9 +105,7 @@ def main() -> None:
         f"{throughput['articles']} shipped articles cleaned and split in {throughput['seconds']} s: "
         f"**{throughput['articles_per_s']:,} articles/s**.",
     ]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "text_pipeline.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (RESULTS / "text_pipeline.json").write_text(json.dumps({"accuracy": accuracy, "throughput": throughput}, indent=1))
+    write_results("text_pipeline", "\n".join(lines), {"accuracy": accuracy, "throughput": throughput})
     print("\n".join(lines))
 
 
