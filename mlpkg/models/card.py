@@ -39,7 +39,9 @@ def classifier_card(cfg, model, data_counts: dict[str, int], metrics: dict) -> s
             f"Tuned on the dev split for `{cfg.thresholds.objective}`"
             + (f" (precision >= {cfg.thresholds.min_precision})" if cfg.thresholds.objective == "min_precision" else "")
             + ": "
-            + ", ".join(f"`{k}` {v:.3f}" for k, v in model.thresholds_.items()),
+            + ", ".join(f"`{k}` {v:.3f}" for k, v in model.thresholds_.items())
+            + f". A label with fewer than {cfg.thresholds.min_positives} positive dev articles is not tuned: "
+            "it keeps 0.5 on the calibrated probability.",
             "",
         ]
     params = ", ".join(f"{k}={v!r}" for k, v in model.get_params().items())
