@@ -23,6 +23,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cv(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .config import load_config
+    from .trainer import run_cv
+
+    cfg = load_config(args.config, list(args.set or []))
+    protocols = ["group", "publisher"] if args.protocol == "both" else [args.protocol]
+    out = args.output or str(Path("reports") / "cv" / Path(args.config).stem)
+    result = run_cv(cfg, protocols, out)
+    print(result["markdown"])
+    print(f"cross-validation results written to {out}/cv.md, cv.json and report.html")
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluate.cli import evaluate_model_dir
 
@@ -87,6 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output-dir", help="where the model directory goes (overrides output_dir)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="dotted override, e.g. model.C=0.5 (repeatable)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("cv", help="cross-validate a config: grouped k-fold and leave-one-publisher-out")
+    p.add_argument("--config", required=True, help="YAML file, e.g. configs/topic_tfidf.yaml")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="dotted override, e.g. model.C=0.5 (repeatable)")
+    p.add_argument("--protocol", choices=("group", "publisher", "both"), default="both",
+                   help="group: grouped k-fold; publisher: leave one publisher out; both (default)")
+    p.add_argument("--output", help="folder for cv.md, cv.json and report.html (default: reports/cv/CONFIG_NAME)")
+    p.set_defaults(func=cmd_cv)
 
     p = sub.add_parser("evaluate", help="score a saved model on a labelled file")
     p.add_argument("--model", required=True, help="model directory")

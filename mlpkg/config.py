@@ -36,6 +36,8 @@ class DataConfig:
     labels: list[str] | None = None  # the label set; None = every label seen in train
     drop_labels: list[str] = field(default_factory=list)  # rows with only these labels are dropped
     heldout_split_field: str | None = None  # a second split column for an out-of-distribution test
+    group_field: str | None = "group"  # near-copy groups: one group never spans two folds (absent: one row each)
+    publisher_field: str | None = "publisher"  # for leave-one-publisher-out cross-validation
     max_train_rows: int | None = None  # subsample train (quick experiments)
     # task: summarize. Absent columns are skipped (a file may have raw text and references only).
     summary_field: str = "summary"  # reference summary sentences, for ROUGE
@@ -56,6 +58,11 @@ class ThresholdConfig:
 
 @dataclass
 class EvalConfig:
+    # cv: cross-validate over every labelled row, then refit the shipped model on all of them;
+    # split: train on `train`, tune on `dev`, test on `test` (data.split_field)
+    protocol: str = _choices("split", "cv", doc="how the model is evaluated and what it is fitted on")
+    cv_folds: int = 5  # grouped, multi-label stratified folds (protocol cv, mlpkg cv)
+    publisher_min_rows: int = 150  # publishers with fewer rows share one "other publishers" fold
     report: bool = True  # write PNG plots and report.html
     keyword_baseline: bool = True  # score a keyword rule on the same splits (topic tagging)
     worst_errors: int = 20

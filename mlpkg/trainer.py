@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .config import DataConfig, RunConfig, save_config
 from .data.load import check_schema, load_table
-from .errors import DataError
+from .errors import ConfigError, DataError
 from .models.directory import write_json, write_manifest
 from .registry import resolve
 from .text.normalize import article_text
@@ -19,6 +19,13 @@ class LabelledSplit:
     ids: list[str]
     texts: list[str]
     y: list = field(default_factory=list)
+    groups: list = field(default_factory=list)  # near-copy groups (the row's own index where the file has none)
+    publishers: list = field(default_factory=list)  # empty where the file has no publisher column
+
+    def subset(self, index) -> "LabelledSplit":
+        pick = [int(i) for i in index]
+        return LabelledSplit(*([values[i] for i in pick] if values else [] for values in
+                               (self.ids, self.texts, self.y, self.groups, self.publishers)))
 
 
 def load_split(d: DataConfig, split: str | None, split_field: str | None = None) -> LabelledSplit:
@@ -36,17 +43,30 @@ def load_split(d: DataConfig, split: str | None, split_field: str | None = None)
         labels = [[t for t in y if t not in d.drop_labels] for y in labels]
     if d.max_train_rows and split == "train":
         keep = keep[: d.max_train_rows]
-    return LabelledSplit([ids[i] for i in keep], [texts[i] for i in keep], [labels[i] for i in keep])
+    groups = ds[d.group_field] if d.group_field and d.group_field in ds.column_names else list(range(len(ds)))
+    publishers = ds[d.publisher_field] if d.publisher_field and d.publisher_field in ds.column_names else []
+    return LabelledSplit([ids[i] for i in keep], [texts[i] for i in keep], [labels[i] for i in keep],
+                         [groups[i] for i in keep], [publishers[i] for i in keep] if publishers else [])
 
 
-def _fit_tuned(cfg: RunConfig, train: LabelledSplit, dev: LabelledSplit):
-    from .models.thresholds import tune_thresholds
-
+def build_model(cfg: RunConfig):
     params = {k: v for k, v in cfg.model.items() if k != "name"}
     cls = resolve(cfg.model["name"])
     if "seed" in cls.params:
         params.setdefault("seed", cfg.seed)
-    model = cls(**params)
+    return cls(**params)
+
+
+def _tune(cfg: RunConfig, model, y: list, proba) -> None:
+    from .models.thresholds import tune_thresholds
+
+    t = cfg.thresholds
+    model.set_thresholds(tune_thresholds(model.binarize(y), proba, model.labels_, t.objective, t.min_precision,
+                                         t.min_positives))
+
+
+def _fit_tuned(cfg: RunConfig, train: LabelledSplit, dev: LabelledSplit):
+    model = build_model(cfg)
     if hasattr(model, "fit_with_dev"):  # models that early-stop on dev
         model.fit_with_dev(train.texts, train.y, dev.texts, dev.y, labels=cfg.data.labels)
     else:
@@ -54,16 +74,96 @@ def _fit_tuned(cfg: RunConfig, train: LabelledSplit, dev: LabelledSplit):
     if not model.labels_:
         raise DataError(f"{cfg.data.path}: the train split has no labels")
     if model.multi_label_:
-        proba = model.predict_proba(dev.texts)
-        model.set_thresholds(tune_thresholds(model.binarize(dev.y), proba, model.labels_, cfg.thresholds.objective,
-                                             cfg.thresholds.min_precision, cfg.thresholds.min_positives))
+        _tune(cfg, model, dev.y, model.predict_proba(dev.texts))
     return model
+
+
+def fit_on_all(cfg: RunConfig, data: LabelledSplit):
+    """Fit on every row of ``data``. Models that score their own training rows out of fold
+    (``oof_proba_``) get thresholds from those scores; others hold out one grouped fifth as dev."""
+    model = build_model(cfg)
+    if getattr(type(model), "scores_out_of_fold", False):
+        model.fit(data.texts, data.y, labels=cfg.data.labels, groups=data.groups)
+        if model.multi_label_:
+            _tune(cfg, model, data.y, model.oof_proba_)
+        return model
+    from .data.folds import grouped_folds, train_rows
+    from .evaluate.metrics import tag_matrix
+
+    _, dev_rows = grouped_folds(tag_matrix(data.y, cfg.data.labels), data.groups, 5, cfg.seed)[0]
+    return _fit_tuned(cfg, data.subset(train_rows(dev_rows, data.groups)), data.subset(dev_rows))
+
+
+def cv_folds(cfg: RunConfig, data: LabelledSplit, protocol: str) -> list:
+    """The folds of ``protocol`` (``group``: grouped k-fold; ``publisher``: one publisher out)."""
+    from .data.folds import grouped_folds, publisher_folds
+    from .evaluate.metrics import tag_matrix
+
+    if not cfg.data.labels:
+        raise DataError("cross-validation needs data.labels (the tag set) in the config")
+    if protocol == "publisher":
+        if not data.publishers:
+            raise DataError(f"{cfg.data.path}: no column {cfg.data.publisher_field!r} for publisher folds")
+        return publisher_folds(data.publishers, cfg.evaluation.publisher_min_rows)
+    return grouped_folds(tag_matrix(data.y, cfg.data.labels), data.groups, cfg.evaluation.cv_folds, cfg.seed)
+
+
+def cross_validate_config(cfg: RunConfig, data: LabelledSplit, folds: list, log=print) -> dict:
+    """Cross-validate what ``cfg`` trains (thresholds and calibration refitted in every fold)."""
+    from .evaluate.cv import cross_validate
+
+    return cross_validate(lambda part: fit_on_all(cfg, part), data, folds, cfg.data.labels, log=log)
+
+
+def keyword_rule_cv(cfg: RunConfig, data: LabelledSplit, folds: list) -> dict:
+    """The keyword rule scored on the same folds (it learns nothing, so only the rows differ)."""
+    from .evaluate.cv import cross_validate
+    from .models.keyword_rule import KeywordRule
+
+    rule = KeywordRule(cfg.data.labels)
+    return cross_validate(lambda part: rule, data, folds, cfg.data.labels, log=lambda *_: None, n_jobs=1)
+
+
+def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
+    """Grouped k-fold cross-validation over every labelled row, then the model refitted on all."""
+    from .evaluate.classify import scored_from_cv, write_classifier_report
+    from .models.card import classifier_card
+
+    out = Path(cfg.output_dir)
+    start = time.perf_counter()
+    data = load_split(cfg.data, None)
+    log(f"data: {cfg.data.path} rows={len(data.texts)} (all labelled rows; protocol: cv)")
+    folds = cv_folds(cfg, data, "group")
+    log(f"grouped {len(folds)}-fold cross-validation over near-copy groups:")
+    cv = cross_validate_config(cfg, data, folds, log=log)
+    metrics = {"cv": {"summary": cv["summary"], "pooled": cv["pooled"], "folds": cv["folds"]}}
+    extra = {}
+    if cfg.evaluation.keyword_baseline:
+        rule = keyword_rule_cv(cfg, data, folds)
+        metrics["keyword_rule_cv"] = {"summary": rule["summary"], "pooled": rule["pooled"]}
+        extra["Keyword rule, same folds (pooled)"] = rule["pooled"]
+    model = fit_on_all(cfg, data)
+    log(f"refitted {cfg.model['name']} on all {len(data.texts)} rows; thresholds: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in model.thresholds_.items()))
+    out.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+    save_config(cfg, out / "config.yaml")
+    write_json(out / "metrics.json", metrics)
+    if cfg.evaluation.report:
+        scored = {"cv": scored_from_cv(cv, data, model.labels_, cfg.evaluation.worst_errors)}
+        write_classifier_report(out, model, scored, extra, title=f"{cfg.model['name']} on {cfg.data.path}")
+    counts = {"labelled rows (all used for the final fit)": len(data.texts), "cross-validation folds": len(folds)}
+    (out / "README.md").write_text(classifier_card(cfg, model, counts, metrics), encoding="utf-8")
+    write_manifest(out)
+    return {"output_dir": str(out), "metrics": metrics, "seconds": round(time.perf_counter() - start, 1)}
 
 
 def train_classifier(cfg: RunConfig, log=print) -> dict:
     from .evaluate.classify import keyword_baseline, score_classifier, write_classifier_report
     from .models.card import classifier_card
 
+    if cfg.evaluation.protocol == "cv":
+        return train_classifier_cv(cfg, log=log)
     out = Path(cfg.output_dir)
     start = time.perf_counter()
     train, dev, test = (load_split(cfg.data, s) for s in ("train", "dev", "test"))
@@ -101,6 +201,67 @@ def train_classifier(cfg: RunConfig, log=print) -> dict:
     return {"output_dir": str(out), "metrics": metrics, "seconds": round(time.perf_counter() - start, 1)}
 
 
+PROTOCOL_TITLES = {
+    "group": "grouped k-fold (near-copies together, stratified on every tag)",
+    "publisher": "leave one publisher out (publishers below evaluation.publisher_min_rows share one fold)",
+}
+
+
+def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> dict:
+    """Cross-validate ``cfg`` under each protocol beside the keyword rule on the same folds; write
+    ``cv.json``, ``cv.md`` and (``evaluation.report``) ``report.html`` with out-of-fold plots to ``out``."""
+    from .evaluate.classify import scored_from_cv, write_classifier_report
+    from .evaluate.cv import format_cv_table
+
+    out = Path(out)
+    data = load_split(cfg.data, None)
+    log(f"data: {cfg.data.path} rows={len(data.texts)}")
+    results, md, scored = {}, [f"# Cross-validation of `{cfg.model['name']}` on `{cfg.data.path}`", ""], {}
+    for protocol in protocols:
+        if protocol not in PROTOCOL_TITLES:
+            raise ConfigError(f"--protocol: unknown protocol {protocol!r}; allowed: {', '.join(PROTOCOL_TITLES)}")
+        folds = cv_folds(cfg, data, protocol)
+        log(f"{protocol}: {PROTOCOL_TITLES[protocol]}, {len(folds)} folds")
+        cv = cross_validate_config(cfg, data, folds, log=log)
+        rule = keyword_rule_cv(cfg, data, folds)
+        results[protocol] = {
+            "model": {"summary": cv["summary"], "pooled": cv["pooled"], "folds": cv["folds"]},
+            "keyword_rule": {"summary": rule["summary"], "pooled": rule["pooled"]},
+        }
+        md += [f"## {protocol}: {PROTOCOL_TITLES[protocol]}", "",
+               format_cv_table(results[protocol]["model"], "**Model**"), "",
+               format_cv_table(results[protocol]["keyword_rule"], "**Keyword rule** (3+ keyword hits)"), ""]
+        scored[protocol] = scored_from_cv(cv, data, cfg.data.labels, cfg.evaluation.worst_errors)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "cv.json", results)
+    (out / "cv.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+    if cfg.evaluation.report:
+        labels_only = _LabelsOnly(cfg.data.labels)
+        write_classifier_report(out, labels_only, scored, title=f"Cross-validation of {cfg.model['name']}")
+    return {"output_dir": str(out), "results": results, "markdown": "\n".join(md)}
+
+
+class _LabelsOnly:
+    """What the report writer reads of a model when the figures come from out-of-fold predictions."""
+
+    multi_label_ = True
+
+    def __init__(self, labels: list[str]):
+        self.labels_ = list(labels)
+        self.thresholds_ = {}
+
+    def binarize(self, y: list):
+        from .evaluate.metrics import tag_matrix
+
+        return tag_matrix(y, self.labels_)
+
+
+CV_TITLES = {
+    "cv": "Model, grouped cross-validation (out of fold)",
+    "keyword_rule_cv": "Keyword rule (3+ keyword hits), same folds",
+}
+
+
 def train(cfg: RunConfig, log=print) -> dict:
     """Run what the config describes; returns the output directory and the metrics."""
     if cfg.task == "summarize":
@@ -111,6 +272,7 @@ def train(cfg: RunConfig, log=print) -> dict:
 
 
 def summary_lines(result: dict) -> list[str]:
+    from .evaluate.cv import format_cv_table
     from .evaluate.metrics import format_table
 
     lines = []
@@ -118,5 +280,7 @@ def summary_lines(result: dict) -> list[str]:
         # summarisers log their ROUGE table while training; classifiers are tabulated here
         if isinstance(metrics, dict) and "per_label" in metrics:
             lines += ["", format_table(metrics, key)]
+        elif isinstance(metrics, dict) and "summary" in metrics:
+            lines += ["", format_cv_table(metrics, CV_TITLES.get(key, key))]
     lines += ["", f"model written to {result['output_dir']} ({result['seconds']}s)"]
     return lines

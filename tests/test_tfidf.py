@@ -12,9 +12,12 @@ SMALL = {"word_ngrams": [1, 2], "char_ngrams": [3, 4], "max_features_word": 5000
 
 # Every registered classifier must appear here with the parameters for a fast fit on CPU,
 # or (for checkpoint-based models) in SEPARATELY_TESTED with the test file that covers it.
+LEXICON = {"koperasi": ["koperasi", "ksp\\b", "simpan pinjam"], "umkm": ["umkm\\b", "usaha mikro"],
+           "pendidikan": ["sekolah", "siswa", "guru\\b"]}
 CONTRACT = {
     "tfidf_linear.v1": [dict(SMALL, head="logreg"), dict(SMALL, head="linear_svc"),
                         dict(SMALL, head="complement_nb")],
+    "tfidf_lexicon.v1": [dict(SMALL, head="linear_svc", lexicon=LEXICON), dict(SMALL, head="logreg", lexicon={})],
 }
 SEPARATELY_TESTED = {"indobert_classifier.v1": "tests/test_bert.py"}
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -28,8 +29,26 @@ TAGS = ("koperasi", "umkm", "pendidikan")
 TRAIN_ONLY_DATASETS = {"edu_sport_health_travel_2024"}
 HELDOUT_PUBLISHER = "detik"
 OTHER_SAMPLE_SIZE = 5200
+# Economy and regional sources added for publisher/period coverage: every article without a candidate
+# keyword is kept as a hard negative (prices, banks, BUMN, farming), not sampled; the statistics
+# office's excerpts repeat one another, so at most this many of them.
+HARD_NEGATIVE_DATASETS = {
+    "econ_news_2017_2025": None,
+    "lampung_econ_jul2025": None,
+    "bps_lampung_econ_2019_2025": 1500,
+    "detik_sentiment_2023": None,
+    "detik_finance_2026": None,
+    "tribun_categories_2020": None,
+}
 MIN_BODY_CHARS = 200
 SEED = 13
+
+
+def normalize_publisher(name: str) -> str:
+    """One spelling per outlet: "CNN Indonesia", "cnnindonesia" and "kupastuntas.co" become
+    "cnnindonesia" and "kupastuntas" (lower case, no spaces, no domain suffix)."""
+    name = re.sub(r"\s+", "", (name or "").lower())
+    return re.sub(r"(?:\.co)?(?:\.(?:id|com|co|net|org))+$", "", name)
 
 
 def _stable_unit(key: str) -> float:
@@ -82,6 +101,7 @@ def build_topics(root: Path, reviewed: dict[str, dict]) -> pd.DataFrame:
         rec.pop("extra")
         news.append(rec)
     df = pd.DataFrame(news)
+    df["publisher"] = df["publisher"].map(normalize_publisher)
     df["title"] = df["title"].map(lambda t: " ".join(_fix_mojibake(t).split()))
     df["text"] = df["text"].map(lambda t: clean(_fix_mojibake(t)))
     df = df[df["text"].str.len() >= MIN_BODY_CHARS].reset_index(drop=True)
@@ -105,11 +125,16 @@ def build_topics(root: Path, reviewed: dict[str, dict]) -> pd.DataFrame:
     # Unreviewed articles may only serve as "other" when nothing in them suggests a topic.
     clean_negative = ~decided & (df["kw_koperasi"] == 0) & (df["kw_umkm"] == 0) & (df["kw_pendidikan"] < 3)
     pool = df[clean_negative]
-    # Sample "other" across datasets and sections in proportion, capped per section.
     pool = pool.assign(_u=pool["uid"].map(_stable_unit)).sort_values("_u")
+    hard = pool["dataset"].isin(HARD_NEGATIVE_DATASETS)
+    hard_pool = pool[hard]
+    cap = hard_pool["dataset"].map(lambda d: HARD_NEGATIVE_DATASETS[d] or len(hard_pool))
+    kept_hard = hard_pool[hard_pool.groupby("dataset").cumcount() < cap]
+    # Sample "other" across the first sources' datasets and sections in proportion, capped per section.
+    pool = pool[~hard]
     per_section = pool.groupby(["dataset", "section"]).cumcount()
     pool = pool[per_section < 400]
-    sampled = pool.head(OTHER_SAMPLE_SIZE).drop(columns="_u")
+    sampled = pd.concat([pool.head(OTHER_SAMPLE_SIZE), kept_hard]).drop(columns="_u")
     df = pd.concat([df[decided], sampled]).reset_index(drop=True)
 
     df["body_hash"] = df["text"].map(body_hash)

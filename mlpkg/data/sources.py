@@ -11,6 +11,7 @@ import ast
 import csv
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -40,6 +41,10 @@ def _publisher_from_url(url: str, fallback: str = "") -> str:
         "merdeka",
         "cnnindonesia",
         "antaranews",
+        "kontan",
+        "lampost",
+        "rmol",
+        "radarlampung",
     ):
         if name in host:
             return name
@@ -201,6 +206,144 @@ def read_scrapy_2020(root: Path) -> Iterator[dict]:
             )
 
 
+# Titles of some scrapes end in the outlet's name ("... : Okezone Economy"): a publisher cue.
+_TITLE_SUFFIX = re.compile(r"\s*[:|\-–]\s*(?:Okezone|Republika|Kontan|ANTARA|Tempo|CNN|Merdeka)[\w .]*$", re.I)
+
+
+def read_econ_news(root: Path) -> Iterator[dict]:
+    """Economy news 2017-2025 (Antara, CNN Indonesia, Okezone, Republika, Kontan, Merdeka, Tempo).
+
+    The same URL sits in several files (outlet files and a labelled union); the first copy wins,
+    outlet files first, so the union file only adds what they lack.
+    """
+    folder = root / "econ_news_2017_2025"
+    seen: set[str] = set()
+    files = sorted(p for p in folder.glob("df_*.csv") if p.name != "df_all_labeled.csv")
+    for path in [*files, folder / "df_all_labeled.csv"]:
+        for row in _read_csv(path):
+            url = row["url"].strip()
+            if not url or url in seen:
+                continue
+            seen.add(url)
+            yield _record(
+                "econ_news_2017_2025",
+                url,
+                publisher=_publisher_from_url(url, row.get("domain", "")),
+                url=url,
+                title=_TITLE_SUFFIX.sub("", " ".join(row["title"].split())),
+                text=row["clean_text"],
+                date=row["date"],
+                section="ekonomi",
+            )
+
+
+def _read_excel_rows(path: Path) -> Iterator[dict]:
+    import pandas as pd
+
+    yield from pd.read_excel(path, dtype=str).fillna("").to_dict("records")
+
+
+def read_lampung(root: Path) -> Iterator[dict]:
+    """Lampung regional portals, July 2025; the same link appears in several scrape files."""
+    folder = root / "lampung_econ_jul2025"
+    seen: set[str] = set()
+    sources = [(folder / "hasil_scrape_antara.csv", _read_csv)]
+    sources += [(p, _read_excel_rows) for p in sorted(folder.glob("*.xlsx"))]
+    for path, reader in sources:
+        for row in reader(path):
+            url = (row.get("link") or "").strip()
+            text = row.get("konten") or row.get("isi") or ""
+            key = url or str(hash_text(text))
+            if not text.strip() or key in seen:
+                continue
+            seen.add(key)
+            yield _record(
+                "lampung_econ_jul2025",
+                key,
+                publisher=_publisher_from_url(url, path.stem),
+                url=url,
+                title=" ".join((row.get("judul") or "").split()),
+                text=text,
+                date=row.get("tanggal", ""),
+                section="ekonomi",
+            )
+
+
+def hash_text(text: str) -> int:
+    """A stable key for rows without a URL (crc32: Python's hash() is salted per process)."""
+    return zlib.crc32(" ".join(text.split()).encode())
+
+
+def read_bps_lampung(root: Path) -> Iterator[dict]:
+    """A statistics office's form of economic news excerpts (Lampung, 2019-2025): short texts."""
+    seen: set[int] = set()
+    for row in _read_excel_rows(root / "bps_lampung_econ_2019_2025" / "hasil_label.xlsx"):
+        text_col = next(k for k in row if k.startswith("5. APA"))
+        text = row[text_col]
+        key = hash_text(text)
+        if not text.strip() or key in seen:
+            continue
+        seen.add(key)
+        source = next((v for k, v in row.items() if k.startswith("3. SIAPA")), "")
+        url = next((v for k, v in row.items() if k.startswith("4. APAKAH")), "").strip()
+        url = url if url.startswith("http") else ""
+        yield _record(
+            "bps_lampung_econ_2019_2025",
+            str(key),
+            publisher=_publisher_from_url(url, " ".join(source.lower().split()) or "bps_lampung"),
+            url=url,
+            text=text,
+            date=next((v for k, v in row.items() if k.startswith("2. KAPAN")), ""),
+            section="ekonomi",
+        )
+
+
+def read_detik_sentiment(root: Path) -> Iterator[dict]:
+    """detik 2023-2024, bodies only (no title, URL or date)."""
+    seen: set[int] = set()
+    for row in _read_csv(root / "detik_sentiment_2023" / "berita.csv"):
+        key = hash_text(row["text"])
+        if key in seen:
+            continue
+        seen.add(key)
+        yield _record("detik_sentiment_2023", str(key), publisher="detik", text=row["text"])
+
+
+def read_detik_2026(root: Path) -> Iterator[dict]:
+    seen: set[str] = set()
+    for row in _read_csv(root / "detik_finance_2026" / "berita.csv"):
+        url = row["link"].strip()
+        if url in seen:
+            continue
+        seen.add(url)
+        yield _record(
+            "detik_finance_2026",
+            url,
+            publisher="detik",
+            url=url,
+            title=" ".join(row["judul"].split()),
+            text=row["konten_berita"],
+            date=row["tgl_publikasi"],
+            section=row["kategori"],
+        )
+
+
+def read_tribun_2020(root: Path) -> Iterator[dict]:
+    folder = root / "tribun_categories_2020"
+    for path in sorted(folder.glob("*.xlsx")):
+        for i, row in enumerate(_read_excel_rows(path)):
+            url = (row.get("URL Berita") or "").strip()
+            yield _record(
+                "tribun_categories_2020",
+                f"{path.stem}:{i}",
+                publisher="tribunnews",
+                url=url,
+                title=" ".join((row.get("Judul Berita") or "").split()),
+                text=row.get("Konten Berita", ""),
+                section=row.get("Kategori Berita", ""),
+            )
+
+
 def read_indosum(root: Path) -> Iterator[dict]:
     """IndoSum dev folds; ``paragraphs`` etc. are kept in ``extra`` for the summarisation set."""
     seen: set[str] = set()
@@ -232,6 +375,12 @@ NEWS_READERS = (
     read_corpus_2015,
     read_indonews,
     read_scrapy_2020,
+    read_econ_news,
+    read_lampung,
+    read_bps_lampung,
+    read_detik_sentiment,
+    read_detik_2026,
+    read_tribun_2020,
 )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.keywords import keyword_rule
-from .metrics import multilabel_metrics, singlelabel_metrics
+from .metrics import multilabel_metrics, singlelabel_metrics, tag_matrix
 from .report import (
     errors_html,
     features_html,
@@ -15,6 +15,7 @@ from .report import (
     plot_confusion,
     plot_label_confusions,
     plot_pr_curves,
+    plot_reliability,
     write_report,
 )
 
@@ -25,45 +26,43 @@ def score_classifier(model, texts: list[str], y: list, ids: list[str] | None = N
     pred = model.decide(proba)
     labels = model.labels_
     if model.multi_label_:
-        Y, P = model.binarize(y), model.binarize(pred)
-        metrics = multilabel_metrics(Y, P, labels)
-        wrong = np.flatnonzero((Y != P).any(axis=1))
-        # confidence of the wrong call: how far the worst label sits on the wrong side
-        cut = np.array([model.thresholds_[label] for label in labels])
-        margin = np.where(Y == 1, cut - proba, proba - cut)
-        order = wrong[np.argsort(-margin[wrong].max(axis=1))] if len(wrong) else wrong
-        severity = margin.max(axis=1)
-    else:
-        Y = model.binarize(y)
-        metrics = singlelabel_metrics(list(y), pred, labels)
-        wrong = np.flatnonzero(Y.argmax(axis=1) != proba.argmax(axis=1))
-        severity = proba.max(axis=1)
-        order = wrong[np.argsort(-severity[wrong])] if len(wrong) else wrong
-    errors = [
-        {
-            "id": ids[i] if ids else i,
-            "excerpt": " ".join(texts[i].split())[:300],
-            "true": y[i],
-            "predicted": pred[i],
-            "score": float(severity[i]),
-        }
-        for i in order[:worst]
-    ]
+        # confidence of a wrong call: how far the worst label sits on the wrong side of its cut
+        cut = np.tile([model.thresholds_[label] for label in labels], (len(texts), 1))
+        return _scored(model.binarize(y), proba, model.binarize(pred), cut, labels, texts, ids, worst)
+    Y = model.binarize(y)
+    metrics = singlelabel_metrics(list(y), pred, labels)
+    wrong = np.flatnonzero(Y.argmax(axis=1) != proba.argmax(axis=1))
+    severity = proba.max(axis=1)
+    order = wrong[np.argsort(-severity[wrong])] if len(wrong) else wrong
+    errors = [_error_row(i, ids, texts, y[i], pred[i], severity[i]) for i in order[:worst]]
     return {"metrics": metrics, "proba": proba, "Y": Y, "pred": pred, "errors": errors}
 
 
+def scored_from_cv(cv: dict, data, labels: list[str], worst: int = 20) -> dict:
+    """What the report needs, from out-of-fold predictions (each row's own fold thresholds)."""
+    return _scored(cv["Y"], cv["proba"], cv["pred"], cv["cut"], labels, data.texts, data.ids, worst,
+                   metrics=cv["pooled"])
+
+
+def _scored(Y, proba, P, cut, labels, texts, ids, worst, metrics=None) -> dict:
+    metrics = metrics or multilabel_metrics(Y, P, labels)
+    margin = np.where(Y == 1, cut - proba, proba - cut)
+    wrong = np.flatnonzero((Y != P).any(axis=1))
+    order = wrong[np.argsort(-margin[wrong].max(axis=1))] if len(wrong) else wrong
+    severity = margin.max(axis=1)
+    as_tags = [[labels[j] for j in np.flatnonzero(row)] for row in P]
+    truth = [[labels[j] for j in np.flatnonzero(row)] for row in Y]
+    errors = [_error_row(i, ids, texts, truth[i], as_tags[i], severity[i]) for i in order[:worst]]
+    return {"metrics": metrics, "proba": proba, "Y": Y, "pred": as_tags, "errors": errors}
+
+
+def _error_row(i, ids, texts, true, predicted, score) -> dict:
+    return {"id": ids[i] if ids else i, "excerpt": " ".join(texts[i].split())[:300], "true": true,
+            "predicted": predicted, "score": float(score)}
+
+
 def keyword_baseline(texts: list[str], y: list, labels: list[str]) -> dict:
-    pred = keyword_rule(texts, labels)
-    index = {label: j for j, label in enumerate(labels)}
-
-    def onehot(rows):
-        M = np.zeros((len(rows), len(labels)), dtype=int)
-        for i, tags in enumerate(rows):
-            for t in tags:
-                M[i, index[t]] = 1
-        return M
-
-    return multilabel_metrics(onehot(y), onehot(pred), labels)
+    return multilabel_metrics(tag_matrix(y, labels), tag_matrix(keyword_rule(texts, labels), labels), labels)
 
 
 def write_classifier_report(
@@ -90,6 +89,9 @@ def write_classifier_report(
                 model.thresholds_,
             )
             parts.append(f"<img src='{pr_path.name}' alt='precision-recall curves'>")
+            rel_path = plot_reliability(s["Y"], s["proba"], labels, out / f"reliability_{name}.png",
+                                        f"{name}: calibration")
+            parts.append(f"<img src='{rel_path.name}' alt='reliability diagram'>")
         else:
             plot_confusion(np.array(s["metrics"]["confusion_matrix"]), labels, cm_path, f"{name}: confusion matrix")
             pr_path = plot_pr_curves(

@@ -5,6 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 
+def tag_matrix(y: list, labels: list[str]) -> np.ndarray:
+    """0/1 matrix of tag lists, one column per label in ``labels`` order."""
+    index = {label: j for j, label in enumerate(labels)}
+    Y = np.zeros((len(y), len(labels)), dtype=int)
+    for i, tags in enumerate(y):
+        for t in tags:
+            Y[i, index[t]] = 1
+    return Y
+
+
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
@@ -25,6 +35,19 @@ def multilabel_metrics(Y_true: np.ndarray, Y_pred: np.ndarray, labels: list[str]
     exact = float((Y_true.astype(bool) == Y_pred.astype(bool)).all(axis=1).mean()) if len(Y_true) else 0.0
     return {"n": int(len(Y_true)), "per_label": per_label, "micro": _prf(*totals), "macro": macro,
             "exact_match": round(exact, 4)}
+
+
+def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+    """|observed rate - mean probability| over equal-width probability bins, weighted by bin size."""
+    y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
+    if not len(y):
+        return 0.0
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in np.unique(which):
+        inside = which == b
+        total += inside.sum() * abs(y[inside].mean() - p[inside].mean())
+    return float(total / len(y))
 
 
 def singlelabel_metrics(y_true: list[str], y_pred: list[str], labels: list[str]) -> dict:

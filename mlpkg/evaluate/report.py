@@ -81,16 +81,39 @@ def plot_pr_curves(
         if thresholds and label in thresholds and len(cuts):
             k = min(np.searchsorted(cuts, thresholds[label]), len(cuts) - 1)
             ax.plot(rec[k], prec[k], "o", color=line.get_color())
-    ax.set_xlabel("recall")
-    ax.set_ylabel("precision")
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
+    return _save(plt, fig, ax, path, title, ("recall", "precision"), "lower left")
+
+
+def _save(plt, fig, ax, path: Path, title: str, axes: tuple[str, str], legend: str) -> Path:
+    ax.set_xlabel(axes[0])
+    ax.set_ylabel(axes[1])
     ax.set_title(title)
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc=legend, fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def plot_reliability(Y_true: np.ndarray, proba: np.ndarray, labels: list[str], path: Path, title: str,
+                     bins: int = 10) -> Path:
+    """Observed rate of each tag per probability bin against the bin's mean probability (the
+    diagonal is perfect calibration); the expected calibration error (ECE) is in the legend."""
+    from .metrics import expected_calibration_error
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.0, 4.5))
+    ax.plot([0, 1], [0, 1], ":", color="grey")
+    for j, label in enumerate(labels):
+        p, y = proba[:, j], Y_true[:, j]
+        which = np.minimum((p * bins).astype(int), bins - 1)
+        used = [b for b in range(bins) if (which == b).any()]
+        xs = [p[which == b].mean() for b in used]
+        ys = [y[which == b].mean() for b in used]
+        ax.plot(xs, ys, "o-", label=f"{label} (ECE {expected_calibration_error(y, p):.3f})")
+    return _save(plt, fig, ax, path, title, ("predicted probability", "observed rate"), "upper left")
 
 
 def metrics_html(metrics: dict, caption: str) -> str:

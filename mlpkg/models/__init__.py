@@ -7,6 +7,7 @@ from .base import Estimator, Param
 from .classifier import Classifier
 from .directory import load_estimator, model_hash
 from .tfidf import TfidfClassifier
+from .tfidf_lexicon import TfidfLexiconClassifier
 
 
 def load_model(directory: str | Path) -> Estimator:
@@ -14,4 +15,4 @@ def load_model(directory: str | Path) -> Estimator:
     return load_estimator(Path(directory))
 
 
-__all__ = ["Classifier", "Estimator", "Param", "TfidfClassifier", "load_model", "model_hash"]
+__all__ = ["Classifier", "Estimator", "Param", "TfidfClassifier", "TfidfLexiconClassifier", "load_model", "model_hash"]

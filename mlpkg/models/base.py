@@ -8,6 +8,7 @@ underscore; ``save``/``load`` go through a self-describing model directory (see
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,6 +26,8 @@ class Param:
     low: float | None = None
     high: float | None = None
     doc: str = ""
+    # extra check of the value's structure: returns what is wrong, or None
+    validator: Callable[[Any], str | None] | None = None
 
     def check(self, name: str, value: Any) -> None:
         kinds = self.kind if isinstance(self.kind, tuple) else (self.kind,)
@@ -44,6 +47,9 @@ class Param:
             for v in value:
                 if v < self.low:
                     raise ParameterError(name, f"every value must be >= {self.low}, got {value!r}")
+        problem = self.validator(value) if self.validator is not None else None
+        if problem:
+            raise ParameterError(name, problem)
 
 
 class Estimator:

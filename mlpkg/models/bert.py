@@ -76,7 +76,7 @@ class BertClassifier(Classifier):
         finally:
             del self._dev
 
-    def _fit_texts(self, texts: list[str], Y: np.ndarray) -> None:
+    def _fit_texts(self, texts: list[str], Y: np.ndarray, groups: np.ndarray | None = None) -> None:
         import torch
         from transformers import AutoModelForSequenceClassification
 

@@ -5,6 +5,25 @@ from __future__ import annotations
 from ..evaluate.metrics import format_table
 
 
+def _cv_metrics(cfg, metrics: dict) -> list[str]:
+    from ..evaluate.cv import format_cv_table
+
+    lines = [
+        f"Grouped {cfg.evaluation.cv_folds}-fold cross-validation over every labelled row (near-copies in one fold, "
+        "folds stratified on every tag). Each fold refits the model, its calibration and its thresholds on the other "
+        "folds. F1 mean ± std counts the folds with 3+ positives of the tag; *pooled* scores all out-of-fold "
+        "predictions at once; ECE is the expected calibration error of the out-of-fold probabilities (10 bins).",
+        "",
+        format_cv_table(metrics["cv"], "**Model**"),
+        "",
+    ]
+    if "keyword_rule_cv" in metrics:
+        lines += [format_cv_table(metrics["keyword_rule_cv"], "**Keyword rule** (a tag at 3+ keyword hits)"), ""]
+    if "publisher_cv" in metrics:
+        lines += [format_cv_table(metrics["publisher_cv"], "**Leave one publisher out** (`mlpkg cv`)"), ""]
+    return lines
+
+
 def classifier_card(cfg, model, data_counts: dict[str, int], metrics: dict) -> str:
     name = cfg.model["name"]
     lines = [
@@ -22,9 +41,11 @@ def classifier_card(cfg, model, data_counts: dict[str, int], metrics: dict) -> s
         "",
         "## Metrics",
         "",
-        format_table(metrics["test"], "Test split (in distribution)"),
-        "",
     ]
+    if "cv" in metrics:
+        lines += _cv_metrics(cfg, metrics)
+    else:
+        lines += [format_table(metrics["test"], "Test split (in distribution)"), ""]
     for key, title in (
         ("heldout_test", f"Held-out split `{cfg.data.heldout_split_field}` (a model retrained without it)"),
         ("keyword_rule_test", "Keyword rule on the test split (a tag when its words occur 3+ times)"),
@@ -32,7 +53,17 @@ def classifier_card(cfg, model, data_counts: dict[str, int], metrics: dict) -> s
     ):
         if key in metrics:
             lines += [format_table(metrics[key], title), ""]
-    if model.multi_label_:
+    if model.multi_label_ and "cv" in metrics:
+        lines += [
+            "## Decision thresholds",
+            "",
+            f"Tuned for `{cfg.thresholds.objective}` on the calibrated out-of-fold probabilities of every labelled "
+            "row (each row scored by a model fitted without its near-copy group): "
+            + ", ".join(f"`{k}` {v:.3f}" for k, v in model.thresholds_.items())
+            + f". A label with fewer than {cfg.thresholds.min_positives} positives keeps 0.5.",
+            "",
+        ]
+    elif model.multi_label_:
         lines += [
             "## Decision thresholds",
             "",

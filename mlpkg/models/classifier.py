@@ -16,13 +16,21 @@ Labels = Sequence[str] | str
 class Classifier(Estimator):
     """Multi-label when ``fit`` gets lists of tags, single-label when it gets one class per text.
 
-    Subclasses implement ``_fit_texts(texts, Y)`` (``Y`` a 0/1 matrix, one column per label)
+    Subclasses implement ``_fit_texts(texts, Y, groups)`` (``Y`` a 0/1 matrix, one column per label)
     and ``_proba(texts)`` (calibrated probabilities, one column per label).
     """
 
     kind = "classifier"
 
-    def fit(self, texts: Iterable[str], y: Sequence[Labels], labels: Sequence[str] | None = None) -> "Classifier":
+    def fit(
+        self,
+        texts: Iterable[str],
+        y: Sequence[Labels],
+        labels: Sequence[str] | None = None,
+        groups: Sequence | None = None,
+    ) -> "Classifier":
+        """``groups`` (optional, one per text) keeps near-copies in one fold wherever a model
+        scores its own training rows out of fold (calibration, thresholds)."""
         self._validate()
         texts = list(texts)
         if len(texts) != len(y):
@@ -35,7 +43,9 @@ class Classifier(Estimator):
             raise DataError(f"labels {unknown} are not in the label set {self.labels_}")
         self.thresholds_ = {label: 0.5 for label in self.labels_} if self.multi_label_ else {}
         Y = self.binarize(y)
-        self._fit_texts(texts, Y)
+        if groups is not None and len(groups) != len(texts):
+            raise DataError(f"fit got {len(texts)} texts but {len(groups)} groups")
+        self._fit_texts(texts, Y, None if groups is None else np.asarray(groups))
         self.is_fitted_ = True
         return self
 

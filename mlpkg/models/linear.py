@@ -16,11 +16,24 @@ def softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def fit_platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Platt scaling: P(y=1 | s) = sigmoid(a*s + b), fitted on out-of-fold scores."""
+def fit_platt(scores: np.ndarray, y: np.ndarray, smooth: bool = False) -> tuple[float, float]:
+    """Platt scaling: P(y=1 | s) = sigmoid(a*s + b), fitted on out-of-fold scores.
+
+    ``smooth`` uses Platt's (1999) targets (N+ + 1) / (N+ + 2) and 1 / (N- + 2) instead of 1 and 0,
+    so twenty positives cannot push the curve to certainty (each row enters twice, once per
+    class, weighted by its target).
+    """
     if y.min() == y.max():
         return 1.0, 0.0
-    lr = LogisticRegression(C=100.0).fit(scores.reshape(-1, 1), y)
+    X = scores.reshape(-1, 1)
+    if not smooth:
+        lr = LogisticRegression(C=100.0).fit(X, y)
+    else:
+        pos, neg = int(y.sum()), int(len(y) - y.sum())
+        target = np.where(y == 1, (pos + 1) / (pos + 2), 1 / (neg + 2))
+        lr = LogisticRegression(C=100.0).fit(
+            np.vstack([X, X]), np.r_[np.ones(len(y)), np.zeros(len(y))], sample_weight=np.r_[target, 1 - target]
+        )
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 

@@ -91,14 +91,16 @@ class TfidfClassifier(Classifier):
         self.word_vectorizer_ = _vectorizer(
             "word", self.word_ngrams, self.min_df, self.max_features_word, self.sublinear_tf
         )
-        self.word_vectorizer_.fit(prepared)
+        blocks = [self.word_vectorizer_.fit_transform(prepared)]  # one pass: fit, then transform, doubles the cost
         self.char_vectorizer_ = self._char_cache = None
         if self.char_ngrams:
             self.char_vectorizer_ = _vectorizer(
                 "char_wb", self.char_ngrams, self.min_df, self.max_features_char, self.sublinear_tf
             )
             fit_char_vectorizer(self._char_texts(prepared), self.char_vectorizer_)
-        return self._features(prepared)
+            self._char_cache = CachedCharNgrams(self.char_vectorizer_)
+            blocks.append(self._char_cache.transform(self._char_texts(prepared)))
+        return sp.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0].tocsr()
 
     # --- heads --------------------------------------------------------------------------
     def _head(self, n_classes: int = 2):
@@ -157,7 +159,7 @@ class TfidfClassifier(Classifier):
             A, c = fit_matrix_scaling(self._oof_scores(X, y), y, len(self.labels_))
             self.calibration_ = {"A": A, "c": c}
 
-    def _fit_texts(self, texts: list[str], Y: np.ndarray) -> None:
+    def _fit_texts(self, texts: list[str], Y: np.ndarray, groups: np.ndarray | None = None) -> None:
         self._fit_matrix(self._fit_features(self._prepare(texts)), Y)
 
     def _proba(self, texts: list[str]) -> np.ndarray:
@@ -210,12 +212,16 @@ class TfidfClassifier(Classifier):
         model._restore_classifier_meta(meta)
         return model
 
-    def top_features(self, n: int = 20) -> dict[str, list[tuple[str, float]]]:
-        """The ``n`` features with the largest weight per label (char n-grams quoted)."""
-        self._check_fitted()
+    def _feature_names(self) -> list[str]:
         names = list(self.word_vectorizer_.get_feature_names_out())
         if self.char_vectorizer_ is not None:
             names += [f"'{c}'" for c in self.char_vectorizer_.get_feature_names_out()]
+        return names
+
+    def top_features(self, n: int = 20) -> dict[str, list[tuple[str, float]]]:
+        """The ``n`` features with the largest weight per label (char n-grams quoted)."""
+        self._check_fitted()
+        names = self._feature_names()
         out = {}
         # a binary single-label head has one row of weights, for the second class
         rows = self.labels_ if len(self.coef_) == len(self.labels_) else self.labels_[1:]

@@ -47,6 +47,8 @@ _INLINE_NOISE = re.compile(
     r"ADVERTISEMENT|SCROLL TO CONTINUE WITH CONTENT|Baca [Jj]uga\s*:[^.\n]{0,160}?(?=\s+[A-Z][a-z]|\n|$)|"
     r"\(\s*(?:[a-z]{2,4}/){1,3}[a-z]{2,4}\s*\)\s*$",
 )
+# Antara's dateline also sits mid-body in some scrapes (lower-cased: "jakarta (antara) - harga ...").
+_ANTARA_MARK = re.compile(r"\(\s*antara(?:news)?\s*\)\s*[-–—]?", re.IGNORECASE)
 _HTML_TAG = re.compile(r"<[^>]{1,200}>")
 _SPACES = re.compile(r"[ \t\u00a0\u200b]+")
 
@@ -66,6 +68,7 @@ def strip_boilerplate(text: str) -> str:
         if stripped != lines[i]:
             lines[i] = stripped
             break
+    lines = [" ".join(_ANTARA_MARK.sub(" ", line).split()) if "ntara" in line.lower() else line for line in lines]
     return "\n".join(line for line in lines if line.strip())
 
 

@@ -1,0 +1,141 @@
+"""The default topic tagger (tfidf_lexicon.v1), its lexicon features, calibration and cross-validation."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mlpkg.cli import main as cli_main
+from mlpkg.config import load_config
+from mlpkg.data.folds import grouped_folds, publisher_folds, train_rows
+from mlpkg.errors import ConfigError, DataError
+from mlpkg.evaluate.metrics import expected_calibration_error, tag_matrix
+from mlpkg.models import TfidfLexiconClassifier, load_model
+from mlpkg.models.lexicon_features import TagLexicon
+from mlpkg.models.linear import fit_platt
+from mlpkg.text.normalize import article_text
+from mlpkg.trainer import fit_on_all, load_split
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+TAGS = ["koperasi", "umkm", "pendidikan"]
+
+
+@pytest.fixture(scope="module")
+def default_model():
+    """What `make train` ships: the default config fitted on every labelled row of data/."""
+    cfg = load_config(ROOT / "configs" / "topic_tfidf.yaml")
+    return fit_on_all(cfg, load_split(cfg.data, None))
+
+
+def test_default_model_tags_antara_cooperative_forum_koperasi_not_pendidikan(default_model):
+    title, body = (HERE / "data" / "antara_koperasi_kalteng.txt").read_text(encoding="utf-8").split("\n", 1)
+    proba = default_model.predict_proba([article_text(title, body)])[0]
+    tags = default_model.predict([article_text(title, body)])[0]
+    assert "koperasi" in tags and "pendidikan" not in tags, dict(zip(default_model.labels_, proba.round(3)))
+
+
+def test_default_model_thresholds_come_from_out_of_fold_scores(default_model):
+    assert default_model.oof_proba_.shape[1] == 3
+    # tuned (not the untuned 0.5 fallback) for every tag: each has 10+ positives
+    assert all(t != 0.5 for t in default_model.thresholds_.values())
+
+
+def test_default_model_leaves_unrelated_economy_news_untagged(default_model):
+    text = article_text("Harga emas Antam naik Rp7.000 per gram",
+                        "Harga emas Antam yang dipantau dari laman Logam Mulia naik Rp7.000 menjadi Rp1.897.000 per "
+                        "gram. Harga pembelian kembali juga naik. Investor menunggu keputusan suku bunga bank sentral.")
+    assert default_model.predict([text]) == [[]]
+
+
+def test_lexicon_counts_title_lead_and_body():
+    lex = TagLexicon({"koperasi": ["koperasi", "ksp\\b"], "umkm": ["umkm\\b"]}, lead_chars=60)
+    text = ("Koperasi Desa Merah Putih diresmikan\nPresiden meresmikan 80.000 koperasi desa. "
+            + "Warga berharap harga pangan turun. " * 5 + "KSP di desa itu ikut bergabung.")
+    counts = lex.counts(text)
+    assert counts["koperasi"][:3] == (1, 1, 2) and counts["umkm"][:3] == (0, 0, 0)
+    features = lex.transform([text])
+    assert features.shape == (1, 8) and features[0, :4].min() > 0 and features[0, 4:].max() == 0
+
+
+def test_lexicon_with_a_bad_pattern_fails_at_config_load_naming_the_term():
+    with pytest.raises(ConfigError, match=r"model\.lexicon: .*koperasi: term '\(ksp' is not a valid regular"):
+        load_config(ROOT / "configs" / "topic_tfidf.yaml", ["model.lexicon.koperasi=['(ksp']"])
+
+
+def test_lexicon_tag_outside_the_label_set_is_refused_at_fit(topic_sample):
+    texts = [article_text(t, b) for t, b in zip(topic_sample["title"], topic_sample["text"])]
+    model = TfidfLexiconClassifier(lexicon={"pertanian": ["petani"]}, max_features_word=2000)
+    with pytest.raises(DataError, match=r"model\.lexicon has tags \['pertanian'\]"):
+        model.fit(texts, [list(t) for t in topic_sample["tags"]], labels=TAGS)
+
+
+def test_smoothed_platt_keeps_probabilities_off_certainty_with_few_positives():
+    scores = np.r_[np.linspace(-3, -1, 200), [1.5, 2.0, 2.5]]
+    y = np.r_[np.zeros(200, dtype=int), np.ones(3, dtype=int)]
+    a_raw, b_raw = fit_platt(scores, y)
+    a_s, b_s = fit_platt(scores, y, smooth=True)
+    top = 1 / (1 + np.exp(-(np.array([a_raw, a_s]) * 2.5 + np.array([b_raw, b_s]))))
+    assert top[1] < top[0] and top[1] < 0.95
+
+
+def test_expected_calibration_error_of_perfect_and_overconfident_scores():
+    y = np.r_[np.zeros(50), np.ones(50)]
+    assert expected_calibration_error(y, y) == 0.0
+    assert expected_calibration_error(y, np.full(100, 0.95)) == pytest.approx(0.45)
+
+
+def test_grouped_folds_keep_near_copies_together_and_spread_rare_tags(topics):
+    Y = tag_matrix([list(t) for t in topics["tags"]], TAGS)
+    folds = grouped_folds(Y, topics["group"].tolist(), 5, seed=0)
+    fold_of = np.full(len(topics), -1)
+    for k, (_, test) in enumerate(folds):
+        fold_of[test] = k
+        assert Y[test, 0].sum() >= 0.15 * Y[:, 0].sum()  # every fold gets its share of koperasi
+    assert (fold_of >= 0).all()
+    assert topics.assign(f=fold_of).groupby("group")["f"].nunique().max() == 1
+
+
+def test_publisher_folds_hold_out_whole_publishers_and_their_near_copies(topics):
+    folds = dict(publisher_folds(topics["publisher"].tolist(), min_rows=150))
+    test = folds["detik"]
+    assert set(topics["publisher"].iloc[test]) == {"detik"}
+    train = train_rows(test, topics["group"].tolist())
+    assert not set(topics["group"].iloc[train]) & set(topics["group"].iloc[test])
+    assert "(smaller publishers)" in folds
+
+
+def test_cv_command_scores_model_and_keyword_rule_on_the_same_folds(topic_sample, tmp_path, capsys):
+    data = tmp_path / "sample.parquet"
+    topic_sample.to_parquet(data)
+    cfg = tmp_path / "cfg.yaml"
+    text = (ROOT / "configs" / "topic_tfidf.yaml").read_text(encoding="utf-8")
+    cfg.write_text(text.replace("path: data/topics.parquet", f"path: {data}"), encoding="utf-8")
+    code = cli_main(["cv", "--config", str(cfg), "--protocol", "group", "--set", "evaluation.cv_folds=3",
+                     "--set", "model.max_features_word=5000", "--output", str(tmp_path / "cv")])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "**Model**" in printed and "**Keyword rule**" in printed and "± " in printed
+    result = json.loads((tmp_path / "cv" / "cv.json").read_text(encoding="utf-8"))
+    model = result["group"]["model"]
+    assert len(model["folds"]) == 3 and model["pooled"]["n"] == len(topic_sample)
+    assert set(model["summary"]) == {*TAGS, "macro"} and "ece" in model["pooled"]["per_label"]["koperasi"]
+    assert model["summary"]["koperasi"]["f1"]["mean"] > 0.5
+    assert (tmp_path / "cv" / "report.html").exists() and (tmp_path / "cv" / "pr_curves_group.png").exists()
+
+
+def test_train_with_cv_protocol_writes_a_card_with_cross_validated_metrics(topic_sample, tmp_path):
+    from mlpkg.trainer import train
+
+    data = tmp_path / "sample.parquet"
+    topic_sample.to_parquet(data)
+    cfg = load_config(ROOT / "configs" / "topic_tfidf.yaml", [f"data.path={data}", "evaluation.cv_folds=3",
+                                                              "model.max_features_word=5000",
+                                                              f"output_dir={tmp_path / 'm'}"])
+    result = train(cfg, log=lambda *_: None)
+    assert set(result["metrics"]) == {"cv", "keyword_rule_cv"}
+    card = (tmp_path / "m" / "README.md").read_text(encoding="utf-8")
+    assert "cross-validation" in card and "out-of-fold" in card
+    model = load_model(tmp_path / "m")
+    assert isinstance(model, TfidfLexiconClassifier) and model.lexicon["koperasi"][0] == "koperasi"
