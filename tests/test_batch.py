@@ -248,12 +248,17 @@ def test_resuming_from_standard_input_redoes_chunks_whose_lines_changed(model_di
     assert [r["id"] for r in read_jsonl(out)] == [a["id"] for a in GOOD[:3] + GOOD[10:16]]
 
 
-def test_a_second_job_on_the_same_output_is_refused(tmp_path):
-    first = PartStore(tmp_path / "out.jsonl", {"input": "a"}).open()
-    with pytest.raises(ConfigError, match="out.jsonl.parts is locked: another `mlpkg tag` is writing this output"):
-        PartStore(tmp_path / "out.jsonl", {"input": "a"}).open()
+def test_a_second_job_on_the_same_output_or_rejects_is_refused(tmp_path):
+    out, rejects, other = tmp_path / "out.jsonl", tmp_path / "r.jsonl", tmp_path / "other.jsonl"
+    first = PartStore(out, {"input": "a"}, [out, rejects]).open()
+    with pytest.raises(ConfigError, match="out.jsonl is locked: another `mlpkg tag` is writing it"):
+        PartStore(out, {"input": "a"}, [out]).open()
+    with pytest.raises(ConfigError, match="r.jsonl is locked: another `mlpkg tag` is writing it"):
+        PartStore(other, {"input": "a"}, [other, rejects]).open()
+    assert first.dir.is_dir() and not parts_dir(other).exists()  # a refused job touches no one's folder
     first.close()
-    PartStore(tmp_path / "out.jsonl", {"input": "a"}).open().close()
+    PartStore(out, {"input": "a"}, [out, rejects]).open().close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no chunk done: no folder, no lock file left
 
 
 def test_options_are_checked_before_anything_runs(model_dir, tmp_path):
