@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
 
+from mlpkg.batch import TagOptions
 from mlpkg.models import TfidfClassifier
 from mlpkg.text.normalize import article_text
 
@@ -49,3 +53,36 @@ def write_jsonl(path: Path, rows: list[dict | bytes | str]) -> Path:
 def read_jsonl(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh]
+
+
+def write_csv(path: Path, rows: list[dict | bytes | str], delimiter: str = ",", newline: str = "\n",
+              bom: bool = False) -> Path:
+    """A CSV with an ``id,title,text`` header; dicts are quoted as needed, bytes and str written as they are."""
+    def line(values: list) -> bytes:
+        out = io.StringIO()
+        csv.writer(out, delimiter=delimiter, lineterminator=newline).writerow(values)
+        return out.getvalue().encode("utf-8")
+
+    data = (b"\xef\xbb\xbf" if bom else b"") + line(["id", "title", "text"])
+    for row in rows:
+        if isinstance(row, dict):
+            data += line([row["id"], row["title"], row["text"]])
+        else:
+            data += (row if isinstance(row, bytes) else row.encode("utf-8")) + newline.encode()
+    path.write_bytes(data)
+    return path
+
+
+def unquoted(article: dict) -> dict:
+    """The article with no comma, quote or line break, so its CSV line needs no quotes."""
+    return {k: " ".join(str(v).replace(",", " ").replace('"', " ").split()) for k, v in article.items()}
+
+
+def die(articles: list) -> None:
+    """Stands in for the tagging function of a worker process, to kill the worker."""
+    os._exit(9)
+
+
+def job(model_dir: Path, input: Path | str, output: Path | str, **options) -> TagOptions:
+    return TagOptions(model=str(model_dir), input=str(input), output=str(output),
+                      **{"workers": 1, "progress": "none", **options})

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from batch_helpers import articles, build_tiny_tagger, read_jsonl, write_jsonl
+from batch_helpers import articles, build_tiny_tagger, job, read_jsonl, write_jsonl
 
-from mlpkg.batch import REASONS, TagOptions, run_job, tag_job
+from mlpkg.batch import REASONS, run_job, tag_job
 from mlpkg.batch.parts import PartStore, parts_dir
 from mlpkg.batch.progress import Progress
 from mlpkg.batch.tagger import Tagger, tag_articles
@@ -24,11 +24,6 @@ from mlpkg.text.normalize import article_text
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory) -> Path:
     return build_tiny_tagger(tmp_path_factory.mktemp("batch") / "tagger")
-
-
-def job(model_dir: Path, input: Path | str, output: Path, **options) -> TagOptions:
-    return TagOptions(model=str(model_dir), input=str(input), output=str(output),
-                      **{"workers": 1, "progress": "none", **options})
 
 
 GOOD = articles(20)

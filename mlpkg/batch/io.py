@@ -177,7 +177,7 @@ def _umask() -> int:
 
 def stale_temp_files(path: Path) -> list[Path]:
     """Temp files :func:`atomic_file` left for ``path`` when its process was killed mid-write."""
-    return sorted(path.parent.glob(f".{glob_escape(path.name)}.*.tmp"))
+    return sorted(path.parent.glob(f".{glob_escape(path.name)}.{'?' * 8}.tmp"))  # mkstemp's 8 random characters
 
 
 def write_lines(path: Path, lines: Iterable[str]) -> None:
