@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from batch_helpers import articles, build_tiny_tagger, job, read_jsonl, write_jsonl
+from batch_helpers import articles, build_tiny_tagger, job, mixed_rows, read_jsonl, write_jsonl
 
 from mlpkg.batch import REASONS, run_job, tag_job
 from mlpkg.batch.parts import PartStore, parts_dir
@@ -27,44 +27,8 @@ def model_dir(tmp_path_factory) -> Path:
 
 
 GOOD = articles(20)
-LONG = "Koperasi desa menyalurkan pinjaman modal usaha kepada anggotanya. " * 1000  # 67,000 characters
-
-
-def mixed_rows() -> tuple[list, list[tuple[int, str | None, str]]]:
-    """Good articles with one bad row of every kind between them, and the expected rejects."""
-    g = GOOD
-    bad = [
-        (b'{"id": "json-broken", "text": "Koperasi desa', None, "malformed_json"),
-        (b'{"id": "latin1", "text": "Koperasi \xe9 desa"}', None, "not_utf8"),
-        ('{"id": "surrogate", "text": "Koperasi \\ud800 desa"}', "surrogate", "not_utf8"),
-        ('["Koperasi", "desa"]', None, "wrong_type"),
-        ({"id": "text-number", "text": 12345}, "text-number", "wrong_type"),
-        ({"id": ["a", "b"], "text": g[0]["text"]}, None, "wrong_type"),
-        ({"id": "title-number", "title": 7, "text": g[0]["text"]}, "title-number", "wrong_type"),
-        ({"title": g[1]["title"], "text": g[1]["text"]}, None, "missing_id"),
-        ({"id": "", "text": g[1]["text"]}, None, "missing_id"),
-        ({"id": "no-text", "title": g[2]["title"]}, "no-text", "missing_text"),
-        ({"id": "null-text", "title": g[2]["title"], "text": None}, "null-text", "missing_text"),
-        ({"id": "blank-text", "text": "  \n\t "}, "blank-text", "empty_text"),
-        ({"id": "too-long", "text": LONG}, "too-long", "text_too_long"),
-        ({**g[3], "title": "salinan kedua"}, g[3]["id"], "duplicate_id"),
-    ]
-    rows, expected, row = [], [], 0
-    for i, article in enumerate(g):
-        rows.append(article)
-        row += 1
-        if i < len(bad):
-            rows.append(bad[i][0])
-            row += 1
-            expected.append((row, bad[i][1], bad[i][2]))
-        if i == 5:
-            rows.append(b"   ")  # a blank line is not a record
-    rows.append({"id": 12345, "title": g[4]["title"], "text": g[4]["text"]})  # an integer id is fine
-    return rows, expected
-
-
 def test_mixed_file_gives_exact_counts_and_reasons(model_dir, tmp_path, capsys):
-    rows, expected = mixed_rows()
+    rows, expected = mixed_rows(GOOD)
     src = write_jsonl(tmp_path / "in.jsonl", rows)
     code = tag_job(**vars(job(model_dir, src, tmp_path / "out.jsonl", chunk_size=7, max_chars=60_000,
                               max_reject_rate=0.5)))

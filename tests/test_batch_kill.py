@@ -7,49 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
-from pathlib import Path
 
-import psutil
 import pytest
-from batch_helpers import ROOT, articles, build_tiny_tagger, read_jsonl, write_jsonl
+from batch_helpers import ROOT, articles, build_tiny_tagger, kill_9_after_parts, outlived, read_jsonl, write_jsonl
 
 from mlpkg.batch.parts import PROGRESS_FILE, parts_dir
-
-
-def kill_9_after_the_first_part(command: list[str], out: Path, env: dict) -> subprocess.Popen:
-    """Start the job in a session of its own; ``kill -9`` its driver (only) once a chunk is done.
-
-    Its output goes to a file, not a pipe: orphaned workers would hold a pipe open for good.
-    """
-    log = out.with_name("job.log")
-    with open(log, "wb") as fh:
-        job = subprocess.Popen(command, cwd=ROOT, env=env, stdout=fh, stderr=fh, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while not list(parts_dir(out).glob("part-*.jsonl")):
-            assert job.poll() is None, f"the job ended before writing a part: {log.read_text()}"
-            assert time.monotonic() < deadline, "no part file after 120 s"
-            time.sleep(0.01)
-        os.kill(job.pid, signal.SIGKILL)  # the driver only, as `kill -9 PID` would
-        job.wait(timeout=30)
-    except BaseException:
-        os.killpg(job.pid, signal.SIGKILL)
-        raise
-    return job
-
-
-def session(sid: int) -> list[psutil.Process]:
-    """The processes still running in session ``sid`` (all a job started, wherever they were reparented)."""
-    out = []
-    for proc in psutil.process_iter():
-        try:
-            if os.getsid(proc.pid) == sid and proc.status() != psutil.STATUS_ZOMBIE:
-                out.append(proc)
-        except (ProcessLookupError, psutil.NoSuchProcess):
-            pass
-    return out
 
 
 @pytest.mark.slow
@@ -63,7 +26,7 @@ def test_kill_9_mid_run_then_rerun_writes_each_id_exactly_once(tmp_path):
                "--chunk-size", "50", "--workers", "1", "--progress", "log"]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
 
-    job = kill_9_after_the_first_part(command, out, env)
+    job = kill_9_after_parts(command, out, env)
     assert job.returncode == -signal.SIGKILL
     assert not out.exists(), "the job finished before it was killed: the test proves nothing"
     done = json.loads((parts_dir(out) / PROGRESS_FILE).read_text())["chunks"] if (
@@ -90,13 +53,6 @@ def test_kill_9_of_the_driver_leaves_no_process_running(tmp_path):
     out = tmp_path / "tags.jsonl"
     command = [sys.executable, "-m", "mlpkg", "tag", "--model", str(model), "--input", str(src), "--output", str(out),
                "--chunk-size", "50", "--workers", "2", "--progress", "none"]
-    job = kill_9_after_the_first_part(command, out, {**os.environ, "HF_HUB_OFFLINE": "1"})
-    try:
-        deadline = time.monotonic() + 60  # workers check on the driver every 0.5 s; the machine may be busy
-        while session(job.pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        left = [" ".join(p.cmdline())[:120] for p in session(job.pid)]
-        assert left == [], f"processes of the killed job still run: {left}"
-    finally:
-        for proc in session(job.pid):
-            proc.kill()
+    job = kill_9_after_parts(command, out, {**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert job.returncode == -signal.SIGKILL
+    assert outlived(job) == []

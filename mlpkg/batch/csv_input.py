@@ -35,6 +35,7 @@ class _Lines:
         self._back: deque[str] = deque()
         self.taken: list[str] = []  # lines of the record being read
         self.count = 0  # lines consumed so far
+        self.hit_end = False  # the record being read asked for a line past the end of the stream
 
     def __iter__(self) -> "_Lines":
         return self
@@ -45,6 +46,7 @@ class _Lines:
         else:
             data = self._fh.readline()
             if not data:
+                self.hit_end = True
                 raise StopIteration
             if self.count == 0:
                 data = data.removeprefix(b"\xef\xbb\xbf")
@@ -87,25 +89,25 @@ def read_csv(fh: BinaryIO, fields: Fields, name: str) -> Iterator[Record]:
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     row = 0
     while True:
-        start, lines.taken = lines.count + 1, []
+        start, lines.taken, lines.hit_end = lines.count + 1, [], False
         try:
             values = next(reader)
+            if not values:
+                continue  # a blank line
             error = None if len(values) == len(header) else f"{len(values)} fields, the header has {len(header)}"
         except StopIteration:
             return
         except csv.Error as exc:
             error = str(exc)
         taken = lines.taken
-        if error is None and not values:
-            continue  # a blank line
         row += 1
         if error is None:
             yield Record(row, dict(zip(header, values)), start, raw_text(taken))
-        elif len(taken) == 1:
+        elif len(taken) == 1 and not lines.hit_end:
             yield Record(row, BadRow("malformed_row", f"line {start}: {error}"), start, raw_text(taken))
-        else:
+        else:  # the record went on past its first line: a quote opened there was never closed
             lines.push_back(taken[1:])
             reader = csv.reader(lines, delimiter=delimiter, strict=True)
-            detail = (f"line {start}: a quoted field opened on this line is not closed ({error} by line "
+            detail = (f"line {start}: a quoted field opened on this line is not closed ({error}, line "
                       f"{start + len(taken) - 1}); the lines after it are read as rows of their own")
             yield Record(row, BadRow("unclosed_quote", detail), start, raw_text(taken[:1]))
