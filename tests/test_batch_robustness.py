@@ -214,7 +214,7 @@ def test_read_only_output_or_rejects_fails_before_any_work(model_dir, tmp_path, 
     src = write_jsonl(tmp_path / "in.jsonl", GOOD[:3])
     paths = {"output": read_only_dir / "out.jsonl", "rejects": tmp_path / "out.jsonl"}
     rejects = str(read_only_dir / "r.jsonl") if which == "rejects" else None
-    with pytest.raises(OutputNotWritableError, match=rf"\[E101\] --{which} .*cannot write there.*nothing was done"):
+    with pytest.raises(OutputNotWritableError, match=rf"\[E101\] --{which} .*cannot write there.*nothing was done yet"):
         run_job(job(model_dir, src, paths[which], rejects=rejects))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
 
@@ -302,9 +302,9 @@ def test_manifest_that_omits_a_file_the_loader_reads_is_refused(model_dir, tmp_p
 def test_output_dash_writes_jsonl_to_standard_output(model_dir, tmp_path, capsysbinary):
     src = write_jsonl(tmp_path / "in.jsonl", GOOD[:4])
     assert tag_job(**vars(job(model_dir, src, "-", rejects=str(tmp_path / "r.jsonl")))) == 0
-    lines = capsysbinary.readouterr().out.decode().splitlines()
-    assert [json.loads(line)["id"] for line in lines[:-1]] == [a["id"] for a in GOOD[:4]]
-    assert lines[-1] == "read 4, tagged 4, rejected 0"
+    captured = capsysbinary.readouterr()
+    assert [json.loads(line)["id"] for line in captured.out.decode().splitlines()] == [a["id"] for a in GOOD[:4]]
+    assert captured.err.decode().startswith("read 4, tagged 4, rejected 0\n")
     assert not (tmp_path / "-").exists()
     with pytest.raises(ConfigError, match="--output - needs --rejects FILE"):
         run_job(job(model_dir, src, "-"))

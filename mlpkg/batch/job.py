@@ -304,7 +304,8 @@ def _finish(opts: TagOptions, store: PartStore, counts: dict[int, ChunkCounts], 
 
 
 def tag_job(**options) -> int:
-    """``mlpkg tag``: run the job, print ``read N, tagged T, rejected R``; the exit status (module doc)."""
+    """``mlpkg tag``: run the job, print ``read N, tagged T, rejected R`` (to standard error under
+    ``--output -``); return the exit status (see the module doc)."""
     names = {f.name for f in fields(TagOptions)}
     unknown = sorted(set(options) - names)
     if unknown:
@@ -315,7 +316,7 @@ def tag_job(**options) -> int:
         mute(sys.stdout)
         say("mlpkg tag: standard output was closed before every row was written; rerun to write them all")
         return CLOSED_STDOUT
-    say(report.summary(), sys.stdout)
+    say(report.summary(), sys.stderr if options["output"] == STDIO else sys.stdout)  # stdout: the rows alone
     if report.reasons:
         say("rejected by reason: " + ", ".join(f"{k} {v}" for k, v in report.reasons.items()))
     say(f"{report.rows_per_s:.0f} rows/s; output {report.output}, rejects {report.rejects}")

@@ -58,7 +58,7 @@ def check_writable(path: Path, option: str) -> None:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise os_error(exc, f"{option} {path}", "nothing was done yet") from None
+        raise os_error(exc, f"{option} {path}", "rerun: nothing was done yet") from None
 
 
 def os_error(exc: OSError, what: str, then: str) -> OSError:
