@@ -99,7 +99,7 @@ def read_records(path: str, fields: Fields, batch_rows: int = 4096) -> Iterator[
                 row = record.row
                 yield record
     except _read_errors() as exc:
-        raise input_error(path, row, exc) from None
+        raise _input_error(path, row, exc) from None
 
 
 def _read_errors() -> tuple[type[BaseException], ...]:
@@ -108,7 +108,7 @@ def _read_errors() -> tuple[type[BaseException], ...]:
     return OSError, EOFError, zlib.error, pa.ArrowException
 
 
-def input_error(path: str, records: int, exc: BaseException) -> InputReadError:
+def _input_error(path: str, records: int, exc: BaseException) -> InputReadError:
     return InputReadError(f"--input {path}: cannot be read after record {records} ({type(exc).__name__}: "
                           f"{str(exc)[:200]}); if it is truncated or damaged (an interrupted copy or download?), "
                           f"restore it and {RESUMES}")
@@ -131,7 +131,7 @@ def parquet_rows(path: Path) -> int:
     try:
         return pq.ParquetFile(path).metadata.num_rows
     except _read_errors() as exc:
-        raise input_error(str(path), 0, exc) from None
+        raise _input_error(str(path), 0, exc) from None
 
 
 def _read_parquet(path: Path, fields: Fields, batch_rows: int) -> Iterator[Record]:

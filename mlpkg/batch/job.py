@@ -313,6 +313,8 @@ def tag_job(**options) -> int:
     try:
         report = run_job(TagOptions(**options))
     except BrokenPipeError:  # the reader of --output - went away: stop quietly, as `yes | head` does
+        if options["output"] != STDIO:
+            raise
         mute(sys.stdout)
         say("mlpkg tag: standard output was closed before every row was written; rerun to write them all")
         return CLOSED_STDOUT
