@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from batch_helpers import articles, build_tiny_tagger, die, job, read_jsonl, unquoted, write_csv, write_jsonl
 
-from mlpkg.batch import run_job, tag_job
+from mlpkg.batch import TagOptions, run_job, tag_job
 from mlpkg.batch.errors import DiskFullError, InputReadError, OutputNotWritableError, WorkerDiedError
 from mlpkg.batch.parts import PROGRESS_FILE, PartStore, parts_dir
 from mlpkg.errors import ConfigError, DataError, ModelIntegrityError
@@ -253,13 +253,18 @@ def _broken_pipe_stream() -> io.TextIOWrapper:
     return io.TextIOWrapper(os.fdopen(write_end, "wb"), encoding="utf-8")
 
 
-def test_closed_stdout_and_stderr_pipes_do_not_fail_a_finished_job(model_dir, tmp_path, monkeypatch):
+def test_closed_stdout_and_stderr_pipes_do_not_fail_the_job(model_dir, tmp_path, monkeypatch):
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD[:6] + ["{broken"])
+    options = vars(job(model_dir, src, tmp_path / "out.jsonl", progress="log", max_reject_rate=0.5, chunk_size=3))
+    crash_at_chunk(monkeypatch, 1)
+    with pytest.raises(Crash):
+        run_job(TagOptions(**options))
+    monkeypatch.undo()
     stdout, stderr = _broken_pipe_stream(), _broken_pipe_stream()
     monkeypatch.setattr("sys.stdout", stdout)
     monkeypatch.setattr("sys.stderr", stderr)
-    src = write_jsonl(tmp_path / "in.jsonl", GOOD[:6] + ["{broken"])
-    code = tag_job(**vars(job(model_dir, src, tmp_path / "out.jsonl", progress="log", max_reject_rate=0.5)))
-    assert code == 0 and len(ids(tmp_path / "out.jsonl")) == 6
+    assert tag_job(**options) == 0  # it logs "resuming: ..." mid-run, then the summary, to closed pipes
+    assert len(ids(tmp_path / "out.jsonl")) == 6
     stdout.write("later writes go nowhere, quietly\n")
     stdout.flush()
 
