@@ -120,15 +120,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label-field", help="label column (default: the model's training config)")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("tag", help="tag articles (batch job: resumable, rejects file, local or Ray)")
+    p = sub.add_parser(
+        "tag",
+        help="tag articles (batch job: resumable, rejects file, local or Ray)",
+        epilog="exit status: 0 done; 1 rows unaccounted for or too many rejected; 2 error (rerun resumes); "
+        "3 no records in the input; 141 stdout closed before every row of --output - was written",
+    )
     p.add_argument("--model", required=True, help="classifier model directory")
     p.add_argument("--summarizer", help="summariser model directory: adds a summary to every row")
-    p.add_argument("--input", required=True, help="JSONL, CSV or Parquet file, or - for JSONL on standard input")
-    p.add_argument("--output", required=True, help="JSONL, CSV or Parquet file (by extension)")
+    p.add_argument(
+        "--input",
+        required=True,
+        help="JSONL, CSV (also .jsonl.gz, .csv.gz) or Parquet file by extension; - or a pipe such as <(zcat f.gz) "
+        "for JSONL",
+    )
+    p.add_argument("--output", required=True, help="JSONL, CSV or Parquet file (by extension), or - for JSONL (stdout)")
     p.add_argument(
         "--rejects",
-        help="JSONL file for rows that cannot be tagged, with row, id, reason and the input "
-        "(default: beside OUTPUT, NAME.rejects.jsonl)",
+        help="JSONL file for rows that cannot be tagged, with row, id, reason and the raw input "
+        "(default: beside OUTPUT, tags.jsonl -> tags.rejects.jsonl, tags.csv -> tags.csv.rejects.jsonl; "
+        "required with --output -)",
     )
     p.add_argument("--id-field", default="id")
     p.add_argument("--text-field", default="text")

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from batch_helpers import articles, build_tiny_tagger, read_jsonl, write_jsonl
+from batch_helpers import articles, build_tiny_tagger, job, mixed_rows, read_jsonl, write_jsonl
 
-from mlpkg.batch import REASONS, TagOptions, run_job, tag_job
+from mlpkg.batch import REASONS, run_job, tag_job
 from mlpkg.batch.parts import PartStore, parts_dir
 from mlpkg.batch.progress import Progress
 from mlpkg.batch.tagger import Tagger, tag_articles
@@ -26,50 +26,9 @@ def model_dir(tmp_path_factory) -> Path:
     return build_tiny_tagger(tmp_path_factory.mktemp("batch") / "tagger")
 
 
-def job(model_dir: Path, input: Path | str, output: Path, **options) -> TagOptions:
-    return TagOptions(model=str(model_dir), input=str(input), output=str(output),
-                      **{"workers": 1, "progress": "none", **options})
-
-
 GOOD = articles(20)
-LONG = "Koperasi desa menyalurkan pinjaman modal usaha kepada anggotanya. " * 1000  # 67,000 characters
-
-
-def mixed_rows() -> tuple[list, list[tuple[int, str | None, str]]]:
-    """Good articles with one bad row of every kind between them, and the expected rejects."""
-    g = GOOD
-    bad = [
-        (b'{"id": "json-broken", "text": "Koperasi desa', None, "malformed_json"),
-        (b'{"id": "latin1", "text": "Koperasi \xe9 desa"}', None, "not_utf8"),
-        ('{"id": "surrogate", "text": "Koperasi \\ud800 desa"}', "surrogate", "not_utf8"),
-        ('["Koperasi", "desa"]', None, "wrong_type"),
-        ({"id": "text-number", "text": 12345}, "text-number", "wrong_type"),
-        ({"id": ["a", "b"], "text": g[0]["text"]}, None, "wrong_type"),
-        ({"id": "title-number", "title": 7, "text": g[0]["text"]}, "title-number", "wrong_type"),
-        ({"title": g[1]["title"], "text": g[1]["text"]}, None, "missing_id"),
-        ({"id": "", "text": g[1]["text"]}, None, "missing_id"),
-        ({"id": "no-text", "title": g[2]["title"]}, "no-text", "missing_text"),
-        ({"id": "null-text", "title": g[2]["title"], "text": None}, "null-text", "missing_text"),
-        ({"id": "blank-text", "text": "  \n\t "}, "blank-text", "empty_text"),
-        ({"id": "too-long", "text": LONG}, "too-long", "text_too_long"),
-        ({**g[3], "title": "salinan kedua"}, g[3]["id"], "duplicate_id"),
-    ]
-    rows, expected, row = [], [], 0
-    for i, article in enumerate(g):
-        rows.append(article)
-        row += 1
-        if i < len(bad):
-            rows.append(bad[i][0])
-            row += 1
-            expected.append((row, bad[i][1], bad[i][2]))
-        if i == 5:
-            rows.append(b"   ")  # a blank line is not a record
-    rows.append({"id": 12345, "title": g[4]["title"], "text": g[4]["text"]})  # an integer id is fine
-    return rows, expected
-
-
 def test_mixed_file_gives_exact_counts_and_reasons(model_dir, tmp_path, capsys):
-    rows, expected = mixed_rows()
+    rows, expected = mixed_rows(GOOD)
     src = write_jsonl(tmp_path / "in.jsonl", rows)
     code = tag_job(**vars(job(model_dir, src, tmp_path / "out.jsonl", chunk_size=7, max_chars=60_000,
                               max_reject_rate=0.5)))
@@ -248,12 +207,17 @@ def test_resuming_from_standard_input_redoes_chunks_whose_lines_changed(model_di
     assert [r["id"] for r in read_jsonl(out)] == [a["id"] for a in GOOD[:3] + GOOD[10:16]]
 
 
-def test_a_second_job_on_the_same_output_is_refused(tmp_path):
-    first = PartStore(tmp_path / "out.jsonl", {"input": "a"}).open()
-    with pytest.raises(ConfigError, match="out.jsonl.parts is locked: another `mlpkg tag` is writing this output"):
-        PartStore(tmp_path / "out.jsonl", {"input": "a"}).open()
+def test_a_second_job_on_the_same_output_or_rejects_is_refused(tmp_path):
+    out, rejects, other = tmp_path / "out.jsonl", tmp_path / "r.jsonl", tmp_path / "other.jsonl"
+    first = PartStore(out, {"input": "a"}, [out, rejects]).open()
+    with pytest.raises(ConfigError, match="out.jsonl is locked: another `mlpkg tag` is writing it"):
+        PartStore(out, {"input": "a"}, [out]).open()
+    with pytest.raises(ConfigError, match="r.jsonl is locked: another `mlpkg tag` is writing it"):
+        PartStore(other, {"input": "a"}, [other, rejects]).open()
+    assert first.dir.is_dir() and not parts_dir(other).exists()  # a refused job touches no one's folder
     first.close()
-    PartStore(tmp_path / "out.jsonl", {"input": "a"}).open().close()
+    PartStore(out, {"input": "a"}, [out, rejects]).open().close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no chunk done: no folder, no lock file left
 
 
 def test_options_are_checked_before_anything_runs(model_dir, tmp_path):

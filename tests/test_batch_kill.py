@@ -7,11 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 
 import pytest
-from batch_helpers import ROOT, articles, build_tiny_tagger, read_jsonl, write_jsonl
+from batch_helpers import ROOT, articles, build_tiny_tagger, kill_9_after_parts, outlived, read_jsonl, write_jsonl
 
 from mlpkg.batch.parts import PROGRESS_FILE, parts_dir
 
@@ -27,23 +26,7 @@ def test_kill_9_mid_run_then_rerun_writes_each_id_exactly_once(tmp_path):
                "--chunk-size", "50", "--workers", "1", "--progress", "log"]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
 
-    job = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while not list(parts_dir(out).glob("part-*.jsonl")):
-            assert job.poll() is None, f"the job ended before writing a part: {job.communicate()}"
-            assert time.monotonic() < deadline, "no part file after 120 s"
-            time.sleep(0.01)
-        os.kill(job.pid, signal.SIGKILL)  # the driver only, as `kill -9 PID` would
-        job.wait(timeout=30)
-    finally:
-        time.sleep(0.5)  # let orphaned workers notice their driver is gone, then make sure they are
-        try:
-            os.killpg(job.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        job.communicate()
+    job = kill_9_after_parts(command, out, env)
     assert job.returncode == -signal.SIGKILL
     assert not out.exists(), "the job finished before it was killed: the test proves nothing"
     done = json.loads((parts_dir(out) / PROGRESS_FILE).read_text())["chunks"] if (
@@ -61,3 +44,15 @@ def test_kill_9_mid_run_then_rerun_writes_each_id_exactly_once(tmp_path):
     assert [(r["row"], r["reason"]) for r in read_jsonl(tmp_path / "tags.rejects.jsonl")] == [
         (1501, "malformed_json"), (1502, "empty_text"), (1503, "duplicate_id")]
     assert not parts_dir(out).exists()
+
+
+@pytest.mark.slow
+def test_kill_9_of_the_driver_leaves_no_process_running(tmp_path):
+    model = build_tiny_tagger(tmp_path / "tagger")
+    src = write_jsonl(tmp_path / "news.jsonl", articles(3000))
+    out = tmp_path / "tags.jsonl"
+    command = [sys.executable, "-m", "mlpkg", "tag", "--model", str(model), "--input", str(src), "--output", str(out),
+               "--chunk-size", "50", "--workers", "2", "--progress", "none"]
+    job = kill_9_after_parts(command, out, {**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert job.returncode == -signal.SIGKILL
+    assert outlived(job) == []

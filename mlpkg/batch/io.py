@@ -2,7 +2,10 @@
 
 Readers yield one :class:`~mlpkg.batch.validate.Record` per input record and never hold more
 than a read buffer (Parquet: one record batch), so a job's memory does not depend on the input
-size. ``-`` reads JSONL from standard input. Blank JSONL lines are not records.
+size. ``-`` reads JSONL from standard input, a pipe (``<(zcat f.gz)``, a named pipe) JSONL unless
+its name has a known extension, and ``NAME.jsonl.gz`` / ``NAME.csv.gz`` are gunzipped on the fly.
+Blank lines are not records. CSV is read by :mod:`mlpkg.batch.csv_input`. An input that cannot be
+read to its end (truncated, damaged) raises :class:`~mlpkg.batch.errors.InputReadError`.
 
 Output columns (``FORMATS`` by extension):
 
@@ -16,99 +19,119 @@ Output columns (``FORMATS`` by extension):
   field per label.
 
 Ids are always written as strings (an integer id ``12`` becomes ``"12"``), so one id column has
-one type in every format. Rejects are always JSONL.
+one type in every format. Rejects are always JSONL. ``--output -`` writes JSONL to standard output.
+Files are written to a temp file and renamed, with the permissions the umask gives new files.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import os
+import stat
 import sys
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from glob import escape as glob_escape
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import ConfigError
-from .validate import BadRow, Fields, Record
+from .csv_input import read_csv
+from .errors import RESUMES, InputReadError
+from .validate import Fields, Record
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet",
            ".pq": "parquet"}
-_CSV_FIELD_LIMIT = 2**31 - 1  # texts over max_chars must reach validation to be rejected, not crash the reader
+GZIP = ".gz"  # input only, for JSONL and CSV: NAME.jsonl.gz, NAME.csv.gz
 PARQUET_ROW_GROUP = 65_536
 
 
+def is_stream(path: str | Path) -> bool:
+    """A pipe or character device (``<(zcat f.gz)`` gives ``/dev/fd/63``, ``mkfifo`` a named pipe)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
 def file_format(path: str | Path, what: str = "input") -> str:
-    """``jsonl``, ``csv`` or ``parquet`` from the extension; ``-`` is JSONL on standard input."""
+    """``jsonl``, ``csv`` or ``parquet`` from the extension (inputs may add ``.gz`` to JSONL and CSV);
+    ``-`` and a pipe without a known extension are JSONL."""
     if str(path) == "-":
         return "jsonl"
-    suffix = Path(path).suffix.lower()
-    if suffix not in FORMATS:
-        raise ConfigError(f"{what} {str(path)!r}: unknown extension {suffix!r}; expected one of "
-                          f"{', '.join(sorted(FORMATS))} (or - for JSONL on standard input)")
-    return FORMATS[suffix]
-
-
-def read_records(path: str | Path, fields: Fields, batch_rows: int = 4096) -> Iterator[Record]:
-    """Every record of the input in order, with its 1-based row number."""
-    fmt = file_format(path)
-    if fmt == "jsonl":
-        yield from _read_jsonl(path)
-    elif fmt == "csv":
-        yield from _read_csv(Path(path))
-    else:
-        yield from _read_parquet(Path(path), fields, batch_rows)
-
-
-def _read_jsonl(path: str | Path) -> Iterator[Record]:
-    with (_stdin() if str(path) == "-" else open(path, "rb")) as fh:
-        row = 0
-        for number, line in enumerate(fh, start=1):
-            if number == 1:
-                line = line.removeprefix(b"\xef\xbb\xbf")
-            if not line.strip():
-                continue
-            row += 1
-            yield Record(row, line, number)
+    name = Path(path).name.lower()
+    gz = what == "input" and name.endswith(GZIP)
+    suffix = Path(name.removesuffix(GZIP)).suffix
+    fmt = FORMATS.get(suffix)
+    if fmt is not None and not (gz and fmt == "parquet"):
+        return fmt
+    if what == "input" and not gz and is_stream(path):
+        return "jsonl"
+    known = sorted(FORMATS) + ([f"{s}{GZIP}" for s in sorted(FORMATS) if FORMATS[s] != "parquet"] if what == "input"
+                               else [])
+    raise ConfigError(f"{what} {str(path)!r}: unknown extension {suffix + (GZIP if gz else '')!r}; expected one of "
+                      f"{', '.join(known)} (or - for JSONL on standard {'input' if what == 'input' else 'output'})")
 
 
 @contextmanager
-def _stdin():
-    yield sys.stdin.buffer  # never closed: it is not ours
+def open_input(path: str) -> Iterator[BinaryIO]:
+    """The input as a binary stream: standard input for ``-`` (never closed: it is not ours), gunzipped for .gz."""
+    if path == "-":
+        yield sys.stdin.buffer
+        return
+    with (gzip.open if path.lower().endswith(GZIP) else open)(path, "rb") as fh:
+        yield fh
 
 
-def _read_csv(path: Path) -> Iterator[Record]:
-    csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
-    # surrogateescape keeps undecodable bytes as lone surrogates, so one bad row is rejected as
-    # not_utf8 by validation instead of the whole file failing to decode.
-    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if header is None:
-            return
-        row = 0
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                row += 1
-                yield Record(row, BadRow("malformed_row", f"line {reader.line_num}: {exc}", None))
-                continue
-            row += 1
-            if len(values) != len(header):
-                detail = f"line {reader.line_num}: {len(values)} fields, the header has {len(header)}"
-                yield Record(row, BadRow("malformed_row", detail, values))
-            else:
-                yield Record(row, dict(zip(header, values)))
+def read_records(path: str, fields: Fields, batch_rows: int = 4096) -> Iterator[Record]:
+    """Every record of the input in order, with its 1-based row number."""
+    fmt, row = file_format(path), 0
+    try:
+        with nullcontext() if fmt == "parquet" else open_input(path) as fh:
+            records = (_read_parquet(Path(path), fields, batch_rows) if fmt == "parquet" else
+                       _read_jsonl(fh) if fmt == "jsonl" else read_csv(fh, fields, path))
+            for record in records:
+                row = record.row
+                yield record
+    except _read_errors() as exc:
+        raise _input_error(path, row, exc) from None
+
+
+def _read_errors() -> tuple[type[BaseException], ...]:
+    import pyarrow as pa  # only evaluated when an exception is being matched
+
+    return OSError, EOFError, zlib.error, pa.ArrowException
+
+
+def _input_error(path: str, records: int, exc: BaseException) -> InputReadError:
+    return InputReadError(f"--input {path}: cannot be read after record {records} ({type(exc).__name__}: "
+                          f"{str(exc)[:200]}); if it is truncated or damaged (an interrupted copy or download?), "
+                          f"restore it and {RESUMES}")
+
+
+def _read_jsonl(fh: BinaryIO) -> Iterator[Record]:
+    row = 0
+    for number, line in enumerate(fh, start=1):
+        if number == 1:
+            line = line.removeprefix(b"\xef\xbb\xbf")
+        if not line.strip():
+            continue
+        row += 1
+        yield Record(row, line, number)
 
 
 def parquet_rows(path: Path) -> int:
     import pyarrow.parquet as pq
 
-    return pq.ParquetFile(path).metadata.num_rows
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except _read_errors() as exc:
+        raise _input_error(str(path), 0, exc) from None
 
 
 def _read_parquet(path: Path, fields: Fields, batch_rows: int) -> Iterator[Record]:
@@ -134,6 +157,7 @@ def atomic_file(path: Path, mode: str = "w"):
     new content, never a prefix.
     """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600 files; the output is the user's, like any file they write
     try:
         with os.fdopen(fd, mode, **({"encoding": "utf-8", "newline": "\n"} if "b" not in mode else {})) as fh:
             yield fh
@@ -145,6 +169,17 @@ def atomic_file(path: Path, mode: str = "w"):
         raise
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def stale_temp_files(path: Path) -> list[Path]:
+    """Temp files :func:`atomic_file` left for ``path`` when its process was killed mid-write."""
+    return sorted(path.parent.glob(f".{glob_escape(path.name)}.{'?' * 8}.tmp"))  # mkstemp's 8 random characters
+
+
 def write_lines(path: Path, lines: Iterable[str]) -> None:
     with atomic_file(path) as fh:
         for line in lines:
@@ -152,10 +187,21 @@ def write_lines(path: Path, lines: Iterable[str]) -> None:
             fh.write("\n")
 
 
+@contextmanager
+def _binary_output(target: Path):
+    """``target`` written atomically, or standard output for ``-`` (flushed, never closed)."""
+    if str(target) == "-":
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+    else:
+        with atomic_file(target, "wb") as out:
+            yield out
+
+
 def concat_jsonl(parts: Iterable[Path], target: Path) -> int:
-    """Concatenate JSONL part files into ``target`` (atomically); return the number of lines."""
+    """Concatenate JSONL part files into ``target`` (atomically, or to standard output); return the lines."""
     n = 0
-    with atomic_file(target, "wb") as out:
+    with _binary_output(target) as out:
         for part in parts:
             with open(part, "rb") as fh:
                 for line in fh:

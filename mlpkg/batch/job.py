@@ -8,6 +8,16 @@ articles to an engine: ``local`` (worker processes, each loading the model once)
 at the end the parts are assembled into the output and rejects files and the job checks that
 every row read is in exactly one of them.
 
+Before any work the job checks its paths (:mod:`mlpkg.batch.paths`): the input exists, the output and
+rejects are writable and are neither the input nor each other, and no other job writes them. Failures
+a user can act on (disk full, a read-only place, a damaged input, a dead worker) are coded errors
+(:mod:`mlpkg.batch.errors`) that say what to do, usually: rerun, and the job resumes.
+
+Exit statuses of :func:`tag_job` (``mlpkg tag``): 0 done; 1 the accounting failed or too many rows
+were rejected; 2 a usage, input or environment error (nothing, or only resumable work, was done);
+3 the input has no records (empty output files are written: an empty extract is worth a look);
+141 standard output was closed before all rows of ``--output -`` were written.
+
 >>> tag_job(model="models/topic_tfidf", input="news.jsonl", output="tags.parquet")  # doctest: +SKIP
 read 1000, tagged 997, rejected 3
 0
@@ -15,6 +25,8 @@ read 1000, tagged 997, rejected 3
 
 from __future__ import annotations
 
+import errno
+import json
 import multiprocessing
 import os
 import sys
@@ -22,21 +34,27 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import closing
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, fields
 from hashlib import blake2b
 from itertools import islice
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..errors import ConfigError, MlpkgError
 from ..models.base import Param
+from .errors import RESUMES, WorkerDiedError
 from .io import concat_jsonl, file_format, parquet_rows, read_records, write_output
 from .parts import ChunkCounts, PartStore, input_fingerprint
-from .progress import MODES, Progress
+from .paths import STDIO, check_distinct, check_input, check_writable, os_error
+from .progress import MODES, Progress, mute, say
 from .tagger import ModelInfo, init_worker, tag_in_worker
 from .validate import Article, Fields, Record, SeenIds, dumps_line, validate_chunk
 
 ENGINES = ("local", "ray")
+EMPTY_INPUT = 3  # exit status when the input has no records
+CLOSED_STDOUT = 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader went away
+_WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 @dataclass
@@ -44,10 +62,10 @@ class TagOptions:
     """Everything a tag job needs; the fields are ``mlpkg tag``'s options."""
 
     model: str  # classifier model directory
-    input: str  # JSONL, CSV or Parquet file (by extension), or "-" for JSONL on standard input
-    output: str  # JSONL, CSV or Parquet file (by extension)
+    input: str  # JSONL, CSV (also .gz) or Parquet file by extension, a pipe (JSONL), or "-" for JSONL on stdin
+    output: str  # JSONL, CSV or Parquet file (by extension), or "-" for JSONL on standard output
     summarizer: str | None = None  # summariser model directory: adds "summary" to every row
-    rejects: str | None = None  # JSONL of rejected rows (default: OUTPUT without extension + .rejects.jsonl)
+    rejects: str | None = None  # JSONL of rejected rows (default: see rejects_path)
     id_field: str = "id"
     text_field: str = "text"
     title_field: str | None = "title"  # optional in every record; None: no titles
@@ -70,12 +88,20 @@ class TagOptions:
             spec.check(name, getattr(self, name))
         file_format(self.input)
         file_format(self.output, "output")
-        if Path(self.rejects_path()).resolve() == Path(self.output).resolve():
-            raise ConfigError(f"--rejects and --output are the same file: {self.output}")
+        if self.rejects == STDIO:
+            raise ConfigError("--rejects must be a file (standard output is for --output -)")
+        check_distinct({"--input": self.input, "--output": self.output, "--rejects": str(self.rejects_path())})
 
     def rejects_path(self) -> Path:
+        """``--rejects``, or beside the output: ``tags.jsonl`` → ``tags.rejects.jsonl``, ``tags.csv`` →
+        ``tags.csv.rejects.jsonl`` (so two jobs that differ only in the output format never share one)."""
+        if self.rejects:
+            return Path(self.rejects)
+        if self.output == STDIO:
+            raise ConfigError("--output - needs --rejects FILE: the rows that cannot be tagged go there")
         output = Path(self.output)
-        return Path(self.rejects) if self.rejects else output.with_name(output.stem + ".rejects.jsonl")
+        base = output.stem if output.suffix.lower() == ".jsonl" else output.name
+        return output.with_name(base + ".rejects.jsonl")
 
     def n_workers(self) -> int:
         return self.workers or len(os.sched_getaffinity(0))
@@ -114,13 +140,17 @@ def _batched(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
         yield batch
 
 
-def _digest(records: list[Record]) -> str | None:
-    """A digest of a chunk's raw JSONL lines: resuming from standard input redoes any chunk that differs."""
-    if not records or not isinstance(records[0].value, bytes):
-        return None
+def _digest(records: list[Record]) -> str:
+    """A digest of a chunk's input records: a resumed job redoes every chunk whose records changed."""
     h = blake2b(digest_size=16)
     for r in records:
-        h.update(r.value)
+        if isinstance(r.value, bytes):  # a JSONL line
+            h.update(r.value)
+        elif r.raw is not None:  # a CSV record's lines
+            h.update(r.raw.encode("utf-8"))
+        else:  # a Parquet row
+            h.update(json.dumps(r.value, sort_keys=True, default=repr).encode("utf-8"))
+        h.update(b"\n")
     return h.hexdigest()
 
 
@@ -130,6 +160,7 @@ def _chunks(opts: TagOptions, store: PartStore, progress: Progress, counts: dict
     chunks an earlier run finished (``skipped``) on the way."""
     fields_ = Fields(opts.id_field, opts.text_field, opts.title_field)
     seen = SeenIds()  # rebuilt over skipped chunks too, so a duplicate is judged the same on every run
+    changed = False
     for index, records in enumerate(_batched(read_records(opts.input, fields_), opts.chunk_size)):
         digest = _digest(records)
         articles, rejects = validate_chunk(records, fields_, opts.max_chars, seen)
@@ -139,6 +170,10 @@ def _chunks(opts: TagOptions, store: PartStore, progress: Progress, counts: dict
             counts[index] = done
             skipped.append(index)
             continue
+        if index in store.done and not changed:
+            changed = True
+            progress.log(f"the input changed since the interrupted run (rows {records[0].row}-{records[-1].row} "
+                         "differ first): every chunk whose rows changed is tagged again")
         store.write_rejects(index, [dumps_line(r) for r in rejects])
         counts[index] = ChunkCounts(len(records), 0, len(rejects), dict(Counter(r["reason"] for r in rejects)), digest)
         yield Chunk(index, articles)
@@ -151,7 +186,7 @@ def run_local(chunks: Iterable[Chunk], model: ModelInfo, summarizer: ModelInfo |
     # to start (no per-worker imports), and safe, unlike forking a driver that runs pyarrow threads.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["mlpkg.batch.tagger"])
-    initargs = (model.path, summarizer.path if summarizer else None)
+    initargs = (model.path, summarizer.path if summarizer else None, os.getpid())
     with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker, initargs=initargs) as pool:
         pending: deque = deque()
         for chunk in chunks:
@@ -178,37 +213,58 @@ def _tag_chunks(opts: TagOptions, model: ModelInfo, summarizer: ModelInfo | None
 def run_job(opts: TagOptions) -> JobReport:
     """Run (or resume) a tag job; the report holds the counts and any accounting problem."""
     opts.validate()
-    if opts.input != "-" and not Path(opts.input).is_file():
-        raise FileNotFoundError(f"--input {opts.input}: no such file")
+    check_input(opts.input)
     model = ModelInfo.read(opts.model, "classifier", "--model")
     summarizer = ModelInfo.read(opts.summarizer, "summarizer", "--summarizer") if opts.summarizer else None
     output, rejects = Path(opts.output), opts.rejects_path()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    rejects.parent.mkdir(parents=True, exist_ok=True)
+    writes = [rejects] if opts.output == STDIO else [output, rejects]
+    for path in writes:
+        check_writable(path, "--rejects" if path is rejects else "--output")
     fingerprint = {"input": input_fingerprint(opts.input), "model": model.hash,
                    "summarizer": summarizer.hash if summarizer else None,
                    "fields": [opts.id_field, opts.text_field, opts.title_field],
                    "max_chars": opts.max_chars, "chunk_size": opts.chunk_size}
     start = time.monotonic()
-    store = PartStore(output, fingerprint).open()
-    total = parquet_rows(Path(opts.input)) if file_format(opts.input) == "parquet" else None
-    progress = Progress(opts.progress, total=total)
+    store = PartStore(writes[0], fingerprint, writes)
     counts: dict[int, ChunkCounts] = {}
     skipped: list[int] = []
     try:
-        if store.resumed:
-            progress.log(f"resuming: {len(store.done)} chunks of {store.dir} are already done")
-        chunks = _chunks(opts, store, progress, counts, skipped)
-        # closing(): an exception here shuts the workers down now, not whenever the generator is collected
-        with closing(_tag_chunks(opts, model, summarizer, chunks)) as tagged:
-            for index, results in tagged:
-                _record(store, progress, counts[index], index, results)
-        rate = progress.rate()
+        with _explained():
+            store.open()
+            total = parquet_rows(Path(opts.input)) if file_format(opts.input) == "parquet" else None
+            progress = Progress(opts.progress, total=total)
+            try:
+                if store.restart:
+                    progress.log(f"starting over: {store.restart}")
+                if store.resumed:
+                    progress.log(f"resuming: {len(store.done)} chunks of {store.dir} are already done")
+                chunks = _chunks(opts, store, progress, counts, skipped)
+                # closing(): an exception here shuts the workers down now, not whenever the generator is collected
+                with closing(_tag_chunks(opts, model, summarizer, chunks)) as tagged:
+                    for index, results in tagged:
+                        _record(store, progress, counts[index], index, results)
+                rate = progress.rate()
+            finally:
+                progress.close()
+            seconds = time.monotonic() - start
+            return _finish(opts, store, counts, output, rejects, model, summarizer, seconds, rate, len(skipped))
     finally:
-        progress.close()
         store.close()
-    seconds = time.monotonic() - start
-    return _finish(opts, store, counts, output, rejects, model, summarizer, seconds, rate, len(skipped))
+
+
+@contextmanager
+def _explained() -> Iterator[None]:
+    """Failures of the machine rather than of the data, as coded errors that say what to do."""
+    try:
+        yield
+    except BrokenProcessPool as exc:
+        raise WorkerDiedError(f"a worker process died while tagging ({exc}): it was killed, or ran out of memory; "
+                              f"{RESUMES} (with fewer --workers or a smaller --chunk-size if it happens again)"
+                              ) from None
+    except OSError as exc:
+        if isinstance(exc, MlpkgError) or exc.errno not in _WRITE_ERRNOS:
+            raise
+        raise os_error(exc, "writing the job's files", RESUMES) from None
 
 
 def _record(store: PartStore, progress: Progress, c: ChunkCounts, index: int,
@@ -248,16 +304,30 @@ def _finish(opts: TagOptions, store: PartStore, counts: dict[int, ChunkCounts], 
 
 
 def tag_job(**options) -> int:
-    """``mlpkg tag``: run the job, print ``read N, tagged T, rejected R``; 1 when the accounting fails."""
+    """``mlpkg tag``: run the job, print ``read N, tagged T, rejected R`` (to standard error under
+    ``--output -``); return the exit status (see the module doc)."""
     names = {f.name for f in fields(TagOptions)}
     unknown = sorted(set(options) - names)
     if unknown:
         raise ConfigError(f"tag_job: unknown option(s) {unknown}; allowed: {sorted(names)}")
-    report = run_job(TagOptions(**options))
-    print(report.summary(), flush=True)
+    try:
+        report = run_job(TagOptions(**options))
+    except BrokenPipeError:  # the reader of --output - went away: stop quietly, as `yes | head` does
+        if options["output"] != STDIO:
+            raise
+        mute(sys.stdout)
+        say("mlpkg tag: standard output was closed before every row was written; rerun to write them all")
+        return CLOSED_STDOUT
+    say(report.summary(), sys.stderr if options["output"] == STDIO else sys.stdout)  # stdout: the rows alone
     if report.reasons:
-        print("rejected by reason: " + ", ".join(f"{k} {v}" for k, v in report.reasons.items()), file=sys.stderr)
-    print(f"{report.rows_per_s:.0f} rows/s; output {report.output}, rejects {report.rejects}", file=sys.stderr)
+        say("rejected by reason: " + ", ".join(f"{k} {v}" for k, v in report.reasons.items()))
+    say(f"{report.rows_per_s:.0f} rows/s; output {report.output}, rejects {report.rejects}")
     for problem in report.problems:
-        print(f"mlpkg tag: error: {problem}", file=sys.stderr)
-    return 0 if report.ok else 1
+        say(f"mlpkg tag: error: {problem}")
+    if not report.ok:
+        return 1
+    if report.read == 0:
+        say(f"mlpkg tag: {options['input']} has no records: the output and rejects files are empty "
+            f"(exit status {EMPTY_INPUT})")
+        return EMPTY_INPUT
+    return 0

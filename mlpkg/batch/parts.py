@@ -1,32 +1,35 @@
 """Chunked, resumable job state: part files and a progress record next to the output.
 
-Layout, for ``--output out.jsonl``::
+Layout, for ``--output out.jsonl`` (``--output -``: beside the rejects file)::
 
     out.jsonl.parts/
-        progress.json          # the job fingerprint and, per finished chunk, its counts
+        progress.json          # the job fingerprint and, per finished chunk, its counts and input digest
         part-000000.jsonl      # tagged rows of chunk 0
         rejects-000000.jsonl   # rejects of chunk 0
-        lock                   # flock'ed while a job runs
+    .out.jsonl.lock            # flock'ed while a job runs, one beside every file the job writes
+    .out.rejects.jsonl.lock
 
 Every file is written to a temp file and ``os.replace``d, and a chunk counts as done only once
 ``progress.json`` (itself replaced atomically) lists it. A ``kill -9`` at any moment therefore
 leaves done chunks complete and not-done chunks to be redone; redoing a chunk rewrites its parts
-in place, so each row reaches the final output exactly once. The final files are assembled from
-the parts of the chunks in order (again temp + rename) and the parts folder is removed last.
+in place, so each row reaches the final output exactly once. A chunk is resumed only if its input
+records hash to the digest recorded with it and its part files are there. The final files are
+assembled from the parts of the chunks in order (again temp + rename); then ``progress.json`` is
+removed before the rest of the folder, so a kill during the clean-up leaves a folder that the
+rerun starts afresh, never one that lists parts it no longer has. The temp files a killed job
+left beside the final files are removed when the next job on them takes the locks.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
-from .io import atomic_file, write_lines
+from .io import atomic_file, stale_temp_files, write_lines
+from .paths import FileLock
 
 PROGRESS_FILE = "progress.json"
 
@@ -37,51 +40,83 @@ class ChunkCounts:
     tagged: int
     rejected: int
     reasons: dict[str, int] = field(default_factory=dict)
-    digest: str | None = None  # of the raw input lines (JSONL), so resuming from stdin checks its input
+    digest: str = ""  # of the chunk's input records, so a resumed chunk is the same input
 
 
 def parts_dir(output: Path) -> Path:
     return output.with_name(output.name + ".parts")
 
 
-class PartStore:
-    """The parts folder of one job; ``fingerprint`` names what must match to resume it."""
+# Fingerprint keys in the words a user knows them by, for the message that says why a job starts over.
+_CHANGES = {"input": "the input file", "model": "the model", "summarizer": "the summariser",
+            "fields": "--id-field/--text-field/--title-field", "max_chars": "--max-chars", "chunk_size": "--chunk-size"}
 
-    def __init__(self, output: Path, fingerprint: dict[str, Any]):
-        self.dir = parts_dir(output)
+
+class PartStore:
+    """The parts folder of one job; ``fingerprint`` names what must match to resume it.
+
+    ``anchor`` is the file the folder is named after, ``writes`` every file the job writes (each is
+    locked). After :meth:`open`, ``restart`` says why an interrupted run's chunks were discarded.
+    """
+
+    def __init__(self, anchor: Path, fingerprint: dict[str, Any], writes: list[Path]):
+        self.dir = parts_dir(anchor)
         self.fingerprint = fingerprint
         self.done: dict[int, ChunkCounts] = {}
         self.resumed = False
-        self._lock = None
+        self.restart: str | None = None
+        self._locks = [FileLock(path) for path in writes]
+        self._held = False
 
     def open(self) -> "PartStore":
-        """Lock the folder and load the progress of an interrupted run of the same job, if any."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self._lock = open(self.dir / "lock", "w")
+        """Lock the files, clear what a killed run left half-written, load the progress of the same job."""
         try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock.close()
-            raise ConfigError(f"{self.dir} is locked: another `mlpkg tag` is writing this output") from None
+            for lock in self._locks:
+                lock.acquire()
+        except BaseException:
+            self.close()
+            raise
+        self._held = True
+        for lock in self._locks:
+            for tmp in stale_temp_files(lock.target):
+                tmp.unlink()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for tmp in self.dir.glob(".*.tmp"):
+            tmp.unlink()
         progress = self.dir / PROGRESS_FILE
         if progress.exists():
-            record = json.loads(progress.read_text(encoding="utf-8"))
-            if record.get("job") == self.fingerprint:
-                self.done = {int(k): ChunkCounts(**v) for k, v in record["chunks"].items()}
-                self.resumed = True
-            else:
-                self._clear()
+            self._load(progress)
         return self
 
+    def _load(self, progress: Path) -> None:
+        try:
+            record = json.loads(progress.read_text(encoding="utf-8"))
+            old = record["job"]
+            done = {int(k): ChunkCounts(**v) for k, v in record["chunks"].items()}
+        except (ValueError, KeyError, TypeError) as exc:
+            self.restart = f"the progress record {progress} is unreadable ({exc})"
+            self._clear()
+            return
+        changed = [_CHANGES.get(k, k) for k in self.fingerprint if old.get(k) != self.fingerprint[k]]
+        if changed:
+            self.restart = f"{', '.join(changed)} changed since the interrupted run; its {len(done)} finished " \
+                           "chunks are discarded"
+            self._clear()
+            return
+        self.done = {k: c for k, c in done.items() if self.part(k).exists() and self.rejects(k).exists()}
+        self.resumed = True
+
     def close(self) -> None:
-        if self._lock is not None:
-            self._lock.close()
-            self._lock = None
+        """Release the locks; a folder without a finished chunk holds nothing to resume and goes too."""
+        if self._held and not self.done:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        self._held = False
+        for lock in self._locks:
+            lock.release()
 
     def _clear(self) -> None:
         for path in self.dir.iterdir():
-            if path.name != "lock":
-                path.unlink()
+            path.unlink()
 
     def part(self, chunk: int) -> Path:
         return self.dir / f"part-{chunk:06d}.jsonl"
@@ -89,7 +124,7 @@ class PartStore:
     def rejects(self, chunk: int) -> Path:
         return self.dir / f"rejects-{chunk:06d}.jsonl"
 
-    def is_done(self, chunk: int, digest: str | None) -> ChunkCounts | None:
+    def is_done(self, chunk: int, digest: str) -> ChunkCounts | None:
         counts = self.done.get(chunk)
         return counts if counts is not None and counts.digest == digest else None
 
@@ -109,13 +144,12 @@ class PartStore:
             json.dump(record, fh)
 
     def remove(self) -> None:
+        """Drop the parts once the final files are written (``progress.json`` first: see the module doc)."""
+        (self.dir / PROGRESS_FILE).unlink(missing_ok=True)
+        self.done = {}
         self.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def input_fingerprint(path: str) -> dict[str, Any]:
-    """Path, size and modification time: a changed input file starts the job over."""
-    if path == "-":
-        return {"path": "-"}
-    st = os.stat(path)
-    return {"path": str(Path(path).resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+def input_fingerprint(path: str) -> str:
+    """The input file's real path (``-`` and pipes: ``stream``); its content is checked chunk by chunk."""
+    return str(Path(path).resolve()) if path != "-" and Path(path).is_file() else "stream"

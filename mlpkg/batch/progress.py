@@ -1,12 +1,33 @@
-"""Job progress on standard error: a bar with rows/s on a terminal, plain log lines otherwise."""
+"""Job progress on standard error: a bar with rows/s on a terminal, plain log lines otherwise.
+
+A reader that goes away (``mlpkg tag ... 2>&1 | head``) does not stop the job: :func:`say` sends
+what would have gone to a closed pipe to ``/dev/null`` from then on.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import TextIO
 
 MODES = ("auto", "bar", "log", "none")
+
+
+def say(message: str, stream: TextIO | None = None) -> None:
+    """Print a line to ``stream`` (standard error by default); a closed pipe silences it instead of raising."""
+    stream = stream or sys.stderr
+    try:
+        print(message, file=stream, flush=True)
+    except BrokenPipeError:
+        mute(stream)
+
+
+def mute(stream: TextIO) -> None:
+    """Point ``stream``'s descriptor at /dev/null, so that neither we nor Python's exit flush write to a dead pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, stream.fileno())
+    os.close(devnull)
 
 
 class Progress:
@@ -61,7 +82,7 @@ class Progress:
         if self._bar is not None:
             self._bar.write(f"mlpkg tag: {message}", file=self.stream)
         else:
-            print(f"mlpkg tag: {message}", file=self.stream, flush=True)
+            say(f"mlpkg tag: {message}", self.stream)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,13 +119,15 @@ def tag_articles(tagger: Tagger, articles: list[Article]) -> list[tuple[int, boo
 _WORKER_TAGGER: Tagger | None = None
 
 
-def init_worker(model_dir: str, summarizer_dir: str | None) -> None:
+def init_worker(model_dir: str, summarizer_dir: str | None, driver_pid: int) -> None:
     """Process-pool initializer: load the models once per worker process.
 
     The pool already runs one process per core, so each keeps its math libraries (torch for
-    IndoBERT models, BLAS) to one thread instead of every worker claiming every core.
+    IndoBERT models, BLAS) to one thread instead of every worker claiming every core. A worker
+    ends itself when the driver is gone (``kill -9``), instead of holding its memory for good.
     """
     global _WORKER_TAGGER
+    watch_driver(driver_pid)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
     if "torch" in sys.modules or any(Path(d, "hf").is_dir() for d in (model_dir, summarizer_dir) if d):
@@ -131,6 +135,29 @@ def init_worker(model_dir: str, summarizer_dir: str | None) -> None:
 
         torch.set_num_threads(1)
     _WORKER_TAGGER = Tagger(model_dir, summarizer_dir)
+
+
+def watch_driver(pid: int, interval_s: float = 0.5) -> None:
+    """Exit this process soon after process ``pid`` ends (checked every ``interval_s`` by a daemon thread).
+
+    Pool workers are children of the multiprocessing fork server, which outlives a killed driver while
+    it has children, so neither the parent-death signal nor the pool's pipes would end them.
+    """
+    import psutil
+
+    driver = psutil.Process(pid)
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval_s)
+            try:
+                alive = driver.is_running() and driver.status() != psutil.STATUS_ZOMBIE
+            except psutil.NoSuchProcess:
+                alive = False
+            if not alive:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="watch-driver", daemon=True).start()
 
 
 def tag_in_worker(articles: list[Article]) -> list[tuple[int, bool, str]]:

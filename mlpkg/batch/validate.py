@@ -6,7 +6,8 @@ can prove ``read == tagged + rejected``. The reason codes are part of the reject
 
 ==================  ================================================================
 ``malformed_json``  a JSONL line that is not JSON
-``malformed_row``   a CSV row with more or fewer fields than the header
+``malformed_row``   a CSV row with more or fewer fields than the header, or broken quoting
+``unclosed_quote``  a CSV line whose quoted field is never closed (the lines after it are read on their own)
 ``not_utf8``        bytes that do not decode as UTF-8 (or a lone surrogate escape)
 ``wrong_type``      a record that is not an object, or an id/title/text of the wrong type
 ``missing_id``      no id, null, or an empty string
@@ -27,8 +28,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-REASONS = ("malformed_json", "malformed_row", "not_utf8", "wrong_type", "missing_id", "missing_text", "empty_text",
-           "text_too_long", "duplicate_id", "model_error")
+REASONS = ("malformed_json", "malformed_row", "unclosed_quote", "not_utf8", "wrong_type", "missing_id", "missing_text",
+           "empty_text", "text_too_long", "duplicate_id", "model_error")
 
 
 class Article(NamedTuple):
@@ -46,7 +47,6 @@ class BadRow:
 
     reason: str
     detail: str
-    raw: Any
 
 
 class Record(NamedTuple):
@@ -54,7 +54,8 @@ class Record(NamedTuple):
 
     row: int
     value: bytes | dict | BadRow
-    line: int | None = None  # the physical line of a JSONL record
+    line: int | None = None  # the (first) physical line of a JSONL or CSV record
+    raw: str | None = None  # a CSV record's physical lines: what its reject shows as "input"
 
 
 @dataclass(frozen=True)
@@ -79,15 +80,13 @@ def dumps_line(obj: dict) -> str:
     return text
 
 
-def reject(record: Record, reason: str, detail: str, id_: str | None = None, raw: Any = None) -> dict:
+def reject(record: Record, reason: str, detail: str, id_: str | None = None) -> dict:
     out: dict[str, Any] = {"row": record.row}
     if record.line is not None:
         out["line"] = record.line
     out.update({"id": id_, "reason": reason, "detail": detail})
-    if raw is None:
-        value = record.value
-        raw = value.decode("utf-8", "backslashreplace").rstrip("\r\n") if isinstance(value, bytes) else value
-    out["input"] = raw
+    raw = record.raw if record.raw is not None else record.value
+    out["input"] = raw.decode("utf-8", "backslashreplace").rstrip("\r\n") if isinstance(raw, bytes) else raw
     return out
 
 

@@ -2,7 +2,8 @@
 
 Nothing here unpickles: arrays are read with ``numpy.load(allow_pickle=False)`` (or
 safetensors for torch weights), everything else is JSON or text. A directory whose files no
-longer match ``manifest.json`` is refused before anything in it is read.
+longer match ``manifest.json``, or that holds a file the manifest does not list (so the loader
+could read an unverified file), is refused before anything in it is read.
 """
 
 from __future__ import annotations
@@ -55,7 +56,15 @@ def verify_manifest(directory: Path) -> None:
         raise ModelIntegrityError(f"{directory} is not a model directory (it does not exist or is not a folder)")
     if not manifest.exists():
         raise ModelIntegrityError(f"{directory} has no {MANIFEST_FILE}; refusing to load an unverifiable model")
-    expected = json.loads(manifest.read_text(encoding="utf-8"))["sha256"]
+    expected = _read_manifest(manifest)
+    unlisted = sorted(str(p.relative_to(directory)) for p in directory.rglob("*")
+                      if p.is_file() and p != manifest and str(p.relative_to(directory)) not in expected)
+    if META_FILE not in expected or unlisted:
+        raise ModelIntegrityError(
+            f"{manifest} does not list {', '.join(unlisted[:5]) or META_FILE}: every file of a model must be "
+            "hashed in it, or an unverified file could be loaded; refusing to load it (retrain, or restore the "
+            "original directory)"
+        )
     for name, digest in expected.items():
         path = directory / name
         if not path.exists():
@@ -65,6 +74,17 @@ def verify_manifest(directory: Path) -> None:
                 f"{path} does not match its sha256 in {MANIFEST_FILE}: the file was changed after the model was saved; "
                 "refusing to load it (retrain or restore the original file)"
             )
+
+
+def _read_manifest(manifest: Path) -> dict[str, str]:
+    try:
+        expected = json.loads(manifest.read_text(encoding="utf-8"))["sha256"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelIntegrityError(f"{manifest} is not a manifest (JSON with a \"sha256\" object of file hashes): "
+                                  f"{type(exc).__name__}: {exc}; restore it or retrain the model") from None
+    if not isinstance(expected, dict) or not all(isinstance(v, str) for v in expected.values()):
+        raise ModelIntegrityError(f"{manifest}: \"sha256\" must map file names to hashes; restore it or retrain")
+    return expected
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
