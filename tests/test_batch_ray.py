@@ -14,13 +14,14 @@ pytest.importorskip("ray.data")
 def test_ray_engine_matches_the_local_engine_row_for_row(tmp_path, monkeypatch):
     from mlpkg.batch import ray_engine
 
-    monkeypatch.setattr(ray_engine, "WINDOW_CHARS", 400_000)  # two windows: two pipelines, one output
     windows = []
     tag_window = ray_engine._tag_window
     monkeypatch.setattr(ray_engine, "_tag_window", lambda window, *args: windows.append(len(window)) or
                         tag_window(window, *args))
     model = build_tiny_tagger(tmp_path / "tagger")
     good = articles(400)
+    # two windows (two pipelines, one output): the first closes past 55% of the text, the rest stays below
+    monkeypatch.setattr(ray_engine, "WINDOW_CHARS", int(0.55 * sum(len(a["text"]) for a in good)))
     bad = ["{not json", {"id": "no-text"}, {"id": good[3]["id"], "text": good[5]["text"]}, {"id": "x", "text": " "}]
     src = write_jsonl(tmp_path / "news.jsonl", good[:150] + bad + good[150:])
     reports = {}
