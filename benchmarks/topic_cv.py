@@ -44,8 +44,7 @@ def run(cfg_path: Path, overrides: list[str], data, folds) -> dict:
 
 
 def compact(result: dict) -> dict:
-    return {"summary": result["summary"], "pooled": result["pooled"],
-            "folds": [{k: f[k] for k in ("fold", "n", "thresholds")} for f in result["folds"]]}
+    return {"summary": result["summary"], "pooled": result["pooled"], "folds": result["folds"]}
 
 
 def main() -> None:

@@ -73,9 +73,16 @@ def summarize_folds(per_fold: list[dict], labels: list[str], min_support: int = 
         for k in ("precision", "recall", "f1"):
             values = np.array([r[k] for r in rows]) if rows else np.array([np.nan])
             out[label][k] = {"mean": round(float(np.mean(values)), 4), "std": round(float(np.std(values)), 4)}
-    macro = [np.mean([f["metrics"]["per_label"][label]["f1"] for label in labels]) for f in per_fold]
+    # a fold's macro-F1 averages the tags it can measure (3+ positives): a publisher without any
+    # cooperative story says nothing about koperasi, and counting its F1 as 0 would
+    macro = []
+    for f in per_fold:
+        measured = [m["f1"] for m in f["metrics"]["per_label"].values() if m["support"] >= min_support]
+        if measured:
+            macro.append(np.mean(measured))
+    macro = np.array(macro) if macro else np.array([np.nan])
     out["macro"] = {"f1": {"mean": round(float(np.mean(macro)), 4), "std": round(float(np.std(macro)), 4)},
-                    "folds": len(per_fold)}
+                    "folds": int(np.isfinite(macro).sum())}
     return out
 
 
