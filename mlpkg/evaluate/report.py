@@ -143,7 +143,7 @@ def metrics_html(metrics: dict, caption: str, intervals: dict | None = None) -> 
     rows += (f"<tr class=avg><td>macro avg</td><td>{m['precision']:.3f}</td><td></td><td>{m['recall']:.3f}</td><td></td>"
              f"<td>{m['f1']:.3f}</td>{_ci(intervals, 'macro', 'f1')}<td>{metrics['n']}</td></tr>")
     ci = "<th>95% CI</th>" if intervals else "<th></th>"
-    note = (f"<p class=note>95% CI: percentile bootstrap over articles ({N_RESAMPLES} resamples, seed 0). A wide "
+    note = (f"<p class=note>95% CI: percentile bootstrap over articles ({N_RESAMPLES:,} resamples, seed 0). A wide "
             "interval means the support is too small to tell the figure from luck.</p>") if intervals else ""
     return (
         f"<table><caption>{html.escape(caption)}</caption><tr><th>label</th><th>precision</th>{ci}<th>recall</th>"
@@ -177,13 +177,14 @@ def errors_html(errors: list[dict]) -> str:
 
     rows = "".join(
         f"<tr><td class=title>{html.escape(e['title'])}</td><td class=excerpt>{html.escape(e['excerpt'])}</td>"
-        f"<td>{tags(e['true'])}</td><td>{tags(e['predicted'])}</td><td>{e['score']:.2f}</td>"
+        f"<td class=tags>{tags(e['true'])}</td><td class=tags>{tags(e['predicted'])}</td><td>{e['score']:.2f}</td>"
         f"<td class=id>{html.escape(str(e['id']))}</td></tr>"
         for e in errors
     )
     return (
-        "<table class=errors><tr><th class=title>title</th><th class=excerpt>excerpt</th><th>true</th>"
-        f"<th>predicted</th><th>confidence of the wrong call</th><th class=id>id</th></tr>{rows}</table>{WRONG_CALL}"
+        "<table class=errors><tr><th class=title>title</th><th class=excerpt>excerpt</th><th class=tags>true</th>"
+        "<th class=tags>predicted</th><th class=score>confidence of the wrong call</th><th class=id>id</th></tr>"
+        f"{rows}</table>{WRONG_CALL}"
     )
 
 
@@ -201,8 +202,9 @@ STYLE = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#2
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 caption{font-weight:bold;text-align:left}tr.avg{background:#f3f3f3}img{max-width:100%;margin:0.5em 0}
 td.ci{color:#555;font-size:small;white-space:nowrap}.note{color:#444;font-size:small;max-width:900px}
-table.errors{table-layout:fixed;width:100%}table.errors .title{width:24%}table.errors .excerpt{width:46%}
-table.errors .id{width:7%;font-size:x-small;color:#777;overflow-wrap:anywhere}table.kv th{width:10em}
+table.errors{table-layout:fixed;width:100%}table.errors .title{width:22%}table.errors .excerpt{width:42%}
+table.errors .tags{width:9%;overflow-wrap:anywhere}table.errors .score{width:9%;font-size:small}
+table.errors .id{width:8%;font-size:x-small;color:#777;overflow-wrap:anywhere}table.kv th{width:10em}
 .feats{display:flex;flex-wrap:wrap;gap:1em}.feat{min-width:200px}small{color:#777}"""
 
 
