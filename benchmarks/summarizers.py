@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "summarizers.json").write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8")
-    table = format_summary_table(results, f"IndoSum dev folds {record['folds']}, {len(data)} articles")
+    table = format_summary_table(results, f"IndoSum dev folds {record['folds']}, {len(data)} articles", markdown=True)
     lines = [
         "# Extractive summarisers on IndoSum", "",
         "`HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 python benchmarks/summarizers.py`", "",

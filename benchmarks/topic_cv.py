@@ -69,7 +69,7 @@ def main() -> None:
             seconds = time.perf_counter() - start
             print(f"{protocol} / {name}: macro-F1 {result['summary']['macro']['f1']['mean']:.3f} ({seconds:.0f}s)",
                   flush=True)
-            md += [format_cv_table(result, f"**{name}**"), ""]
+            md += [format_cv_table(result, name, markdown=True), ""]
             out["protocols"][protocol]["systems"][name] = {**compact(result), "seconds": round(seconds, 1)}
     if args.grid:
         folds = cv_folds(cfg, data, "group")

@@ -33,23 +33,38 @@ def cmd_cv(args: argparse.Namespace) -> int:
     protocols = ["group", "publisher"] if args.protocol == "both" else [args.protocol]
     out = args.output or str(Path("reports") / "cv" / Path(args.config).stem)
     result = run_cv(cfg, protocols, out)
-    print(result["markdown"])
-    print(f"cross-validation results written to {out}/cv.md, cv.json and report.html")
+    print(result["text"])
+    print(f"cross-validation results written to {out}/cv.md and {out}/cv.json; report: {out}/report.html")
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from .evaluate.cli import evaluate_model_dir
 
+    name = Path(args.data).stem + (f"_{args.split}" if args.split else "")
+    out = args.output or str(Path("reports") / "evaluate" / Path(args.model).name / name)
     result = evaluate_model_dir(
         args.model,
         args.data,
         split=args.split,
-        output=args.output,
+        output=out,
         text_field=args.text_field,
         label_field=args.label_field,
+        split_field=args.split_field,
     )
     print(result["table"])
+    print(f"metrics written to {out}/metrics.json" + (f"; report: {out}/report.html" if "report" in result else ""))
+    return 0
+
+
+def cmd_errors(args: argparse.Namespace) -> int:
+    from .errors import error_codes
+    from .evaluate.tables import render_table
+
+    rows = [[f"`{code}`" if args.markdown else code, name, meaning] for code, name, meaning in error_codes()]
+    print(render_table(["code", "error", "meaning"], rows, "lll", markdown=args.markdown))
     return 0
 
 
@@ -90,12 +105,26 @@ def cmd_build_data(args: argparse.Namespace) -> int:
     return 0
 
 
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` shows each flag's default, except where there is none to show."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.required or action.default in (None, False, argparse.SUPPRESS):
+            return action.help or ""
+        return super()._get_help_string(action)
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("formatter_class", _DefaultsFormatter)
+        super().__init__(**kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mlpkg", description="Topic tagging and extractive summaries for Indonesian news."
-    )
+    parser = _Parser(prog="mlpkg", description="Topic tagging and extractive summaries for Indonesian news.",
+                     epilog="Errors print a stable code ([E001]...); `mlpkg errors` lists them.")
     parser.add_argument("--version", action="version", version=f"mlpkg {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("train", help="train and evaluate a model from a YAML config")
     p.add_argument("--config", required=True, help="YAML file, e.g. configs/topic_tfidf.yaml")
@@ -115,7 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, help="model directory")
     p.add_argument("--data", required=True, help="labelled parquet/jsonl/csv file")
     p.add_argument("--split", help="only rows whose split column has this value (e.g. test)")
-    p.add_argument("--output", help="folder for metrics.json, PNG plots and report.html")
+    p.add_argument("--split-field", help="the split column (default: the model's training config, e.g. split; "
+                   "split_publisher holds out a publisher)")
+    p.add_argument("--output", help="folder for metrics.json, PNG plots and report.html "
+                   "(default: reports/evaluate/MODEL_NAME/DATA_NAME[_SPLIT])")
     p.add_argument("--text-field", help="text column (default: the model's training config)")
     p.add_argument("--label-field", help="label column (default: the model's training config)")
     p.set_defaults(func=cmd_evaluate)
@@ -169,9 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, help="summariser model directory")
     p.add_argument("--input", required=True, help="JSONL with id, text and optional title")
     p.add_argument("--output", required=True, help="JSONL with id and summary (list of sentences)")
-    p.add_argument("--id-field", default="id")
-    p.add_argument("--text-field", default="text")
-    p.add_argument("--title-field", default="title")
+    p.add_argument("--id-field", default="id", help="id column of the input")
+    p.add_argument("--text-field", default="text", help="article body column of the input")
+    p.add_argument("--title-field", default="title", help="title column of the input (optional)")
     p.set_defaults(func=cmd_summarize)
 
     p = sub.add_parser("export-onnx", help="export an IndoBERT model directory to ONNX and check it agrees with torch")
@@ -180,9 +212,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export_onnx)
 
     p = sub.add_parser("build-data", help="rebuild data/ from the raw news folders (developers)")
-    p.add_argument("--raw", default="../shared/data/raw")
-    p.add_argument("--out", default="data")
+    p.add_argument("--raw", default="../shared/data/raw", help="folder of the raw news dumps")
+    p.add_argument("--out", default="data", help="folder for the built parquet files")
     p.set_defaults(func=cmd_build_data)
+
+    p = sub.add_parser("errors", help="list every error code mlpkg prints, with its meaning")
+    p.add_argument("--markdown", action="store_true", help="a markdown table (the README's)")
+    p.set_defaults(func=cmd_errors)
     return parser
 
 

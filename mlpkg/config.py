@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,28 +101,44 @@ def _type_ok(value: Any, tp: Any) -> bool:
     return isinstance(value, tp)
 
 
-def _build(cls: type, raw: Any, source: str, prefix: str = "") -> Any:
+def _build(cls: type, raw: Any, where: Callable[[str], str], prefix: str = "") -> Any:
+    """``where(dotted_key)`` names what set the key: the file, or the ``--set`` override."""
     if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: {prefix.rstrip('.') or 'the file'} must be a mapping, got {type(raw).__name__}")
+        name = prefix.rstrip(".")
+        raise ConfigError(f"{where(name)}: {name or 'the file'} must be a mapping, got {type(raw).__name__}")
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(raw) - set(fields))
     if unknown:
-        raise ConfigError(f"{source}: unknown key {prefix + unknown[0]!r}; allowed keys: {allowed(fields)}")
+        key = prefix + unknown[0]
+        raise ConfigError(f"{where(key)}: unknown key {key!r}; allowed keys: {allowed(fields)}")
     kwargs = {}
     for name, value in raw.items():
         tp = hints[name]
         key = prefix + name
         if dataclasses.is_dataclass(tp):
-            kwargs[name] = _build(tp, value, source, key + ".")
+            kwargs[name] = _build(tp, value, where, key + ".")
             continue
         if not _type_ok(value, tp):
-            raise ConfigError(f"{source}: {key} must be of type {getattr(tp, '__name__', tp)}, got {value!r}")
+            raise ConfigError(f"{where(key)}: {key} must be of type {getattr(tp, '__name__', tp)}, got {value!r}")
         choices = fields[name].metadata.get("choices")
         if choices and value not in choices:
-            raise ConfigError(f"{source}: {key} must be one of {allowed(choices)}, got {value!r}")
+            raise ConfigError(f"{where(key)}: {key} must be one of {allowed(choices)}, got {value!r}")
         kwargs[name] = value
     return cls(**kwargs)
+
+
+def _blame(source: str, overrides: list[str]) -> Callable[[str], str]:
+    """Who set a dotted key: the ``--set`` override that wrote it (or a key under it), else ``source``."""
+    written = {item.split("=", 1)[0].strip(): item for item in overrides if "=" in item}
+
+    def where(key: str) -> str:
+        for dotted, item in written.items():
+            if key == dotted or key.startswith(dotted + ".") or (key and dotted.startswith(key + ".")):
+                return f"--set {item}"
+        return source
+
+    return where
 
 
 def _parse_value(text: str) -> Any:
@@ -135,9 +152,10 @@ def _parse_value(text: str) -> Any:
     return value
 
 
-def apply_overrides(raw: dict, overrides: list[str], source: str = "--set") -> dict:
+def apply_overrides(raw: dict, overrides: list[str]) -> dict:
     """Apply ``a.b=value`` strings (value parsed as YAML) to a nested dict, in place."""
     for item in overrides or []:
+        source = f"--set {item}"
         if "=" not in item:
             raise ConfigError(f"{source}: override {item!r} must look like key.sub=value")
         dotted, text = item.split("=", 1)
@@ -151,18 +169,21 @@ def apply_overrides(raw: dict, overrides: list[str], source: str = "--set") -> d
     return raw
 
 
-def parse_config(raw: dict, source: str = "<config>") -> RunConfig:
-    cfg = _build(RunConfig, raw, source)
+def parse_config(raw: dict, source: str = "<config>", overrides: list[str] | None = None) -> RunConfig:
+    """A validated :class:`RunConfig` from a dict; errors name ``source``, or the override in
+    ``overrides`` (already applied to ``raw``) that set the bad key."""
+    where = _blame(source, overrides or [])
+    cfg = _build(RunConfig, raw, where)
     from .registry import resolve
 
     if "name" not in cfg.model:
-        raise ConfigError(f"{source}: model.name is required")
+        raise ConfigError(f"{where('model.name')}: model.name is required")
     params = {k: v for k, v in cfg.model.items() if k != "name"}
-    cls = resolve(cfg.model["name"], where=f"{source}: model.name")
+    cls = resolve(cfg.model["name"], where=f"{where('model.name')}: model.name")
     try:
         cls.validate_params(params)
     except ParameterError as exc:
-        raise ConfigError(f"{source}: model.{exc.param}: {exc.detail}") from None
+        raise ConfigError(f"{where('model.' + exc.param)}: model.{exc.param}: {exc.detail}") from None
     return cfg
 
 
@@ -175,8 +196,8 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConf
             raw = yaml.safe_load(fh) or {}
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    apply_overrides(raw, overrides or [], source=f"{path} (--set)")
-    return parse_config(raw, source=str(path))
+    apply_overrides(raw, overrides or [])
+    return parse_config(raw, source=str(path), overrides=overrides)
 
 
 def save_config(cfg: RunConfig, path: str | Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from .config import DataConfig, RunConfig, save_config
 from .data.load import check_schema, load_table
 from .errors import ConfigError, DataError
+from .extras import require_for
 from .models.directory import write_json, write_manifest
 from .registry import resolve
 from .text.normalize import article_text
@@ -21,21 +23,44 @@ class LabelledSplit:
     y: list = field(default_factory=list)
     groups: list = field(default_factory=list)  # near-copy groups (the row's own index where the file has none)
     publishers: list = field(default_factory=list)  # empty where the file has no publisher column
+    titles: list = field(default_factory=list)  # for reports; empty where the file has no title column
 
     def subset(self, index) -> "LabelledSplit":
         pick = [int(i) for i in index]
         return LabelledSplit(*([values[i] for i in pick] if values else [] for values in
-                               (self.ids, self.texts, self.y, self.groups, self.publishers)))
+                               (self.ids, self.texts, self.y, self.groups, self.publishers, self.titles)))
 
 
-def load_split(d: DataConfig, split: str | None, split_field: str | None = None) -> LabelledSplit:
-    """Rows of one split (``None``: every row) as ids, article texts (title + body) and labels."""
+def check_label_set(ds, d: DataConfig) -> None:
+    """Blame ``data.labels`` when one of its labels is on no row and a row carries a label close to
+    it (a typo in the config, not in the data file)."""
+    if not d.labels or d.label_field not in ds.column_names:
+        return
+    present = {t for v in ds[d.label_field] for t in ([v] if isinstance(v, str) else v or [])}
+    outside = sorted(present - set(d.labels) - set(d.drop_labels))
+    for label in d.labels:
+        guess = difflib.get_close_matches(label, outside, n=1) if label not in present else []
+        if guess:
+            raise ConfigError(f"data.labels: {label!r} is the label of no row of {d.path} (column {d.label_field!r}), "
+                              f"which has {outside} besides data.labels; did you mean {guess[0]!r}?")
+
+
+def load_split(d: DataConfig, split: str | None, split_field: str | None = None,
+               config_labels: bool = True) -> LabelledSplit:
+    """Rows of one split (``None``: every row) as ids, article texts (title + body) and labels.
+
+    ``config_labels``: ``d.labels`` was written in a config (so a typo in it is blamed on the config);
+    ``False`` where the labels come from a saved model.
+    """
     split_field = split_field or d.split_field
     ds = load_table(d.path, split, split_field)
+    if config_labels:
+        check_label_set(ds, d)
     check_schema(ds, d.path, text_field=d.text_field, label_field=d.label_field,
                  labels=(d.labels + d.drop_labels) if d.labels else None)
-    titles = ds[d.title_field] if d.title_field and d.title_field in ds.column_names else [None] * len(ds)
-    ids = ds[d.id_field] if d.id_field in ds.column_names else [f"{split or 'row'}:{i}" for i in range(len(ds))]
+    has_titles = bool(d.title_field) and d.title_field in ds.column_names
+    titles = ds[d.title_field] if has_titles else [None] * len(ds)
+    ids = ds[d.id_field] if d.id_field in ds.column_names else [f"{split or 'row'}:{i}" for i in range(1, len(ds) + 1)]
     texts = [article_text(t, b) for t, b in zip(titles, ds[d.text_field])]
     labels = ds[d.label_field]
     keep = [i for i, y in enumerate(labels) if not (isinstance(y, str) and y in d.drop_labels)]
@@ -46,7 +71,8 @@ def load_split(d: DataConfig, split: str | None, split_field: str | None = None)
     groups = ds[d.group_field] if d.group_field and d.group_field in ds.column_names else list(range(len(ds)))
     publishers = ds[d.publisher_field] if d.publisher_field and d.publisher_field in ds.column_names else []
     return LabelledSplit([ids[i] for i in keep], [texts[i] for i in keep], [labels[i] for i in keep],
-                         [groups[i] for i in keep], [publishers[i] for i in keep] if publishers else [])
+                         [groups[i] for i in keep], [publishers[i] for i in keep] if publishers else [],
+                         [titles[i] for i in keep] if has_titles else [])
 
 
 def build_model(cfg: RunConfig):
@@ -124,12 +150,37 @@ def keyword_rule_cv(cfg: RunConfig, data: LabelledSplit, folds: list) -> dict:
     return cross_validate(lambda part: rule, data, folds, cfg.data.labels, log=lambda *_: None, n_jobs=1)
 
 
-def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
-    """Grouped k-fold cross-validation over every labelled row, then the model refitted on all."""
-    from .evaluate.classify import scored_from_cv, write_classifier_report
-    from .models.card import classifier_card
+def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: dict, counts: dict,
+                     start: float) -> dict:
+    """Save the model with its config, run metadata, metrics (bootstrap intervals and per-publisher
+    figures included), report, model card and manifest."""
+    from .evaluate.classify import write_classifier_report
+    from .evaluate.provenance import run_metadata
+    from .models.card import classifier_card, threshold_note
 
     out = Path(cfg.output_dir)
+    for key, s in scored.items():
+        metrics[key] = {**metrics[key], "intervals": s["intervals"], "by_publisher": s["by_publisher"]}
+    run = run_metadata(cfg.data.path)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+    save_config(cfg, out / "config.yaml")
+    write_json(out / "metrics.json", metrics)
+    write_json(out / "run.json", run)
+    result = {"output_dir": str(out), "metrics": metrics}
+    if cfg.evaluation.report:
+        note = threshold_note(cfg, from_cv="cv" in metrics)
+        title = f"{cfg.model['name']} on {cfg.data.path}"
+        result["report"] = str(write_classifier_report(out, model, scored, extra, title, run, note))
+    (out / "README.md").write_text(classifier_card(cfg, model, counts, metrics, run), encoding="utf-8")
+    write_manifest(out)
+    return {**result, "seconds": round(time.perf_counter() - start, 1)}
+
+
+def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
+    """Grouped k-fold cross-validation over every labelled row, then the model refitted on all."""
+    from .evaluate.classify import scored_from_cv
+
     start = time.perf_counter()
     data = load_split(cfg.data, None)
     log(f"data: {cfg.data.path} rows={len(data.texts)} (all labelled rows; protocol: cv)")
@@ -145,34 +196,25 @@ def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
     model = fit_on_all(cfg, data)
     log(f"refitted {cfg.model['name']} on all {len(data.texts)} rows; thresholds: "
         + ", ".join(f"{k} {v:.3f}" for k, v in model.thresholds_.items()))
-    out.mkdir(parents=True, exist_ok=True)
-    model.save(out)
-    save_config(cfg, out / "config.yaml")
-    write_json(out / "metrics.json", metrics)
-    if cfg.evaluation.report:
-        scored = {"cv": scored_from_cv(cv, data, model.labels_, cfg.evaluation.worst_errors)}
-        write_classifier_report(out, model, scored, extra, title=f"{cfg.model['name']} on {cfg.data.path}")
+    scored = {"cv": scored_from_cv(cv, data, model.labels_, cfg.evaluation.worst_errors)}
     counts = {"labelled rows (all used for the final fit)": len(data.texts), "cross-validation folds": len(folds)}
-    (out / "README.md").write_text(classifier_card(cfg, model, counts, metrics), encoding="utf-8")
-    write_manifest(out)
-    return {"output_dir": str(out), "metrics": metrics, "seconds": round(time.perf_counter() - start, 1)}
+    return _write_model_dir(cfg, model, metrics, scored, extra, counts, start)
 
 
 def train_classifier(cfg: RunConfig, log=print) -> dict:
-    from .evaluate.classify import keyword_baseline, score_classifier, write_classifier_report
-    from .models.card import classifier_card
+    from .evaluate.classify import keyword_baseline, score_classifier
 
     if cfg.evaluation.protocol == "cv":
         return train_classifier_cv(cfg, log=log)
-    out = Path(cfg.output_dir)
     start = time.perf_counter()
     train, dev, test = (load_split(cfg.data, s) for s in ("train", "dev", "test"))
     log(f"data: {cfg.data.path} train={len(train.texts)} dev={len(dev.texts)} test={len(test.texts)}")
     model = _fit_tuned(cfg, train, dev)
     log(f"trained {cfg.model['name']} in {time.perf_counter() - start:.1f}s")
 
-    scored = {"test": score_classifier(model, test.texts, test.y, test.ids, cfg.evaluation.worst_errors)}
-    metrics = {"test": scored["test"]["metrics"]}
+    worst = cfg.evaluation.worst_errors
+    scored = {"dev": score_classifier(model, dev, worst), "test": score_classifier(model, test, worst)}
+    metrics = {name: s["metrics"] for name, s in scored.items()}
     extra = {}
     if model.multi_label_ and cfg.evaluation.keyword_baseline:
         rule = keyword_baseline(test.texts, test.y, model.labels_)
@@ -181,24 +223,14 @@ def train_classifier(cfg: RunConfig, log=print) -> dict:
         field_ = cfg.data.heldout_split_field
         h_train, h_dev, h_test = (load_split(cfg.data, s, field_) for s in ("train", "dev", "test"))
         h_model = _fit_tuned(cfg, h_train, h_dev)
-        scored["heldout_test"] = score_classifier(h_model, h_test.texts, h_test.y, h_test.ids,
-                                                  cfg.evaluation.worst_errors)
+        scored["heldout_test"] = score_classifier(h_model, h_test, worst)
         metrics["heldout_test"] = scored["heldout_test"]["metrics"]
         if model.multi_label_ and cfg.evaluation.keyword_baseline:
             metrics["keyword_rule_heldout_test"] = extra["Keyword rule, held-out split"] = keyword_baseline(
                 h_test.texts, h_test.y, model.labels_)
         log(f"held-out evaluation on {field_}: test={len(h_test.texts)}")
-
-    out.mkdir(parents=True, exist_ok=True)
-    model.save(out)
-    save_config(cfg, out / "config.yaml")
-    write_json(out / "metrics.json", metrics)
-    if cfg.evaluation.report:
-        write_classifier_report(out, model, scored, extra, title=f"{cfg.model['name']} on {cfg.data.path}")
     counts = {"train": len(train.texts), "dev": len(dev.texts), "test": len(test.texts)}
-    (out / "README.md").write_text(classifier_card(cfg, model, counts, metrics), encoding="utf-8")
-    write_manifest(out)
-    return {"output_dir": str(out), "metrics": metrics, "seconds": round(time.perf_counter() - start, 1)}
+    return _write_model_dir(cfg, model, metrics, scored, extra, counts, start)
 
 
 PROTOCOL_TITLES = {
@@ -213,10 +245,12 @@ def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> 
     from .evaluate.classify import scored_from_cv, write_classifier_report
     from .evaluate.cv import format_cv_table
 
+    require_for(resolve(cfg.model["name"]), f"model {cfg.model['name']!r}")
     out = Path(out)
     data = load_split(cfg.data, None)
     log(f"data: {cfg.data.path} rows={len(data.texts)}")
     results, md, scored = {}, [f"# Cross-validation of `{cfg.model['name']}` on `{cfg.data.path}`", ""], {}
+    text = [f"Cross-validation of {cfg.model['name']} on {cfg.data.path}"]
     for protocol in protocols:
         if protocol not in PROTOCOL_TITLES:
             raise ConfigError(f"--protocol: unknown protocol {protocol!r}; allowed: {', '.join(PROTOCOL_TITLES)}")
@@ -228,9 +262,13 @@ def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> 
             "model": {"summary": cv["summary"], "pooled": cv["pooled"], "folds": cv["folds"]},
             "keyword_rule": {"summary": rule["summary"], "pooled": rule["pooled"]},
         }
-        md += [f"## {protocol}: {PROTOCOL_TITLES[protocol]}", "",
-               format_cv_table(results[protocol]["model"], "**Model**"), "",
-               format_cv_table(results[protocol]["keyword_rule"], "**Keyword rule** (3+ keyword hits)"), ""]
+        tables = [(results[protocol]["model"], "Model"),
+                  (results[protocol]["keyword_rule"], "Keyword rule (3+ keyword hits)")]
+        md += [f"## {protocol}: {PROTOCOL_TITLES[protocol]}", ""]
+        text += ["", f"{protocol}: {PROTOCOL_TITLES[protocol]}"]
+        for result, name in tables:
+            md += [format_cv_table(result, name, markdown=True), ""]
+            text += ["", format_cv_table(result, name)]
         scored[protocol] = scored_from_cv(cv, data, cfg.data.labels, cfg.evaluation.worst_errors)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "cv.json", results)
@@ -238,7 +276,7 @@ def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> 
     if cfg.evaluation.report:
         labels_only = _LabelsOnly(cfg.data.labels)
         write_classifier_report(out, labels_only, scored, title=f"Cross-validation of {cfg.model['name']}")
-    return {"output_dir": str(out), "results": results, "markdown": "\n".join(md)}
+    return {"output_dir": str(out), "results": results, "markdown": "\n".join(md), "text": "\n".join(text)}
 
 
 class _LabelsOnly:
@@ -256,6 +294,13 @@ class _LabelsOnly:
         return tag_matrix(y, self.labels_)
 
 
+SPLIT_TITLES = {
+    "dev": "dev split (thresholds tuned here: optimistic)",
+    "test": "test split",
+    "heldout_test": "held-out test split (a model retrained without it)",
+    "keyword_rule_test": "keyword rule, test split",
+    "keyword_rule_heldout_test": "keyword rule, held-out test split",
+}
 CV_TITLES = {
     "cv": "Model, grouped cross-validation (out of fold)",
     "keyword_rule_cv": "Keyword rule (3+ keyword hits), same folds",
@@ -264,6 +309,7 @@ CV_TITLES = {
 
 def train(cfg: RunConfig, log=print) -> dict:
     """Run what the config describes; returns the output directory and the metrics."""
+    require_for(resolve(cfg.model["name"]), f"model {cfg.model['name']!r}")
     if cfg.task == "summarize":
         from .summarize.training import train_summarizer
 
@@ -279,8 +325,11 @@ def summary_lines(result: dict) -> list[str]:
     for key, metrics in result["metrics"].items():
         # summarisers log their ROUGE table while training; classifiers are tabulated here
         if isinstance(metrics, dict) and "per_label" in metrics:
-            lines += ["", format_table(metrics, key)]
+            lines += ["", format_table(metrics, SPLIT_TITLES.get(key, key))]
         elif isinstance(metrics, dict) and "summary" in metrics:
             lines += ["", format_cv_table(metrics, CV_TITLES.get(key, key))]
-    lines += ["", f"model written to {result['output_dir']} ({result['seconds']}s)"]
+    lines += ["", f"model written to {result['output_dir']} ({result['seconds']}s); model card: "
+              f"{Path(result['output_dir']) / 'README.md'}"]
+    if "report" in result:
+        lines.append(f"report: {result['report']} (open it in a browser)")
     return lines

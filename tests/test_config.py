@@ -66,3 +66,17 @@ def test_malformed_override_is_explained():
 def test_override_reads_exponent_floats():
     cfg = load_config(ROOT / "configs" / "topic_tfidf.yaml", ["model.C=5e-1", "output_dir=models/x"])
     assert cfg.model["C"] == 0.5 and cfg.output_dir == "models/x"
+
+
+def test_error_from_an_override_names_the_override_not_the_file():
+    with pytest.raises(ConfigError, match=r"^\[E001\] --set thresholds\.objective=auc: thresholds\.objective must be"):
+        load_config(ROOT / "configs" / "topic_tfidf.yaml", ["thresholds.objective=auc"])
+    with pytest.raises(ConfigError, match=r"^\[E001\] --set model\.name=svm\.v9: model\.name: unknown name"):
+        load_config(ROOT / "configs" / "topic_tfidf.yaml", ["model.name=svm.v9"])
+
+
+def test_error_in_the_file_still_names_the_file_beside_an_override(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: {name: tfidf_linear.v1, C: -1}\n")
+    with pytest.raises(ConfigError, match=r"bad\.yaml: model\.C: must be >="):
+        load_config(bad, ["seed=3"])

@@ -80,10 +80,10 @@ def test_schema_errors_name_file_row_and_field(tmp_path):
     with pytest.raises(DataError, match=r"missing\.jsonl: missing column 'text'"):
         check_schema(load_table(path), path, text_field="text", label_field="tags", labels=TAGS)
     path = _write_jsonl(tmp_path / "empty.jsonl", [good, {"id": "b", "text": "  ", "tags": []}])
-    with pytest.raises(DataError, match=r"empty\.jsonl: row 1, field 'text': empty text"):
+    with pytest.raises(DataError, match=r"empty\.jsonl: row 2, field 'text': empty text"):
         check_schema(load_table(path), path, text_field="text", label_field="tags", labels=TAGS)
     path = _write_jsonl(tmp_path / "label.jsonl", [good, {"id": "b", "text": "Harga cabai naik.", "tags": ["ekonomi"]}])
-    with pytest.raises(DataError, match=r"label\.jsonl: row 1, field 'tags': unknown label 'ekonomi'"):
+    with pytest.raises(DataError, match=r"label\.jsonl: row 2, field 'tags': unknown label 'ekonomi'"):
         check_schema(load_table(path), path, text_field="text", label_field="tags", labels=TAGS)
 
 

@@ -96,3 +96,30 @@ def test_normalize_for_features_drops_punctuation_and_digits():
 def test_stopwords_and_stemming():
     assert "yang" in stopwords()
     assert stem_word("pemberdayaan") == "daya"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    # Title Case teaser, then the next sentence
+    ("Pemerintah Provinsi Kalimantan Tengah melaksanakan forum koordinasi pemberdayaan koperasi. "
+     "Baca juga: Pelaku UMKM Kalteng Harus Siap Menghadapi Revolusi Industri 4.0 Berbagai hal telah pihaknya bahas.",
+     "Pemerintah Provinsi Kalimantan Tengah melaksanakan forum koordinasi pemberdayaan koperasi. "
+     "Berbagai hal telah pihaknya bahas."),
+    # sentence-case teaser (ANTARA's), the next sentence opens with a function word
+    ("Penyimpangan masih terjadi di lapangan. Baca juga: SMK bantu Kalteng ciptakan generasi milenial mandiri "
+     "Adapun yang dilibatkan pada forum koordinasi tersebut, termasuk sebagian perwakilan koperasi.",
+     "Penyimpangan masih terjadi di lapangan. Adapun yang dilibatkan pada forum koordinasi tersebut, "
+     "termasuk sebagian perwakilan koperasi."),
+    # a teaser that closes the paragraph
+    ("Penyimpangan masih terjadi di lapangan. Baca juga: SMK bantu Kalteng ciptakan generasi milenial mandiri",
+     "Penyimpangan masih terjadi di lapangan."),
+    # the scrape already dropped the headline: the next sentence stays
+    ("Kebugaran fisik harus diperhatikan.,,Baca juga:,,Selain itu, kecocokan dengan tim juga penting.",
+     "Kebugaran fisik harus diperhatikan.,, ,,Selain itu, kecocokan dengan tim juga penting."),
+])
+def test_clean_drops_inline_teaser_headlines(raw, expected):
+    assert clean(raw) == expected
+
+
+def test_clean_drops_an_inline_ad_marker_with_its_full_stop():
+    raw = "Koperasi Desa Merah Putih mulai beroperasi. ADVERTISEMENT. Anggota koperasi menyambut baik."
+    assert clean(raw) == "Koperasi Desa Merah Putih mulai beroperasi. Anggota koperasi menyambut baik."

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from mlpkg.errors import ModelIntegrityError, NotFittedError, ParameterError
+from mlpkg.errors import DataError, ModelIntegrityError, NotFittedError, ParameterError
 from mlpkg.models import Classifier, TfidfClassifier, load_model
 from mlpkg.registry import registered_names, resolve
 from mlpkg.text.normalize import article_text
@@ -150,8 +150,29 @@ def test_evaluate_command_scores_a_labelled_file(fitted, topic_sample, tmp_path,
     assert result["metrics"]["n"] == 40
     assert [got[label]["tp"] + got[label]["fp"] for label in fitted.labels_] == expected.sum(axis=0).tolist()
     assert (tmp_path / "report" / "report.html").exists() and (tmp_path / "report" / "metrics.json").exists()
-    assert main(["evaluate", "--model", str(tmp_path / "m"), "--data", str(tmp_path / "rows.parquet")]) == 0
-    assert "| macro avg |" in capsys.readouterr().out
+    assert main(["evaluate", "--model", str(tmp_path / "m"), "--data", str(tmp_path / "rows.parquet"),
+                 "--output", str(tmp_path / "cli")]) == 0
+    printed = capsys.readouterr().out
+    assert "macro avg" in printed and "|" not in printed and f"report: {tmp_path / 'cli' / 'report.html'}" in printed
     rows.assign(tags=[["ekonomi"]] * 80).to_parquet(tmp_path / "bad.parquet")
     assert main(["evaluate", "--model", str(tmp_path / "m"), "--data", str(tmp_path / "bad.parquet")]) == 2
-    assert "row 0, field 'tags': unknown label 'ekonomi'" in capsys.readouterr().err
+    assert "row 1, field 'tags': unknown label 'ekonomi'" in capsys.readouterr().err
+
+
+def test_predict_takes_title_and_text_records_and_scores_them_as_the_cli_joins_them(fitted, topic_sample):
+    rows = topic_sample[topic_sample["title"].fillna("").str.len() > 20].head(5)
+    records = [{"title": t, "text": b} for t, b in zip(rows["title"], rows["text"])]
+    joined = fitted.predict_proba(_texts(rows))
+    np.testing.assert_array_equal(fitted.predict_proba(records), joined)
+    np.testing.assert_array_equal(fitted.predict_proba(rows["text"].tolist(), titles=rows["title"].tolist()), joined)
+    assert fitted.predict(records[0]) == fitted.predict(_texts(rows.head(1)))
+    assert not np.array_equal(fitted.predict_proba(rows["text"].tolist()), joined)  # a body alone scores differently
+
+
+def test_a_record_without_text_is_refused_naming_the_article():
+    from mlpkg.models.classifier import article_inputs
+
+    with pytest.raises(DataError, match=r"article 2: a record needs a 'text' string; got keys \['isi', 'title'\]"):
+        article_inputs([{"text": "Koperasi tumbuh."}, {"title": "Koperasi", "isi": "Koperasi tumbuh."}])
+    with pytest.raises(DataError, match="got 1 articles but 2 titles"):
+        article_inputs(["Koperasi tumbuh."], titles=["a", "b"])

@@ -116,7 +116,7 @@ def test_cv_command_scores_model_and_keyword_rule_on_the_same_folds(topic_sample
                      "--set", "model.max_features_word=5000", "--output", str(tmp_path / "cv")])
     assert code == 0
     printed = capsys.readouterr().out
-    assert "**Model**" in printed and "**Keyword rule**" in printed and "± " in printed
+    assert "Model" in printed and "Keyword rule" in printed and "± " in printed and "**" not in printed
     result = json.loads((tmp_path / "cv" / "cv.json").read_text(encoding="utf-8"))
     model = result["group"]["model"]
     assert len(model["folds"]) == 3 and model["pooled"]["n"] == len(topic_sample)

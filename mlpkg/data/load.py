@@ -12,7 +12,7 @@ from ..errors import DataError
 _FORMATS = {".parquet": "parquet", ".jsonl": "json", ".json": "json", ".csv": "csv"}
 
 
-def _resolve_path(path: str) -> Path:
+def resolve_data_path(path: str) -> Path:
     """Relative data paths are tried from the working directory, then from the repo root,
     so configs work from any folder of a checkout."""
     p = Path(path)
@@ -30,7 +30,7 @@ def load_table(path: str, split: str | None = None, split_field: str = "split"):
     import datasets
 
     datasets.disable_progress_bars()
-    local = _resolve_path(path)
+    local = resolve_data_path(path)
     suffix = "".join(local.suffixes[-2:]) if local.suffix == ".gz" else local.suffix
     fmt = _FORMATS.get(suffix.replace(".gz", ""))
     if local.exists():
@@ -50,20 +50,25 @@ def load_table(path: str, split: str | None = None, split_field: str = "split"):
     if split is not None:
         if split_field not in ds.column_names:
             raise DataError(f"{path}: no column {split_field!r} to select split {split!r}; columns: {ds.column_names}")
+        present = sorted({str(v) for v in ds.unique(split_field)})
         ds = ds.filter(lambda v: v == split, input_columns=split_field)
+        if not len(ds):
+            raise DataError(f"{path}: no row has {split_field!r} = {split!r}; values present: {present} "
+                            "(or choose another split column)")
     return ds
 
 
 def check_schema(ds, source: str, *, text_field: str, label_field: str | None = None,
                  labels: list[str] | None = None, id_field: str | None = None) -> None:
-    """Raise :class:`DataError` naming the file, row and field of the first bad value."""
+    """Raise :class:`DataError` naming the file, row (1-based, the first data row is row 1) and field of
+    the first bad value."""
     columns = ds.column_names
     for field in filter(None, (text_field, label_field, id_field)):
         if field not in columns:
             raise DataError(f"{source}: missing column {field!r}; columns present: {columns}")
     allowed = set(labels) if labels is not None else None
     wanted = [f for f in (text_field, label_field) if f]
-    for row, record in enumerate(ds.select_columns(wanted).iter(batch_size=1)):
+    for row, record in enumerate(ds.select_columns(wanted).iter(batch_size=1), start=1):
         text = record[text_field][0]
         if not isinstance(text, str):
             raise DataError(f"{source}: row {row}, field {text_field!r}: expected text, got {type(text).__name__}")

@@ -2,63 +2,79 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import numpy as np
 
 from ..data.keywords import keyword_rule
-from .metrics import multilabel_metrics, singlelabel_metrics, tag_matrix
+from .bootstrap import bootstrap_intervals
+from .metrics import metrics_by_group, multilabel_metrics, singlelabel_metrics, tag_matrix
+from .provenance import metadata_rows
 from .report import (
     errors_html,
     features_html,
+    key_value_html,
     metrics_html,
     plot_confusion,
     plot_label_confusions,
     plot_pr_curves,
     plot_reliability,
+    table_html,
     write_report,
 )
+from .tables import group_table
 
 
-def score_classifier(model, texts: list[str], y: list, ids: list[str] | None = None, worst: int = 20) -> dict:
-    """Metrics plus what the report needs (probabilities, predictions, worst errors)."""
-    proba = model.predict_proba(texts)
+def score_classifier(model, rows, worst: int = 20) -> dict:
+    """Metrics plus what the report needs (probabilities, predictions, worst errors, bootstrap
+    intervals, per-publisher metrics) of ``model`` on ``rows`` (a :class:`~mlpkg.trainer.LabelledSplit`)."""
+    proba = model.predict_proba(rows.texts)
     pred = model.decide(proba)
     labels = model.labels_
     if model.multi_label_:
-        # confidence of a wrong call: how far the worst label sits on the wrong side of its cut
-        cut = np.tile([model.thresholds_[label] for label in labels], (len(texts), 1))
-        return _scored(model.binarize(y), proba, model.binarize(pred), cut, labels, texts, ids, worst)
-    Y = model.binarize(y)
-    metrics = singlelabel_metrics(list(y), pred, labels)
+        cut = np.tile([model.thresholds_[label] for label in labels], (len(rows.texts), 1))
+        return _scored(model.binarize(rows.y), proba, model.binarize(pred), cut, labels, rows, worst)
+    Y = model.binarize(rows.y)
+    metrics = singlelabel_metrics(list(rows.y), pred, labels)
     wrong = np.flatnonzero(Y.argmax(axis=1) != proba.argmax(axis=1))
-    severity = proba.max(axis=1)
+    severity = proba.max(axis=1)  # the probability of the class it wrongly chose
     order = wrong[np.argsort(-severity[wrong])] if len(wrong) else wrong
-    errors = [_error_row(i, ids, texts, y[i], pred[i], severity[i]) for i in order[:worst]]
-    return {"metrics": metrics, "proba": proba, "Y": Y, "pred": pred, "errors": errors}
+    errors = [_error_row(i, rows, rows.y[i], pred[i], severity[i]) for i in order[:worst]]
+    return {"metrics": metrics, "proba": proba, "Y": Y, "pred": pred, "errors": errors,
+            **_uncertainty(Y, model.binarize(pred), labels, rows)}
 
 
 def scored_from_cv(cv: dict, data, labels: list[str], worst: int = 20) -> dict:
     """What the report needs, from out-of-fold predictions (each row's own fold thresholds)."""
-    return _scored(cv["Y"], cv["proba"], cv["pred"], cv["cut"], labels, data.texts, data.ids, worst,
-                   metrics=cv["pooled"])
+    return _scored(cv["Y"], cv["proba"], cv["pred"], cv["cut"], labels, data, worst, metrics=cv["pooled"])
 
 
-def _scored(Y, proba, P, cut, labels, texts, ids, worst, metrics=None) -> dict:
+def _uncertainty(Y: np.ndarray, P: np.ndarray, labels: list[str], rows) -> dict:
+    by_publisher = metrics_by_group(Y, P, labels, rows.publishers) if rows.publishers else {}
+    return {"intervals": bootstrap_intervals(Y, P, labels), "by_publisher": by_publisher}
+
+
+def _scored(Y, proba, P, cut, labels, rows, worst, metrics=None) -> dict:
     metrics = metrics or multilabel_metrics(Y, P, labels)
+    # how wrong a call is: how far the worst tag sits on the wrong side of its threshold
     margin = np.where(Y == 1, cut - proba, proba - cut)
     wrong = np.flatnonzero((Y != P).any(axis=1))
     order = wrong[np.argsort(-margin[wrong].max(axis=1))] if len(wrong) else wrong
     severity = margin.max(axis=1)
     as_tags = [[labels[j] for j in np.flatnonzero(row)] for row in P]
     truth = [[labels[j] for j in np.flatnonzero(row)] for row in Y]
-    errors = [_error_row(i, ids, texts, truth[i], as_tags[i], severity[i]) for i in order[:worst]]
-    return {"metrics": metrics, "proba": proba, "Y": Y, "pred": as_tags, "errors": errors}
+    errors = [_error_row(i, rows, truth[i], as_tags[i], severity[i]) for i in order[:worst]]
+    return {"metrics": metrics, "proba": proba, "Y": Y, "pred": as_tags, "errors": errors,
+            **_uncertainty(Y, P, labels, rows)}
 
 
-def _error_row(i, ids, texts, true, predicted, score) -> dict:
-    return {"id": ids[i] if ids else i, "excerpt": " ".join(texts[i].split())[:300], "true": true,
-            "predicted": predicted, "score": float(score)}
+def _error_row(i, rows, true, predicted, score) -> dict:
+    title = rows.titles[i] if rows.titles else None
+    # texts are title + newline + body (mlpkg.text.normalize.article_text): the excerpt is the body's
+    body = rows.texts[i].split("\n", 1)[-1] if title else rows.texts[i]
+    return {"id": rows.ids[i] if rows.ids else i + 1, "title": title or "", "excerpt": " ".join(body.split())[:300],
+            "true": true, "predicted": predicted, "score": float(score)}
 
 
 def keyword_baseline(texts: list[str], y: list, labels: list[str]) -> dict:
@@ -71,12 +87,22 @@ def write_classifier_report(
     scored: dict[str, dict],
     extra_tables: dict[str, dict] | None = None,
     title: str = "Evaluation report",
+    run: dict | None = None,
+    threshold_note: str = "",
 ) -> Path:
-    """PNG plots per evaluated split and one report.html tying them together."""
-    sections = []
+    """PNG plots per evaluated split and one report.html tying them together: run metadata
+    (:func:`~mlpkg.evaluate.provenance.run_metadata`), thresholds, metrics with bootstrap intervals,
+    per-publisher metrics, plots and the worst errors."""
+    sections = [("Run", key_value_html(metadata_rows(run)))] if run else []
     labels = model.labels_
+    if model.multi_label_ and model.thresholds_:
+        rows = [(label, f"{t:.3f}") for label, t in model.thresholds_.items()]
+        sections.append(("Decision thresholds", key_value_html(rows) + f"<p class=note>{html.escape(threshold_note)}"
+                         " A tag is given when its calibrated probability is at or above its threshold.</p>"))
     for name, s in scored.items():
-        parts = [metrics_html(s["metrics"], f"{name}: per-label metrics")]
+        parts = [metrics_html(s["metrics"], f"{name}: per-label metrics", s.get("intervals"))]
+        if s.get("by_publisher"):
+            parts.append("<h3>By publisher</h3>" + table_html(*group_table(s["by_publisher"], labels, "publisher")))
         cm_path = out / f"confusion_{name}.png"
         if model.multi_label_:
             plot_label_confusions(s["Y"], model.binarize(s["pred"]), labels, cm_path, f"{name}: confusion per tag")

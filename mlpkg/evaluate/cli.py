@@ -19,29 +19,36 @@ def _training_data_fields(model_dir: Path) -> dict:
 
 
 def evaluate_model_dir(model_dir: str, data: str, split: str | None = None, output: str | None = None,
-                       text_field: str | None = None, label_field: str | None = None) -> dict:
+                       text_field: str | None = None, label_field: str | None = None,
+                       split_field: str | None = None) -> dict:
     """Metrics of a saved classifier or summariser on ``data``; optionally writes a report folder."""
     model = load_model(model_dir)
     if model.kind == "summarizer":
         from ..summarize.evaluation import evaluate_summarizer_file
 
-        return evaluate_summarizer_file(model, data, split=split, output=output)
+        fields = {"split_field": split_field} if split_field else {}
+        return evaluate_summarizer_file(model, data, split=split, output=output, **fields)
 
     from ..config import DataConfig
     from ..trainer import load_split
     from .classify import score_classifier, write_classifier_report
+    from .provenance import run_metadata
 
     saved = {k: v for k, v in _training_data_fields(Path(model_dir)).items() if k in DataConfig.__dataclass_fields__}
     # the model's own label set, strictly: no dropped labels, no train subsampling
     fields = DataConfig(**{**saved, "path": data, "labels": model.labels_, "drop_labels": [], "max_train_rows": None})
     fields.text_field = text_field or fields.text_field
     fields.label_field = label_field or fields.label_field
-    rows = load_split(fields, split)
-    scored = score_classifier(model, rows.texts, rows.y, rows.ids)
+    rows = load_split(fields, split, split_field, config_labels=False)
+    scored = score_classifier(model, rows)
     name = split or Path(data).stem
+    result = {"metrics": scored["metrics"], "table": format_table(scored["metrics"], f"{model_dir} on {data} ({name})")}
     if output:
         out = Path(output)
         out.mkdir(parents=True, exist_ok=True)
-        write_json(out / "metrics.json", {name: scored["metrics"]})
-        write_classifier_report(out, model, {name: scored}, title=f"{model_dir} on {data}")
-    return {"metrics": scored["metrics"], "table": format_table(scored["metrics"], f"{model_dir} on {data} ({name})")}
+        write_json(out / "metrics.json", {name: {**scored["metrics"], "intervals": scored["intervals"],
+                                                 "by_publisher": scored["by_publisher"]}})
+        note = f"The thresholds saved with the model (see {model_dir}/README.md for how they were tuned)."
+        result["report"] = str(write_classifier_report(out, model, {name: scored}, title=f"{model_dir} on {data}",
+                                                       run=run_metadata(data), threshold_note=note))
+    return result

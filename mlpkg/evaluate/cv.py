@@ -16,6 +16,7 @@ from joblib import Parallel, delayed
 
 from ..data.folds import train_rows
 from .metrics import expected_calibration_error, multilabel_metrics, tag_matrix
+from .tables import render_table
 
 
 def _fit_and_predict(fit: Callable, data, test: np.ndarray, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -86,20 +87,16 @@ def summarize_folds(per_fold: list[dict], labels: list[str], min_support: int = 
     return out
 
 
-def format_cv_table(result: dict, title: str) -> str:
-    """Markdown: per tag mean ± std over folds, then the pooled out-of-fold figures and ECE."""
+def format_cv_table(result: dict, title: str, markdown: bool = False) -> str:
+    """Per tag mean ± std over folds, then the pooled out-of-fold figures and ECE (plain text, or ``markdown``)."""
     s, pooled = result["summary"], result["pooled"]["per_label"]
-    lines = [f"{title}", "",
-             "| tag | precision | recall | F1 (mean ± std) | folds | pooled F1 | positives | ECE |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = []
     for label, m in pooled.items():
         f = s[label]
-        lines.append(
-            f"| {label} | {f['precision']['mean']:.3f} ± {f['precision']['std']:.3f} | "
-            f"{f['recall']['mean']:.3f} ± {f['recall']['std']:.3f} | {f['f1']['mean']:.3f} ± {f['f1']['std']:.3f} | "
-            f"{f['folds']} | {m['f1']:.3f} | {m['support']} | {m['ece']:.3f} |"
-        )
+        rows.append([label, *(f"{f[k]['mean']:.3f} ± {f[k]['std']:.3f}" for k in ("precision", "recall", "f1")),
+                     str(f["folds"]), f"{m['f1']:.3f}", str(m["support"]), f"{m['ece']:.3f}"])
     macro = s["macro"]["f1"]
-    lines.append(f"| macro | | | {macro['mean']:.3f} ± {macro['std']:.3f} | {s['macro']['folds']} | "
-                 f"{result['pooled']['macro']['f1']:.3f} | {result['pooled']['n']} rows | |")
-    return "\n".join(lines)
+    rows.append(["macro", "", "", f"{macro['mean']:.3f} ± {macro['std']:.3f}", str(s["macro"]["folds"]),
+                 f"{result['pooled']['macro']['f1']:.3f}", f"{result['pooled']['n']} rows", ""])
+    header = ["tag", "precision", "recall", "F1 (mean ± std)", "folds", "pooled F1", "positives", "ECE"]
+    return render_table(header, rows, "lrrrrrrr", title, markdown)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .tables import render_table
+
 
 def tag_matrix(y: list, labels: list[str]) -> np.ndarray:
     """0/1 matrix of tag lists, one column per label in ``labels`` order."""
@@ -64,17 +66,30 @@ def singlelabel_metrics(y_true: list[str], y_pred: list[str], labels: list[str])
             "macro": macro, "confusion_matrix": cm.tolist()}
 
 
-def format_table(metrics: dict, title: str = "") -> str:
-    """A plain-text table people read in a terminal or a model card (markdown)."""
-    lines = [f"**{title}**", ""] if title else []
-    lines += ["| label | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
-    for label, m in metrics["per_label"].items():
-        lines.append(f"| {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} |")
+def format_table(metrics: dict, title: str = "", markdown: bool = False) -> str:
+    """Per-label metrics as a table for a terminal (plain text) or a model card (``markdown``)."""
+    rows = [[label, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"])]
+            for label, m in metrics["per_label"].items()]
     if "micro" in metrics:
         m = metrics["micro"]
-        lines.append(f"| micro avg | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | |")
+        rows.append(["micro avg", f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", ""])
     if "accuracy" in metrics:
-        lines.append(f"| accuracy | | | {metrics['accuracy']:.3f} | {metrics['n']} |")
+        rows.append(["accuracy", "", "", f"{metrics['accuracy']:.3f}", str(metrics["n"])])
     m = metrics["macro"]
-    lines.append(f"| macro avg | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {metrics['n']} rows |")
-    return "\n".join(lines)
+    rows.append(["macro avg", f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{metrics['n']} rows"])
+    return render_table(["label", "precision", "recall", "F1", "support"], rows, "lrrrr", title, markdown)
+
+
+def metrics_by_group(Y_true: np.ndarray, Y_pred: np.ndarray, labels: list[str], groups: list,
+                     min_rows: int = 20) -> dict[str, dict]:
+    """:func:`multilabel_metrics` of each group's rows (e.g. each publisher), largest group first;
+    groups under ``min_rows`` rows are scored together as one last row."""
+    groups = np.asarray([str(g) for g in groups], dtype=object)
+    names, sizes = np.unique(groups, return_counts=True)
+    order = [str(g) for g, n in sorted(zip(names, sizes), key=lambda gs: (-gs[1], gs[0])) if n >= min_rows]
+    small = names[sizes < min_rows]
+    if len(small):
+        rest = f"{len(small)} others, each under {min_rows} articles"
+        groups = np.where(np.isin(groups, small), rest, groups)
+        order.append(rest)
+    return {g: multilabel_metrics(Y_true[groups == g], Y_pred[groups == g], labels) for g in order}

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .bootstrap import N_RESAMPLES
+
 
 def _plt():
     import matplotlib
@@ -116,34 +118,73 @@ def plot_reliability(Y_true: np.ndarray, proba: np.ndarray, labels: list[str], p
     return _save(plt, fig, ax, path, title, ("predicted probability", "observed rate"), "upper left")
 
 
-def metrics_html(metrics: dict, caption: str) -> str:
+def _ci(intervals: dict | None, label: str, key: str) -> str:
+    lo, hi = ((intervals or {}).get(label) or {}).get(key) or (None, None)
+    return f"<td class=ci>{lo:.2f}–{hi:.2f}</td>" if lo is not None else "<td></td>"
+
+
+def metrics_html(metrics: dict, caption: str, intervals: dict | None = None) -> str:
+    """Per-label table; with ``intervals`` (:func:`~mlpkg.evaluate.bootstrap.bootstrap_intervals`) a
+    95% interval beside precision, recall and F1."""
     rows = "".join(
-        f"<tr><td>{html.escape(label)}</td><td>{m['precision']:.3f}</td><td>{m['recall']:.3f}</td>"
-        f"<td>{m['f1']:.3f}</td><td>{m['support']}</td></tr>"
+        f"<tr><td>{html.escape(label)}</td><td>{m['precision']:.3f}</td>{_ci(intervals, label, 'precision')}"
+        f"<td>{m['recall']:.3f}</td>{_ci(intervals, label, 'recall')}<td>{m['f1']:.3f}</td>"
+        f"{_ci(intervals, label, 'f1')}<td>{m['support']}</td></tr>"
         for label, m in metrics["per_label"].items()
     )
     if "micro" in metrics:
         m = metrics["micro"]
-        rows += f"<tr class=avg><td>micro avg</td><td>{m['precision']:.3f}</td><td>{m['recall']:.3f}</td><td>{m['f1']:.3f}</td><td></td></tr>"
+        rows += (f"<tr class=avg><td>micro avg</td><td>{m['precision']:.3f}</td><td></td><td>{m['recall']:.3f}</td>"
+                 f"<td></td><td>{m['f1']:.3f}</td><td></td><td></td></tr>")
     if "accuracy" in metrics:
-        rows += f"<tr class=avg><td>accuracy</td><td></td><td></td><td>{metrics['accuracy']:.3f}</td><td>{metrics['n']}</td></tr>"
+        rows += (f"<tr class=avg><td>accuracy</td><td></td><td></td><td></td><td></td><td>{metrics['accuracy']:.3f}"
+                 f"</td><td></td><td>{metrics['n']}</td></tr>")
     m = metrics["macro"]
-    rows += f"<tr class=avg><td>macro avg</td><td>{m['precision']:.3f}</td><td>{m['recall']:.3f}</td><td>{m['f1']:.3f}</td><td>{metrics['n']}</td></tr>"
+    rows += (f"<tr class=avg><td>macro avg</td><td>{m['precision']:.3f}</td><td></td><td>{m['recall']:.3f}</td><td></td>"
+             f"<td>{m['f1']:.3f}</td>{_ci(intervals, 'macro', 'f1')}<td>{metrics['n']}</td></tr>")
+    ci = "<th>95% CI</th>" if intervals else "<th></th>"
+    note = (f"<p class=note>95% CI: percentile bootstrap over articles ({N_RESAMPLES:,} resamples, seed 0). A wide "
+            "interval means the support is too small to tell the figure from luck.</p>") if intervals else ""
     return (
-        f"<table><caption>{html.escape(caption)}</caption><tr><th>label</th><th>precision</th><th>recall</th>"
-        f"<th>F1</th><th>support</th></tr>{rows}</table>"
+        f"<table><caption>{html.escape(caption)}</caption><tr><th>label</th><th>precision</th>{ci}<th>recall</th>"
+        f"{ci}<th>F1</th>{ci}<th>support</th></tr>{rows}</table>{note}"
     )
+
+
+def table_html(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def key_value_html(rows: list[tuple[str, str]], caption: str = "") -> str:
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    return f"<table class=kv><caption>{html.escape(caption)}</caption>{body}</table>"
+
+
+WRONG_CALL = (
+    "<p class=note><b>Confidence of the wrong call</b>: for a tagger, how far the article's worst tag lies on the "
+    "wrong side of its threshold. A tag given but not true (false positive): its probability minus the threshold. "
+    "A true tag missed (false negative): the threshold minus its probability, so a miss at 0.40 means the model "
+    "scored the tag 0.40 below its cut, a confident miss, while 0.02 is a near miss. For a single-label classifier: "
+    "the probability of the class it wrongly chose. Rows are sorted by it, worst first.</p>"
+)
 
 
 def errors_html(errors: list[dict]) -> str:
+    def tags(value) -> str:
+        return html.escape(", ".join(value) if isinstance(value, list) else value) or "<i>none</i>"
+
     rows = "".join(
-        f"<tr><td>{html.escape(str(e['id']))}</td><td>{html.escape(e['excerpt'])}</td><td>{html.escape(', '.join(e['true']) if isinstance(e['true'], list) else e['true'])}</td>"
-        f"<td>{html.escape(', '.join(e['predicted']) if isinstance(e['predicted'], list) else e['predicted'])}</td><td>{e['score']:.2f}</td></tr>"
+        f"<tr><td class=title>{html.escape(e['title'])}</td><td class=excerpt>{html.escape(e['excerpt'])}</td>"
+        f"<td class=tags>{tags(e['true'])}</td><td class=tags>{tags(e['predicted'])}</td><td>{e['score']:.2f}</td>"
+        f"<td class=id>{html.escape(str(e['id']))}</td></tr>"
         for e in errors
     )
     return (
-        "<table><tr><th>id</th><th>excerpt</th><th>true</th><th>predicted</th><th>confidence of the wrong call</th></tr>"
-        f"{rows}</table>"
+        "<table class=errors><tr><th class=title>title</th><th class=excerpt>excerpt</th><th class=tags>true</th>"
+        "<th class=tags>predicted</th><th class=score>confidence of the wrong call</th><th class=id>id</th></tr>"
+        f"{rows}</table>{WRONG_CALL}"
     )
 
 
@@ -160,6 +201,10 @@ def features_html(top: dict[str, list[tuple[str, float]]]) -> str:
 STYLE = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 caption{font-weight:bold;text-align:left}tr.avg{background:#f3f3f3}img{max-width:100%;margin:0.5em 0}
+td.ci{color:#555;font-size:small;white-space:nowrap}.note{color:#444;font-size:small;max-width:900px}
+table.errors{table-layout:fixed;width:100%}table.errors .title{width:22%}table.errors .excerpt{width:42%}
+table.errors .tags{width:9%;overflow-wrap:anywhere}table.errors .score{width:9%;font-size:small}
+table.errors .id{width:8%;font-size:x-small;color:#777;overflow-wrap:anywhere}table.kv th{width:10em}
 .feats{display:flex;flex-wrap:wrap;gap:1em}.feat{min-width:200px}small{color:#777}"""
 
 

@@ -58,6 +58,7 @@ class Estimator:
     registered_name: ClassVar[str] = ""
     kind: ClassVar[str] = ""  # "classifier" or "summarizer"
     params: ClassVar[dict[str, Param]] = {}
+    extra: ClassVar[str | None] = None  # the optional dependency group it needs (mlpkg.extras), if any
 
     def __init__(self, **kwargs: Any):
         unknown = sorted(set(kwargs) - set(self.params))

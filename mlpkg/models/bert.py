@@ -45,6 +45,7 @@ class BertClassifier(Classifier):
     [['koperasi']]
     """
 
+    extra = "bert"
     params = {
         **FINETUNE_PARAMS,
         "max_length": Param(int, 512, low=16, high=4096, doc="tokens per window, special tokens included"),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from ..evaluate.bootstrap import N_RESAMPLES
 from ..evaluate.metrics import format_table
+from ..evaluate.provenance import metadata_rows
+from ..evaluate.tables import group_table, render_table
 
 
 def _cv_metrics(cfg, metrics: dict) -> list[str]:
@@ -15,17 +18,53 @@ def _cv_metrics(cfg, metrics: dict) -> list[str]:
         "measure); *pooled* scores all out-of-fold "
         "predictions at once; ECE is the expected calibration error of the out-of-fold probabilities (10 bins).",
         "",
-        format_cv_table(metrics["cv"], "**Model**"),
+        format_cv_table(metrics["cv"], "Model", markdown=True),
         "",
     ]
     if "keyword_rule_cv" in metrics:
-        lines += [format_cv_table(metrics["keyword_rule_cv"], "**Keyword rule** (a tag at 3+ keyword hits)"), ""]
+        lines += [format_cv_table(metrics["keyword_rule_cv"], "Keyword rule (a tag at 3+ keyword hits)", markdown=True), ""]
     if "publisher_cv" in metrics:
-        lines += [format_cv_table(metrics["publisher_cv"], "**Leave one publisher out** (`mlpkg cv`)"), ""]
+        lines += [format_cv_table(metrics["publisher_cv"], "Leave one publisher out (`mlpkg cv`)", markdown=True), ""]
     return lines
 
 
-def classifier_card(cfg, model, data_counts: dict[str, int], metrics: dict) -> str:
+def threshold_note(cfg, from_cv: bool) -> str:
+    """How the thresholds were chosen, for the card and the report."""
+    t = cfg.thresholds
+    goal = f"`{t.objective}`" + (f" (precision >= {t.min_precision})" if t.objective == "min_precision" else "")
+    if from_cv:
+        return (f"Tuned for {goal} on the calibrated out-of-fold probabilities of every labelled row (each row "
+                f"scored by a model fitted without its near-copy group). A tag with fewer than {t.min_positives} "
+                "positives is not tuned: it keeps 0.5.")
+    return (f"Tuned for {goal} on the dev split. A tag with fewer than {t.min_positives} positive dev articles is "
+            "not tuned: it keeps 0.5 on the calibrated probability.")
+
+
+def _uncertainty_lines(evaluated: dict, labels: list[str]) -> list[str]:
+    """Bootstrap intervals and the per-publisher table of the main evaluation, where present."""
+    lines = []
+    metrics = evaluated.get("pooled", evaluated)
+    if evaluated.get("intervals") and "per_label" in metrics:
+        ci = evaluated["intervals"]
+        rows = [[label, f"{m['f1']:.3f}", "{:.3f}–{:.3f}".format(*ci[label]["f1"]), str(m["support"])]
+                for label, m in metrics["per_label"].items()]
+        rows.append(["macro", f"{metrics['macro']['f1']:.3f}", "{:.3f}–{:.3f}".format(*ci["macro"]["f1"]), ""])
+        lines += [render_table(["tag", "F1", "95% CI", "positives"], rows, "lrrr",
+                               f"F1 with 95% bootstrap intervals (articles resampled {N_RESAMPLES:,} times, seed 0)", True), ""]
+    if evaluated.get("by_publisher"):
+        header, rows = group_table(evaluated["by_publisher"], labels, "publisher")
+        lines += [render_table(header, rows, "lr" + "r" * (len(labels) + 1), "By publisher", True), ""]
+    return lines
+
+
+def _run_lines(run: dict | None) -> list[str]:
+    if not run:
+        return []
+    return ["## Run", "", render_table(["field", "value"], [[k, f"`{v}`"] for k, v in metadata_rows(run)], "ll",
+                                       markdown=True), ""]
+
+
+def classifier_card(cfg, model, data_counts: dict[str, int], metrics: dict, run: dict | None = None) -> str:
     name = cfg.model["name"]
     lines = [
         f"# {cfg.output_dir}: {'multi-label topic tagger' if model.multi_label_ else 'news category classifier'}",
@@ -46,34 +85,23 @@ def classifier_card(cfg, model, data_counts: dict[str, int], metrics: dict) -> s
     if "cv" in metrics:
         lines += _cv_metrics(cfg, metrics)
     else:
-        lines += [format_table(metrics["test"], "Test split (in distribution)"), ""]
+        lines += [format_table(metrics["test"], "Test split (in distribution)", markdown=True), ""]
     for key, title in (
+        ("dev", "Dev split (thresholds tuned on it, so optimistic)"),
         ("heldout_test", f"Held-out split `{cfg.data.heldout_split_field}` (a model retrained without it)"),
         ("keyword_rule_test", "Keyword rule on the test split (a tag when its words occur 3+ times)"),
         ("keyword_rule_heldout_test", "Keyword rule on the held-out split"),
     ):
         if key in metrics:
-            lines += [format_table(metrics[key], title), ""]
-    if model.multi_label_ and "cv" in metrics:
+            lines += [format_table(metrics[key], title, markdown=True), ""]
+    main = "cv" if "cv" in metrics else "test"
+    lines += _uncertainty_lines(metrics.get(main, {}), model.labels_)
+    if model.multi_label_:
         lines += [
             "## Decision thresholds",
             "",
-            f"Tuned for `{cfg.thresholds.objective}` on the calibrated out-of-fold probabilities of every labelled "
-            "row (each row scored by a model fitted without its near-copy group): "
-            + ", ".join(f"`{k}` {v:.3f}" for k, v in model.thresholds_.items())
-            + f". A label with fewer than {cfg.thresholds.min_positives} positives keeps 0.5.",
-            "",
-        ]
-    elif model.multi_label_:
-        lines += [
-            "## Decision thresholds",
-            "",
-            f"Tuned on the dev split for `{cfg.thresholds.objective}`"
-            + (f" (precision >= {cfg.thresholds.min_precision})" if cfg.thresholds.objective == "min_precision" else "")
-            + ": "
-            + ", ".join(f"`{k}` {v:.3f}" for k, v in model.thresholds_.items())
-            + f". A label with fewer than {cfg.thresholds.min_positives} positive dev articles is not tuned: "
-            "it keeps 0.5 on the calibrated probability.",
+            ", ".join(f"`{k}` {v:.3f}" for k, v in model.thresholds_.items()) + ". "
+            + threshold_note(cfg, from_cv="cv" in metrics),
             "",
         ]
     params = ", ".join(f"{k}={v!r}" for k, v in model.get_params().items())
@@ -97,10 +125,12 @@ def classifier_card(cfg, model, data_counts: dict[str, int], metrics: dict) -> s
         "non-news text (press releases, social media) were not seen.",
         "- Labels follow `LABELLING.md`: an article is tagged only when it is mainly about the topic.",
         "",
+        *_run_lines(run),
         "## Files",
         "",
         "`mlpkg.json` (metadata, labels, thresholds), `weights.npz`/`vocab_*.json` or `model.safetensors` (weights, "
-        "no pickle), `metrics.json`, `config.yaml`, `report.html` with PNG plots, `manifest.json` (sha256 of every file; "
+        "no pickle), `metrics.json`, `config.yaml`, `run.json` (date, commit, data sha256, versions), "
+        "`report.html` with PNG plots, `manifest.json` (sha256 of every file; "
         "loading refuses a changed file).",
     ]
     return "\n".join(lines) + "\n"

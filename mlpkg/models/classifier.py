@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..errors import DataError
+from ..text.normalize import article_text
 from .base import Estimator
 
 Labels = Sequence[str] | str
+Articles = str | Mapping[str, Any] | Iterable[str | Mapping[str, Any]]
+
+
+def article_inputs(articles: Articles, titles: Sequence[str | None] | None = None) -> list[str]:
+    """The model input of each article: title and body joined by :func:`~mlpkg.text.normalize.article_text`.
+
+    >>> article_inputs([{"title": "Koperasi tumbuh", "text": "Anggota bertambah."}])
+    ['Koperasi tumbuh\\nAnggota bertambah.']
+    >>> article_inputs(["Anggota bertambah."], titles=["Koperasi tumbuh"])
+    ['Koperasi tumbuh\\nAnggota bertambah.']
+    """
+    items = [articles] if isinstance(articles, (str, Mapping)) else list(articles)
+    if titles is not None:
+        titles = list(titles)
+        if len(titles) != len(items):
+            raise DataError(f"got {len(items)} articles but {len(titles)} titles")
+    texts = []
+    for i, item in enumerate(items):
+        if isinstance(item, Mapping):
+            if not isinstance(item.get("text"), str):
+                raise DataError(f"article {i + 1}: a record needs a 'text' string; got keys {sorted(item)}")
+            item = article_text(item.get("title"), item["text"])
+        elif not isinstance(item, str):
+            raise DataError(f"article {i + 1}: expected a text or a {{'title', 'text'}} record, "
+                            f"got {type(item).__name__}")
+        texts.append(article_text(titles[i], item) if titles is not None else item)
+    return texts
 
 
 class Classifier(Estimator):
@@ -57,17 +85,23 @@ class Classifier(Estimator):
                 Y[row, index[tag]] = 1
         return Y
 
-    def predict_proba(self, texts: str | Iterable[str]) -> np.ndarray:
-        """Calibrated probabilities, shape (n_texts, n_labels), columns in ``labels_`` order."""
+    def predict_proba(self, articles: Articles, titles: Sequence[str | None] | None = None) -> np.ndarray:
+        """Calibrated probabilities, shape (n_articles, n_labels), columns in ``labels_`` order.
+
+        ``articles``: texts, or records ``{"title": ..., "text": ...}`` (title optional), or one of
+        either. Title and body are joined as ``mlpkg tag`` joins them, so both score alike; a bare
+        text is scored as it is, or with its title from ``titles``.
+        """
         self._check_fitted()
-        texts = [texts] if isinstance(texts, str) else list(texts)
+        texts = article_inputs(articles, titles)
         if not texts:
             return np.zeros((0, len(self.labels_)))
         return self._proba(texts)
 
-    def predict(self, texts: str | Iterable[str]) -> list:
-        """Tags per text (multi-label, using the tuned thresholds) or one class per text."""
-        return self.decide(self.predict_proba(texts))
+    def predict(self, articles: Articles, titles: Sequence[str | None] | None = None) -> list:
+        """Tags per article (multi-label, using the tuned thresholds) or one class per article;
+        ``articles`` and ``titles`` as in :meth:`predict_proba`."""
+        return self.decide(self.predict_proba(articles, titles))
 
     def decide(self, proba: np.ndarray) -> list:
         if self.multi_label_:

@@ -145,6 +145,7 @@ def read_meta(directory: Path) -> dict[str, Any]:
 
 
 def load_estimator(directory: Path) -> Any:
+    from ..extras import require_for
     from ..registry import resolve
 
     directory = Path(directory)
@@ -154,4 +155,5 @@ def load_estimator(directory: Path) -> Any:
             f"{directory}: model format {meta.get('format')!r} is not supported (expected {FORMAT_VERSION})"
         )
     cls = resolve(meta["name"], where=f"{directory / META_FILE}: name")
+    require_for(cls, f"loading {directory} ({meta['name']})")
     return cls._from_state(meta, directory)

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError, ModelIntegrityError
+from ..extras import require
 from .directory import write_manifest
 
 ONNX_FILE = "model.onnx"
@@ -64,6 +65,7 @@ def _logits_module(model):
 
 def export_onnx(model_dir: str | Path, output: str | Path | None = None, tolerance: float = TOLERANCE) -> dict:
     """Write the ONNX file and return the agreement report; raise when ONNX and torch disagree."""
+    require("onnx", "mlpkg export-onnx")
     import torch
 
     from . import load_model

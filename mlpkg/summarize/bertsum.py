@@ -80,6 +80,7 @@ class BertSumSummarizer(Summarizer):
     >>> model.summarize("Koperasi Desa Merah Putih resmi diluncurkan. ...")  # doctest: +SKIP
     """
 
+    extra = "bert"
     params = {
         **SELECTION_PARAMS,
         **FINETUNE_PARAMS,

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
+from ..evaluate.tables import render_table
 from ..models.directory import write_json
 from .base import Summarizer
 from .position import LeadSummarizer
@@ -74,14 +75,15 @@ def load_summary_data(path: str, split: str | None = None, *, split_field: str =
 
     n = len(ds)
     data = SummaryData(
-        ids=[str(v) for v in ds[id_field]] if id_field in columns else [f"row{i}" for i in range(n)],
+        ids=[str(v) for v in ds[id_field]] if id_field in columns else [f"row{i}" for i in range(1, n + 1)],
         texts=ds[text_field], titles=column(title_field) or [None] * n, references=column(summary_field),
         sentences=column(sentences_field), paragraphs=column(paragraph_field), gold=column(gold_field),
         folds=column(fold_field))
     if data.gold is not None and data.sentences is not None:
         for i, (s, g) in enumerate(zip(data.sentences, data.gold)):
             if len(s) != len(g):
-                raise DataError(f"{path}: row {i} (id {data.ids[i]!r}): {len(s)} sentences but {len(g)} gold labels")
+                raise DataError(f"{path}: row {i + 1} (id {data.ids[i]!r}): {len(s)} sentences but {len(g)} "
+                                "gold labels")
     return data
 
 
@@ -145,25 +147,23 @@ COLUMNS = (("rouge1", "R-1"), ("rouge2", "R-2"), ("rougeL", "R-L"), ("paper_roug
 INPUT_NAMES = {"sentences": "IndoSum sentences", "text": "raw text, our splitter"}
 
 
-def format_summary_table(results: dict[str, dict], title: str = "") -> str:
-    """A markdown table: one row per (system, input); ``results`` is ``{system: {input: metrics}}``."""
-    lines = [f"**{title}**", ""] if title else []
-    lines += ["| system | input | articles | " + " | ".join(h for _, h in COLUMNS) + " |",
-              "|---|---|---:|" + "---:|" * len(COLUMNS)]
+def format_summary_table(results: dict[str, dict], title: str = "", markdown: bool = False) -> str:
+    """One row per (system, input); ``results`` is ``{system: {input: metrics}}``. Plain text, or ``markdown``."""
+    rows = []
     for system, by_input in results.items():
         for source, m in by_input.items():
             cells = [f"{m[k]:.2f}" if k in m and k != "articles_per_s" else (f"{m[k]:,.0f}" if k in m else "")
                      for k, _ in COLUMNS]
-            lines.append(f"| {system} | {INPUT_NAMES.get(source, source)} | {m.get('articles', '')} | "
-                         + " | ".join(cells) + " |")
-    return "\n".join(lines)
+            rows.append([system, INPUT_NAMES.get(source, source), str(m.get("articles", "")), *cells])
+    header = ["system", "input", "articles", *(h for _, h in COLUMNS)]
+    return render_table(header, rows, "llr" + "r" * len(COLUMNS), title, markdown)
 
 
 def evaluate_summarizer_file(model: Summarizer | str | Path, data_path: str, split: str | None = None,
                              output: str | Path | None = None, **fields_: str | None) -> dict:
     """Score a summariser (or a saved model directory) on a labelled file, beside LEAD-3 and the oracle.
 
-    Returns ``{"metrics": {system: {input: metrics}}, "table": markdown}``; with ``output`` also
+    Returns ``{"metrics": {system: {input: metrics}}, "table": plain text}``; with ``output`` also
     writes ``metrics.json`` there. ``fields_`` are :func:`load_summary_data`'s column names.
     """
     if not isinstance(model, Summarizer):

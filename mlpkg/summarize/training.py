@@ -114,11 +114,12 @@ def train_summarizer(cfg: RunConfig, log=print) -> dict:
             metrics["fold_rotation"] = fold_rotation(cfg, everything, log)
         else:  # nothing is learned: every fold is already unseen
             metrics["fold_rotation"] = evaluate_summarizer(model, everything, ("sentences",))
-    table = format_summary_table(results, f"Test split of {cfg.data.path}")
+    tables = [(results, f"Test split of {cfg.data.path}")]
     if "fold_rotation" in metrics:
-        table += "\n\n" + format_summary_table({cfg.model["name"]: metrics["fold_rotation"]},
-                                               f"Fold rotation over {cfg.data.fold_field} (all splits)")
-    log(table)
+        tables.append(({cfg.model["name"]: metrics["fold_rotation"]},
+                       f"Fold rotation over {cfg.data.fold_field} (all splits)"))
+    log("\n\n".join(format_summary_table(*t) for t in tables))
+    table = "\n\n".join(format_summary_table(*t, markdown=True) for t in tables)
 
     out.mkdir(parents=True, exist_ok=True)
     model.save(out)

@@ -11,6 +11,8 @@ import html
 import re
 import unicodedata
 
+from .lexicon import stopwords
+
 _PUBLISHERS = (
     r"KOMPAS\.com|Kompas\.com|Okezone|SINDOnews(?:\.com)?|Sindonews\.com|TEMPO\.CO|Tempo\.co|TRIBUNNEWS\.COM|"
     r"Tribunnews\.com|WowKeren|Kapanlagi\.com|KapanLagi\.com|Fimela\.com|Liputan6\.com|REPUBLIKA\.CO\.ID|"
@@ -42,11 +44,19 @@ _BOILERPLATE_LINE = re.compile(
     r"\[?gambas:video|editor\s*:|penulis\s*:|reporter\s*:|sumber\s*:)",
     re.IGNORECASE,
 )
-# Markers that also occur glued inside a line (CLICK-ID, the punctuation-less 2024 crawl).
+# Markers that also occur glued inside a line (CLICK-ID, the punctuation-less 2024 crawl); an ad
+# marker takes its own full stop with it.
 _INLINE_NOISE = re.compile(
-    r"ADVERTISEMENT|SCROLL TO CONTINUE WITH CONTENT|Baca [Jj]uga\s*:[^.\n]{0,160}?(?=\s+[A-Z][a-z]|\n|$)|"
+    r"ADVERTISEMENT\s*\.?|SCROLL TO CONTINUE WITH CONTENT\s*\.?|"
     r"\(\s*(?:[a-z]{2,4}/){1,3}[a-z]{2,4}\s*\)\s*$",
 )
+_TEASER = re.compile(r"Baca [Jj]uga\s*:")
+# Words a Title Case headline keeps in lower case.
+_HEADLINE_SMALL_WORDS = frozenset(
+    "di ke dari dan yang untuk dengan jadi ini itu bagi pada atau vs & - – soal hingga usai jelang".split()
+)
+_WORD = re.compile(r"\S+")
+_HEADLINE_MAX_CHARS = 160
 # Antara's dateline also sits mid-body in some scrapes (lower-cased: "jakarta (antara) - harga ...").
 _ANTARA_MARK = re.compile(r"\(\s*antara(?:news)?\s*\)\s*[-–—]?", re.IGNORECASE)
 _HTML_TAG = re.compile(r"<[^>]{1,200}>")
@@ -59,7 +69,7 @@ def strip_boilerplate(text: str) -> str:
     for line in text.split("\n"):
         if _BOILERPLATE_LINE.match(line):
             continue
-        line = _INLINE_NOISE.sub(" ", line)
+        line = _SPACES.sub(" ", strip_inline_teasers(_INLINE_NOISE.sub(" ", line)))
         if re.search(r"\w", line):
             lines.append(line)
     # The dateline opens the body; a title line may stand before it.
@@ -70,6 +80,54 @@ def strip_boilerplate(text: str) -> str:
             break
     lines = [" ".join(_ANTARA_MARK.sub(" ", line).split()) if "ntara" in line.lower() else line for line in lines]
     return "\n".join(line for line in lines if line.strip())
+
+
+def _is_headline_word(word: str) -> bool:
+    return word[0].isupper() or word[0].isdigit() or word.lower() in _HEADLINE_SMALL_WORDS
+
+
+def _after_teaser_headline(rest: str) -> str:
+    """What follows an inline "Baca juga:" once the teased headline is dropped.
+
+    A Title Case headline runs until a capitalised word followed by a lower-case one (the next
+    sentence starts there). A sentence-case headline ("SMK bantu Kalteng ciptakan ...") runs until
+    a capitalised function word after a lower-case word ("... mandiri Adapun yang ..."), else to its
+    full stop or the end of a short paragraph. Nothing is dropped when no headline follows the
+    marker (",,Baca juga:,,Skor ..." in scrapes that already removed it).
+    """
+    if not re.match(r"\s+[A-Z0-9]", rest):
+        return rest
+    words = list(_WORD.finditer(rest))
+    k = 0
+    while k < len(words) and _is_headline_word(words[k].group()):
+        if words[k].group()[-1] in ".!?":  # a headline that ends a sentence
+            return rest[words[k].end():]
+        k += 1
+    if k == len(words):
+        return ""
+    if k >= 1 and words[k].group()[0] in "\"“'‘":  # a quote opens the next sentence
+        return rest[words[k].start():]
+    if k >= 2 and words[k - 1].group()[0].isupper():
+        return rest[words[k - 1].start():]
+    common = stopwords()
+    for before, word in zip(words[k:], words[k + 1:]):
+        text = word.group()
+        if before.group()[-1] in ".!?":
+            return rest[word.start():]
+        if before.group()[0].islower() and text[0].isupper() and text.lower().strip(",") in common:
+            return rest[word.start():]
+    return "" if len(rest) <= _HEADLINE_MAX_CHARS else rest  # a headline that ends the paragraph
+
+
+def strip_inline_teasers(line: str) -> str:
+    """Drop "Baca juga: <headline>" teasers that sit inside a paragraph.
+
+    >>> strip_inline_teasers("Modal naik. Baca juga: Menkop Dorong Koperasi Naik Kelas Pengurus menyebut laba naik.")
+    'Modal naik. Pengurus menyebut laba naik.'
+    """
+    while match := _TEASER.search(line):
+        line = line[: match.start()].rstrip() + " " + _after_teaser_headline(line[match.end():]).lstrip()
+    return line.strip()
 
 
 def drop_repeated_paragraphs(text: str) -> str:
