@@ -22,6 +22,7 @@ from batch_helpers import articles, build_tiny_tagger, die, job, read_jsonl, unq
 from mlpkg.batch import TagOptions, run_job, tag_job
 from mlpkg.batch.errors import DiskFullError, InputReadError, OutputNotWritableError, WorkerDiedError
 from mlpkg.batch.parts import PROGRESS_FILE, PartStore, parts_dir
+from mlpkg.cli import main as cli_main
 from mlpkg.errors import ConfigError, DataError, ModelIntegrityError
 from mlpkg.models import load_model
 
@@ -404,3 +405,25 @@ def test_output_files_honour_the_umask(model_dir, tmp_path):
     finally:
         os.umask(old)
     assert [stat.S_IMODE(p.stat().st_mode) for p in (report.output, report.rejects)] == [0o644, 0o644]
+
+
+def test_a_wrong_text_field_stops_before_the_run_listing_the_columns(model_dir, tmp_path, capsys):
+    """A Parquet file whose body column is `isi`: one coded line naming the columns and the fix, no pass."""
+    rows = articles(30)
+    src = tmp_path / "berita.parquet"
+    pd.DataFrame({"id": [r["id"] for r in rows], "judul": [r["title"] for r in rows],
+                  "isi": [r["text"] for r in rows]}).to_parquet(src)
+    code = cli_main(["tag", "--model", str(model_dir), "--input", str(src), "--output", str(tmp_path / "out.jsonl"),
+                     "--progress", "none"])
+    err = capsys.readouterr().err
+    assert code == 2 and "E002" in err and "columns present: ['id', 'isi', 'judul']" in err
+    assert "--text-field isi" in err and "Traceback" not in err
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_small_job_says_its_time_went_to_start_up_not_a_rate(model_dir, tmp_path, capsys):
+    src = write_jsonl(tmp_path / "five.jsonl", articles(5))
+    assert cli_main(["tag", "--model", str(model_dir), "--input", str(src), "--output", str(tmp_path / "o.jsonl"),
+                     "--progress", "none"]) == 0
+    out = capsys.readouterr()
+    assert "too few rows to measure rows/s" in out.out + out.err and " rows/s;" not in out.out + out.err

@@ -41,7 +41,7 @@ from hashlib import blake2b
 from itertools import islice
 from pathlib import Path
 
-from ..errors import ConfigError, MlpkgError
+from ..errors import ConfigError, DataError, MlpkgError
 from ..models.base import Param
 from .errors import RESUMES, WorkerDiedError
 from .io import concat_jsonl, file_format, parquet_rows, read_records, write_output
@@ -49,7 +49,7 @@ from .parts import ChunkCounts, PartStore, input_fingerprint
 from .paths import STDIO, check_distinct, check_input, check_writable, os_error
 from .progress import MODES, Progress, mute, say
 from .tagger import ModelInfo, init_worker, tag_in_worker
-from .validate import Article, Fields, Record, SeenIds, dumps_line, validate_chunk
+from .validate import Article, Fields, Record, SeenIds, columns_of, dumps_line, validate_chunk
 
 ENGINES = ("local", "ray")
 EMPTY_INPUT = 3  # exit status when the input has no records
@@ -116,8 +116,9 @@ class JobReport:
     output: Path
     rejects: Path
     seconds: float
-    rows_per_s: float  # rows this run processed per second (chunks resumed from an earlier run excluded)
+    rows_per_s: float  # rows/s after the first chunk (start-up and resumed chunks excluded); 0.0: too few rows
     resumed_chunks: int = 0
+    startup_s: float = 0.0  # until the first chunk came back: starting workers, loading the model
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -164,6 +165,8 @@ def _chunks(opts: TagOptions, store: PartStore, progress: Progress, counts: dict
     for index, records in enumerate(_batched(read_records(opts.input, fields_), opts.chunk_size)):
         digest = _digest(records)
         articles, rejects = validate_chunk(records, fields_, opts.max_chars, seen)
+        if index == 0:
+            _check_fields(opts, records, articles, rejects)
         done = store.is_done(index, digest)
         if done is not None:
             progress.skip(done.read, done.tagged, done.rejected)
@@ -177,6 +180,28 @@ def _chunks(opts: TagOptions, store: PartStore, progress: Progress, counts: dict
         store.write_rejects(index, [dumps_line(r) for r in rejects])
         counts[index] = ChunkCounts(len(records), 0, len(rejects), dict(Counter(r["reason"] for r in rejects)), digest)
         yield Chunk(index, articles)
+
+
+def _check_fields(opts: TagOptions, records: list, articles: list, rejects: list[dict]) -> None:
+    """Stop before a whole pass when no row of the first chunk has the id or text field: a wrong
+    ``--text-field`` (a Parquet body column named ``isi``) would otherwise reject every row."""
+    reasons = {r["reason"] for r in rejects}
+    if articles or not rejects or not reasons <= {"missing_text", "missing_id"}:
+        return
+    if file_format(opts.input) == "parquet":  # rows carry only the asked-for columns: read the schema
+        import pyarrow.parquet as pq
+
+        head = pq.ParquetFile(opts.input).read_row_group(0).slice(0, 20).to_pylist() if records else []
+        columns = {name: max((len(r[name]) for r in head if isinstance(r.get(name), str)), default=0)
+                   for name in pq.read_schema(opts.input).names}
+    else:
+        columns = columns_of(records)
+    if not columns:
+        return
+    flag, field_ = ("--text-field", opts.text_field) if "missing_text" in reasons else ("--id-field", opts.id_field)
+    guess = max(columns, key=columns.get) if flag == "--text-field" else next(iter(columns))
+    raise DataError(f"{opts.input}: no row of the first {len(records)} has the field {field_!r} ({flag}); "
+                    f"columns present: {sorted(columns)}; rerun with e.g. {flag} {guess}")
 
 
 def run_local(chunks: Iterable[Chunk], model: ModelInfo, summarizer: ModelInfo | None,
@@ -243,11 +268,13 @@ def run_job(opts: TagOptions) -> JobReport:
                 with closing(_tag_chunks(opts, model, summarizer, chunks)) as tagged:
                     for index, results in tagged:
                         _record(store, progress, counts[index], index, results)
-                rate = progress.rate()
+                rate, startup = progress.rate(), progress.startup_s()
             finally:
                 progress.close()
             seconds = time.monotonic() - start
-            return _finish(opts, store, counts, output, rejects, model, summarizer, seconds, rate, len(skipped))
+            report = _finish(opts, store, counts, output, rejects, model, summarizer, seconds, rate, len(skipped))
+            report.startup_s = startup
+            return report
     finally:
         store.close()
 
@@ -321,7 +348,11 @@ def tag_job(**options) -> int:
     say(report.summary(), sys.stderr if options["output"] == STDIO else sys.stdout)  # stdout: the rows alone
     if report.reasons:
         say("rejected by reason: " + ", ".join(f"{k} {v}" for k, v in report.reasons.items()))
-    say(f"{report.rows_per_s:.0f} rows/s; output {report.output}, rejects {report.rejects}")
+    if report.rows_per_s:
+        speed = f"{report.rows_per_s:.0f} rows/s after {report.startup_s:.1f}s of start-up (workers, model loading)"
+    else:
+        speed = f"{report.seconds:.1f}s, {report.startup_s:.1f}s of it start-up (too few rows to measure rows/s)"
+    say(f"{speed}; output {report.output}, rejects {report.rejects}")
     for problem in report.problems:
         say(f"mlpkg tag: error: {problem}")
     if not report.ok:

@@ -47,6 +47,8 @@ class Progress:
         self.read = self.tagged = self.rejected = 0
         self.start = self._last_log = time.monotonic()
         self._skipped = 0
+        self.first_done: float | None = None  # when the first chunk came back: workers up, model loaded
+        self._first_rows = 0
         self._bar = None
         if mode == "bar":
             from tqdm import tqdm
@@ -61,6 +63,8 @@ class Progress:
     def update(self, read: int, tagged: int, rejected: int) -> None:
         self._add(read, tagged, rejected)
         now = time.monotonic()
+        if self.first_done is None:
+            self.first_done, self._first_rows = now, read
         if self.mode == "log" and now - self._last_log >= self.interval_s:
             self._last_log = now
             self.log(f"{self.read} rows read, {self.tagged} tagged, {self.rejected} rejected, "
@@ -72,9 +76,17 @@ class Progress:
             self._bar.set_postfix(tagged=self.tagged, rejected=self.rejected, refresh=False)
             self._bar.update(read)
 
+    def startup_s(self) -> float:
+        """Seconds until the first chunk came back (starting workers, loading the model, one chunk)."""
+        return (self.first_done or time.monotonic()) - self.start
+
     def rate(self) -> float:
-        """Rows per second done by this run (resumed chunks excluded)."""
-        return (self.read - self._skipped) / max(time.monotonic() - self.start, 1e-9)
+        """Rows per second of this run once the first chunk is back (so start-up and model loading do
+        not count; resumed chunks neither); 0.0 while there is nothing after the first chunk."""
+        rows = self.read - self._skipped - self._first_rows
+        if self.first_done is None or rows <= 0:
+            return 0.0
+        return rows / max(time.monotonic() - self.first_done, 1e-9)
 
     def log(self, message: str) -> None:
         if self.mode == "none":

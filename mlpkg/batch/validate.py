@@ -214,3 +214,17 @@ def validate_chunk(records: list[Record], fields: Fields, max_chars: int,
         articles = [a for a, dup in zip(articles, duplicate) if not dup]
         rejects.sort(key=lambda r: r["row"])
     return articles, rejects
+
+
+def columns_of(records: list[Record], sample: int = 20) -> dict[str, int]:
+    """Field names of the first parseable records, each with its longest string value's length."""
+    columns: dict[str, int] = {}
+    for record in records[:sample]:
+        try:
+            rec = _parse(record)
+        except _Rejected:
+            continue
+        for key, value in rec.items():
+            columns[key] = max(columns.get(key, 0), len(value) if isinstance(value, str) else 0)
+    return columns
+
