@@ -69,8 +69,14 @@ def error_codes() -> list[tuple[str, str, str]]:
     >>> [code for code, _, _ in error_codes()][:3]
     ['E001', 'E002', 'E003']
     """
-    found = [(cls.code, cls.__name__, cls.__doc__.strip().split("\n")[0]) for cls in MlpkgError.__subclasses__()]
-    return sorted(found)
+    from .batch import errors as _batch_errors  # noqa: F401  (E101-E199: registers the batch job's errors)
+
+    found, todo = [], list(MlpkgError.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        found.append((cls.code, cls.__name__, (cls.__doc__ or "").strip().split("\n")[0]))
+    return sorted(set(found))
 
 
 def allowed(values) -> str:

@@ -227,11 +227,13 @@ def test_help_shows_defaults_and_every_flag_has_help(capsys):
 def test_error_codes_are_listed_by_mlpkg_errors_and_in_the_readme(capsys):
     from mlpkg.errors import error_codes
 
-    assert [code for code, _, _ in error_codes()] == [f"E00{i}" for i in range(1, 8)]
+    codes = [f"E00{i}" for i in range(1, 8)] + [f"E10{i}" for i in range(1, 5)]  # E1xx: batch jobs
+    assert [code for code, _, _ in error_codes()] == codes
+    assert all(meaning for _, _, meaning in error_codes())
     code, out, _ = cli(["errors", "--markdown"], capsys)
     assert code == 0 and out.strip() in README
     code, out, _ = cli(["errors"], capsys)
-    assert all(line.startswith(f"E00{i}") for i, line in enumerate(out.splitlines()[2:], start=1))
+    assert [line.split()[0] for line in out.splitlines()[2:]] == codes
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install -y chromium)")

@@ -18,6 +18,8 @@ class OutputNotWritableError(MlpkgError, PermissionError):
 
 
 class DiskFullError(MlpkgError, OSError):
+    """The disk filled up while writing the output or the rejects: free space, then rerun to resume."""
+
     code = "E102"
 
 
