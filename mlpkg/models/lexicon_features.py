@@ -44,6 +44,17 @@ def split_title(text: str) -> tuple[str, str]:
     return "", text
 
 
+def normalized_parts(text: str) -> tuple[str, str]:
+    """(title, body) in feature form. Joined by a space (the empty part left out) they equal
+    ``normalize_for_features(text)``, so one pass serves the n-grams and the lexicon."""
+    title, body = split_title(text)
+    return normalize_for_features(title), normalize_for_features(body)
+
+
+def joined(parts: tuple[str, str]) -> str:
+    return " ".join(p for p in parts if p)
+
+
 class TagLexicon:
     """Counts a tag's terms; four features per tag: title hits, lead hits, body hits, body density.
 
@@ -66,8 +77,11 @@ class TagLexicon:
 
     def counts(self, text: str) -> dict[str, tuple[int, int, int, int]]:
         """Per tag: (title hits, lead hits, body hits, body words)."""
-        title, body = split_title(text)
-        title, body = normalize_for_features(title), normalize_for_features(body)
+        return self.counts_parts(normalized_parts(text))
+
+    def counts_parts(self, parts: tuple[str, str]) -> dict[str, tuple[int, int, int, int]]:
+        """:meth:`counts` of an article already split by :func:`normalized_parts`."""
+        title, body = parts
         lead = body[: self.lead_chars]
         words = body.count(" ") + 1 if body else 0
         return {
@@ -78,9 +92,13 @@ class TagLexicon:
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         """Dense features, shape (n_texts, 4 * n_tags): log1p of title/lead/body hits and the
         hits per 100 body words (log1p), so one mention in a long article counts little."""
-        out = np.zeros((len(texts), 4 * len(self.tags)), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for j, (t, lead, body, words) in enumerate(self.counts(text).values()):
+        return self.transform_parts([normalized_parts(t) for t in texts])
+
+    def transform_parts(self, parts: Sequence[tuple[str, str]]) -> np.ndarray:
+        """:meth:`transform` of articles already split by :func:`normalized_parts`."""
+        out = np.zeros((len(parts), 4 * len(self.tags)), dtype=np.float32)
+        for i, pair in enumerate(parts):
+            for j, (t, lead, body, words) in enumerate(self.counts_parts(pair).values()):
                 density = 100.0 * body / max(words, 50)
                 out[i, 4 * j : 4 * j + 4] = (t, lead, body, density)
         return np.log1p(out)

@@ -21,9 +21,8 @@ from ..data.folds import grouped_folds, train_rows
 from ..errors import DataError
 from ..registry import register
 from ..text.clean import clean
-from ..text.normalize import normalize_for_features
 from .base import Param
-from .lexicon_features import TagLexicon, lexicon_problem
+from .lexicon_features import TagLexicon, joined, lexicon_problem, normalized_parts
 from .linear import fit_platt, sigmoid
 from .tfidf import TfidfClassifier
 
@@ -59,12 +58,13 @@ class TfidfLexiconClassifier(TfidfClassifier):
         return TagLexicon(self.lexicon, self.lead_chars)
 
     def _blocks(self, texts: list[str], fit: bool) -> sp.csr_matrix:
-        cleaned = [clean(t) for t in texts]
-        prepared = [normalize_for_features(t) for t in cleaned]
+        # each text is cleaned and normalised once: its joined parts feed the n-grams, the parts the lexicon
+        parts = [normalized_parts(clean(t)) for t in texts]
+        prepared = [joined(p) for p in parts]
         X = self._fit_features(prepared) if fit else self._features(prepared)
         if not self.lexicon or self.lexicon_weight == 0:
             return X
-        dense = self._lexicon().transform(cleaned) * self.lexicon_weight
+        dense = self._lexicon().transform_parts(parts) * self.lexicon_weight
         return sp.hstack([X, sp.csr_matrix(dense)], format="csr")
 
     def _oof_scores(self, X: sp.csr_matrix, Y: np.ndarray, groups: np.ndarray | None) -> np.ndarray | None:
