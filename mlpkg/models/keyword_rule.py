@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data.keywords import TOPIC_KEYWORDS
+from ..data.keywords import keyword_count_matrix
 
 
 class KeywordRule:
@@ -21,6 +21,5 @@ class KeywordRule:
         self.multi_label_ = True
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
-        counts = np.array([[len(TOPIC_KEYWORDS[t].findall(x)) if t in TOPIC_KEYWORDS else 0 for t in self.labels_]
-                           for x in texts], dtype=float)
+        counts = keyword_count_matrix(texts, self.labels_)
         return counts / (counts + self.min_count)
