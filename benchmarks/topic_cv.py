@@ -4,7 +4,7 @@
     python benchmarks/topic_cv.py --grid     # instead: the settings grid the default was picked from
 
 Every system is scored on the same folds of every labelled row of ``data/topics.parquet``:
-grouped 5-fold (near-copy groups together, stratified on every tag) and leave-one-publisher-out
+grouped 5-fold (near-copy groups together, stratified on each group's rarest tag) and leave-one-publisher-out
 (publishers with 150+ rows alone, the rest as one fold). Each fold refits the system, its
 calibration and thresholds on the other folds. Writes ``benchmarks/results/topic_cv.{md,json}``.
 """

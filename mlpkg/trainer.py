@@ -234,7 +234,7 @@ def train_classifier(cfg: RunConfig, log=print) -> dict:
 
 
 PROTOCOL_TITLES = {
-    "group": "grouped k-fold (near-copies together, stratified on every tag)",
+    "group": "grouped k-fold (near-copies together, stratified on each group's rarest tag)",
     "publisher": "leave one publisher out (publishers below evaluation.publisher_min_rows share one fold)",
 }
 

@@ -13,7 +13,7 @@ def _cv_metrics(cfg, metrics: dict) -> list[str]:
 
     lines = [
         f"Grouped {cfg.evaluation.cv_folds}-fold cross-validation over every labelled row (near-copies in one fold, "
-        "folds stratified on every tag). Each fold refits the model, its calibration and its thresholds on the other "
+        "folds stratified on each group's rarest tag). Each fold refits the model, its calibration and its thresholds on the other "
         "folds. F1 mean ± std counts the folds with 3+ positives of the tag (a fold's macro averages the tags it can "
         "measure); *pooled* scores all out-of-fold "
         "predictions at once; ECE is the expected calibration error of the out-of-fold probabilities (10 bins).",

@@ -69,7 +69,7 @@ class TfidfLexiconClassifier(TfidfClassifier):
 
     def _oof_scores(self, X: sp.csr_matrix, Y: np.ndarray, groups: np.ndarray | None) -> np.ndarray | None:
         """Decision scores of every training row from a model fitted without its fold (all labels
-        share the folds: whole near-copy groups, stratified on every label)."""
+        share the folds: whole near-copy groups, stratified on each group's rarest label)."""
         groups = np.arange(len(Y)) if groups is None else groups
         n_splits = min(self.calibration_folds, int(Y.sum(axis=0).min()))
         if n_splits < 2:
