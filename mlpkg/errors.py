@@ -22,6 +22,23 @@ class ConfigError(MlpkgError, ValueError):
 
     code = "E001"
 
+    def __init__(self, message: str, problems: list[str] | None = None):
+        self.problems = problems or [message]
+        super().__init__(message)
+
+    @classmethod
+    def listing(cls, problems: list[str]) -> ConfigError:
+        """One error for every problem found, so a config with several mistakes is fixed in one pass.
+
+        >>> print(ConfigError.listing(["x.yaml: seed must be of type int, got 'a'", "x.yaml: unknown key 'modle'"]))
+        [E001] 2 problems in the config:
+          - x.yaml: seed must be of type int, got 'a'
+          - x.yaml: unknown key 'modle'
+        """
+        if len(problems) == 1:
+            return cls(problems[0])
+        return cls(f"{len(problems)} problems in the config:\n" + "\n".join(f"  - {p}" for p in problems), problems)
+
 
 class DataError(MlpkgError, ValueError):
     """A data file is missing, unreadable, or has a bad column, row or value: the message names file, row and field."""
