@@ -86,6 +86,12 @@ class OnnxMismatchError(MlpkgError):
     code = "E008"
 
 
+class ModelKindError(MlpkgError, TypeError):
+    """A model directory holds another kind of model than the one asked for (a summariser loaded as a classifier)."""
+
+    code = "E009"
+
+
 # --- E101-E199: batch jobs (`mlpkg tag`); each says what to do next, usually rerun to resume -----------
 RESUMES = "rerun the same command: the chunks already finished are kept and the job resumes"
 

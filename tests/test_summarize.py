@@ -198,6 +198,15 @@ def test_duplicate_threshold_zero_is_rejected_with_its_range(threshold):
     assert LeadSummarizer(k=3, duplicate_threshold=1.0).fit().summarize_sentences([sentences]) == [sentences]
 
 
+def test_loading_a_summariser_as_a_classifier_is_a_coded_error(tmp_path):
+    from mlpkg.errors import ModelKindError
+    from mlpkg.models import TfidfClassifier
+
+    LeadSummarizer(k=2).fit().save(tmp_path / "lead")
+    with pytest.raises(ModelKindError, match=r"^\[E009\] .*lead holds a LeadSummarizer, not a TfidfClassifier"):
+        TfidfClassifier.load(tmp_path / "lead")
+
+
 def test_trained_extractor_fit_errors_name_the_article(train_rows):
     sentences = [list(s) for s in train_rows.sentences.head(3)]
     gold = [list(g) for g in train_rows.gold.head(3)]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..errors import NotFittedError, ParameterError, allowed
+from ..errors import ModelKindError, NotFittedError, ParameterError, allowed
 
 
 @dataclass(frozen=True)
@@ -151,5 +151,5 @@ class Estimator:
 
         model = load_estimator(Path(directory))
         if not isinstance(model, cls):
-            raise TypeError(f"{directory} holds a {type(model).__name__}, not a {cls.__name__}")
+            raise ModelKindError(f"{directory} holds a {type(model).__name__}, not a {cls.__name__}")
         return model
