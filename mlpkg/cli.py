@@ -7,7 +7,7 @@ import json
 import sys
 
 from . import __version__
-from .errors import MlpkgError
+from .errors import DataError, MlpkgError
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -229,8 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     except MlpkgError as exc:
         print(f"mlpkg {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except FileNotFoundError as exc:
-        print(f"mlpkg {args.command}: error: {exc}", file=sys.stderr)
+    except FileNotFoundError as exc:  # a path from the command line that the checks above did not catch
+        print(f"mlpkg {args.command}: error: {DataError(str(exc))}", file=sys.stderr)
         return 2
 
 

@@ -1,8 +1,8 @@
 """Typed run configuration loaded from YAML.
 
 ``load_config("configs/topic_tfidf.yaml", overrides=["model.C=0.5"])`` returns a validated
-:class:`RunConfig`. An unknown key or a bad value fails at load time with a message that
-names the file, the dotted key, and the allowed keys or values.
+:class:`RunConfig`. Unknown keys and bad values fail at load time, all of them in one
+:class:`~mlpkg.errors.ConfigError` whose lines name the file, the dotted key, and the allowed keys or values.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError, ParameterError, allowed
+from .errors import ConfigError, allowed
 
 
 def _choices(*values: Any, doc: str = "") -> Any:
@@ -101,30 +101,33 @@ def _type_ok(value: Any, tp: Any) -> bool:
     return isinstance(value, tp)
 
 
-def _build(cls: type, raw: Any, where: Callable[[str], str], prefix: str = "") -> Any:
-    """``where(dotted_key)`` names what set the key: the file, or the ``--set`` override."""
+def _build(cls: type, raw: Any, where: Callable[[str], str], problems: list[str], prefix: str = "") -> Any:
+    """``cls`` from ``raw``, every problem appended to ``problems`` (a bad key keeps its default).
+
+    ``where(dotted_key)`` names what set the key: the file, or the ``--set`` override."""
     if not isinstance(raw, dict):
         name = prefix.rstrip(".")
-        raise ConfigError(f"{where(name)}: {name or 'the file'} must be a mapping, got {type(raw).__name__}")
+        problems.append(f"{where(name)}: {name or 'the file'} must be a mapping, got {type(raw).__name__}")
+        return cls()
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(raw) - set(fields))
-    if unknown:
-        key = prefix + unknown[0]
-        raise ConfigError(f"{where(key)}: unknown key {key!r}; allowed keys: {allowed(fields)}")
     kwargs = {}
     for name, value in raw.items():
-        tp = hints[name]
         key = prefix + name
-        if dataclasses.is_dataclass(tp):
-            kwargs[name] = _build(tp, value, where, key + ".")
+        if name not in fields:
+            problems.append(f"{where(key)}: unknown key {key!r}; allowed keys: {allowed(fields)}")
             continue
-        if not _type_ok(value, tp):
-            raise ConfigError(f"{where(key)}: {key} must be of type {getattr(tp, '__name__', tp)}, got {value!r}")
+        tp = hints[name]
+        if dataclasses.is_dataclass(tp):
+            kwargs[name] = _build(tp, value, where, problems, key + ".")
+            continue
         choices = fields[name].metadata.get("choices")
-        if choices and value not in choices:
-            raise ConfigError(f"{where(key)}: {key} must be one of {allowed(choices)}, got {value!r}")
-        kwargs[name] = value
+        if not _type_ok(value, tp):
+            problems.append(f"{where(key)}: {key} must be of type {getattr(tp, '__name__', tp)}, got {value!r}")
+        elif choices and value not in choices:
+            problems.append(f"{where(key)}: {key} must be one of {allowed(choices)}, got {value!r}")
+        else:
+            kwargs[name] = value
     return cls(**kwargs)
 
 
@@ -171,19 +174,26 @@ def apply_overrides(raw: dict, overrides: list[str]) -> dict:
 
 def parse_config(raw: dict, source: str = "<config>", overrides: list[str] | None = None) -> RunConfig:
     """A validated :class:`RunConfig` from a dict; errors name ``source``, or the override in
-    ``overrides`` (already applied to ``raw``) that set the bad key."""
+    ``overrides`` (already applied to ``raw``) that set the bad key. A config with several mistakes
+    raises one :class:`ConfigError` that lists all of them."""
     where = _blame(source, overrides or [])
-    cfg = _build(RunConfig, raw, where)
-    from .registry import resolve
-
+    problems: list[str] = []
+    cfg = _build(RunConfig, raw, where, problems)
     if "name" not in cfg.model:
-        raise ConfigError(f"{where('model.name')}: model.name is required")
-    params = {k: v for k, v in cfg.model.items() if k != "name"}
-    cls = resolve(cfg.model["name"], where=f"{where('model.name')}: model.name")
-    try:
-        cls.validate_params(params)
-    except ParameterError as exc:
-        raise ConfigError(f"{where('model.' + exc.param)}: model.{exc.param}: {exc.detail}") from None
+        problems.append(f"{where('model.name')}: model.name is required")
+    else:
+        from .registry import resolve
+
+        try:
+            cls = resolve(cfg.model["name"], where=f"{where('model.name')}: model.name")
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+        else:
+            params = {k: v for k, v in cfg.model.items() if k != "name"}
+            problems.extend(f"{where('model.' + exc.param)}: model.{exc.param}: {exc.detail}"
+                            for exc in cls.param_problems(params))
+    if problems:
+        raise ConfigError.listing(problems)
     return cfg
 
 

@@ -22,6 +22,23 @@ class ConfigError(MlpkgError, ValueError):
 
     code = "E001"
 
+    def __init__(self, message: str, problems: list[str] | None = None):
+        self.problems = problems or [message]
+        super().__init__(message)
+
+    @classmethod
+    def listing(cls, problems: list[str]) -> ConfigError:
+        """One error for every problem found, so a config with several mistakes is fixed in one pass.
+
+        >>> print(ConfigError.listing(["x.yaml: seed must be of type int, got 'a'", "x.yaml: unknown key 'modle'"]))
+        [E001] 2 problems in the config:
+          - x.yaml: seed must be of type int, got 'a'
+          - x.yaml: unknown key 'modle'
+        """
+        if len(problems) == 1:
+            return cls(problems[0])
+        return cls(f"{len(problems)} problems in the config:\n" + "\n".join(f"  - {p}" for p in problems), problems)
+
 
 class DataError(MlpkgError, ValueError):
     """A data file is missing, unreadable, or has a bad column, row or value: the message names file, row and field."""
@@ -63,14 +80,58 @@ class MissingExtraError(MlpkgError, ImportError):
     code = "E007"
 
 
+class OnnxMismatchError(MlpkgError):
+    """An ONNX export whose logits disagree with torch: nothing was written, the model directory is unchanged."""
+
+    code = "E008"
+
+
+class ModelKindError(MlpkgError, TypeError):
+    """A model directory holds another kind of model than the one asked for (a summariser loaded as a classifier)."""
+
+    code = "E009"
+
+
+# --- E101-E199: batch jobs (`mlpkg tag`); each says what to do next, usually rerun to resume -----------
+RESUMES = "rerun the same command: the chunks already finished are kept and the job resumes"
+
+
+class OutputNotWritableError(MlpkgError, PermissionError):
+    """The output, the rejects or their folders cannot be written (read-only file system, permissions)."""
+
+    code = "E101"
+
+
+class DiskFullError(MlpkgError, OSError):
+    """The disk filled up while writing the output or the rejects: free space, then rerun to resume."""
+
+    code = "E102"
+
+
+class InputReadError(MlpkgError, OSError):
+    """The input cannot be read to its end (a truncated Parquet or gzip file, a vanished file)."""
+
+    code = "E103"
+
+
+class WorkerDiedError(MlpkgError, RuntimeError):
+    """A worker process ended abruptly (killed, out of memory) while tagging a chunk."""
+
+    code = "E104"
+
+
+class UnfinishedChunksError(MlpkgError, RuntimeError):
+    """The engine returned before every chunk was tagged (a lost Ray actor or worker): rerun to resume."""
+
+    code = "E105"
+
+
 def error_codes() -> list[tuple[str, str, str]]:
     """(code, class name, meaning) of every error, in code order.
 
     >>> [code for code, _, _ in error_codes()][:3]
     ['E001', 'E002', 'E003']
     """
-    from .batch import errors as _batch_errors  # noqa: F401  (E101-E199: registers the batch job's errors)
-
     found, todo = [], list(MlpkgError.__subclasses__())
     while todo:
         cls = todo.pop()

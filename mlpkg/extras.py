@@ -11,9 +11,10 @@ from .errors import MissingExtraError
 EXTRA_MODULES = {
     "bert": ("torch", "transformers"),
     "onnx": ("torch", "transformers", "onnx", "onnxruntime"),
+    "data": ("ftfy", "openpyxl"),  # mojibake repair and the Excel sources of the data build
 }
 # the pip extra that installs each group (the ONNX exporter ships with the IndoBERT extra)
-PIP_EXTRA = {"bert": "bert", "onnx": "bert"}
+PIP_EXTRA = {"bert": "bert", "onnx": "bert", "data": "data"}
 
 
 def require(extra: str, purpose: str) -> None:

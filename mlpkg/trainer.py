@@ -15,6 +15,8 @@ from .models.directory import write_json, write_manifest
 from .registry import resolve
 from .text.normalize import article_text
 
+DROPPED_COUNT = "rows dropped (every label in data.drop_labels)"
+
 
 @dataclass
 class LabelledSplit:
@@ -24,6 +26,7 @@ class LabelledSplit:
     groups: list = field(default_factory=list)  # near-copy groups (the row's own index where the file has none)
     publishers: list = field(default_factory=list)  # empty where the file has no publisher column
     titles: list = field(default_factory=list)  # for reports; empty where the file has no title column
+    dropped: int = 0  # rows left out because every label they carry is in data.drop_labels
 
     def subset(self, index) -> "LabelledSplit":
         pick = [int(i) for i in index]
@@ -63,16 +66,30 @@ def load_split(d: DataConfig, split: str | None, split_field: str | None = None,
     ids = ds[d.id_field] if d.id_field in ds.column_names else [f"{split or 'row'}:{i}" for i in range(1, len(ds) + 1)]
     texts = [article_text(t, b) for t, b in zip(titles, ds[d.text_field])]
     labels = ds[d.label_field]
-    keep = [i for i, y in enumerate(labels) if not (isinstance(y, str) and y in d.drop_labels)]
+    drop = set(d.drop_labels)
+    # a row whose labels are all dropped is dropped (a multi-label row must not become a negative);
+    # a multi-label row that keeps some labels loses only the dropped ones
+    keep = [i for i, y in enumerate(labels) if not (drop and _labels_of(y) and set(_labels_of(y)) <= drop)]
     if isinstance(labels[0] if labels else None, list):
-        labels = [[t for t in y if t not in d.drop_labels] for y in labels]
+        labels = [[t for t in y if t not in drop] for y in labels]
+    dropped = len(labels) - len(keep)
     if d.max_train_rows and split == "train":
         keep = keep[: d.max_train_rows]
     groups = ds[d.group_field] if d.group_field and d.group_field in ds.column_names else list(range(len(ds)))
     publishers = ds[d.publisher_field] if d.publisher_field and d.publisher_field in ds.column_names else []
     return LabelledSplit([ids[i] for i in keep], [texts[i] for i in keep], [labels[i] for i in keep],
                          [groups[i] for i in keep], [publishers[i] for i in keep] if publishers else [],
-                         [titles[i] for i in keep] if has_titles else [])
+                         [titles[i] for i in keep] if has_titles else [], dropped)
+
+
+def _labels_of(y) -> list:
+    return [y] if isinstance(y, str) else list(y or [])
+
+
+def _dropped_note(d: DataConfig, *splits: LabelledSplit) -> str:
+    if not d.drop_labels:
+        return ""
+    return f"; dropped {sum(s.dropped for s in splits)} rows whose labels are all in data.drop_labels"
 
 
 def build_model(cfg: RunConfig):
@@ -183,7 +200,8 @@ def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
 
     start = time.perf_counter()
     data = load_split(cfg.data, None)
-    log(f"data: {cfg.data.path} rows={len(data.texts)} (all labelled rows; protocol: cv)")
+    log(f"data: {cfg.data.path} rows={len(data.texts)} (all labelled rows; protocol: cv)"
+        + _dropped_note(cfg.data, data))
     folds = cv_folds(cfg, data, "group")
     log(f"grouped {len(folds)}-fold cross-validation over near-copy groups:")
     cv = cross_validate_config(cfg, data, folds, log=log)
@@ -198,6 +216,8 @@ def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
         + ", ".join(f"{k} {v:.3f}" for k, v in model.thresholds_.items()))
     scored = {"cv": scored_from_cv(cv, data, model.labels_, cfg.evaluation.worst_errors)}
     counts = {"labelled rows (all used for the final fit)": len(data.texts), "cross-validation folds": len(folds)}
+    if cfg.data.drop_labels:
+        counts[DROPPED_COUNT] = data.dropped
     return _write_model_dir(cfg, model, metrics, scored, extra, counts, start)
 
 
@@ -208,7 +228,8 @@ def train_classifier(cfg: RunConfig, log=print) -> dict:
         return train_classifier_cv(cfg, log=log)
     start = time.perf_counter()
     train, dev, test = (load_split(cfg.data, s) for s in ("train", "dev", "test"))
-    log(f"data: {cfg.data.path} train={len(train.texts)} dev={len(dev.texts)} test={len(test.texts)}")
+    log(f"data: {cfg.data.path} train={len(train.texts)} dev={len(dev.texts)} test={len(test.texts)}"
+        + _dropped_note(cfg.data, train, dev, test))
     model = _fit_tuned(cfg, train, dev)
     log(f"trained {cfg.model['name']} in {time.perf_counter() - start:.1f}s")
 
@@ -230,6 +251,8 @@ def train_classifier(cfg: RunConfig, log=print) -> dict:
                 h_test.texts, h_test.y, model.labels_)
         log(f"held-out evaluation on {field_}: test={len(h_test.texts)}")
     counts = {"train": len(train.texts), "dev": len(dev.texts), "test": len(test.texts)}
+    if cfg.data.drop_labels:
+        counts[DROPPED_COUNT] = train.dropped + dev.dropped + test.dropped
     return _write_model_dir(cfg, model, metrics, scored, extra, counts, start)
 
 

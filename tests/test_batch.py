@@ -17,7 +17,7 @@ from mlpkg.batch.parts import PartStore, parts_dir
 from mlpkg.batch.progress import Progress
 from mlpkg.batch.tagger import Tagger, tag_articles
 from mlpkg.batch.validate import Article, SeenIds
-from mlpkg.errors import ConfigError, ParameterError
+from mlpkg.errors import ConfigError, DataError, ParameterError
 from mlpkg.text.normalize import article_text
 
 
@@ -227,7 +227,7 @@ def test_options_are_checked_before_anything_runs(model_dir, tmp_path):
         run_job(job(model_dir, tmp_path / "in.jsonl", tmp_path / "out.jsonl", engine="spark"))
     with pytest.raises(ConfigError, match=r"output 'out.xlsx': unknown extension '.xlsx'"):
         run_job(job(model_dir, tmp_path / "in.jsonl", "out.xlsx"))
-    with pytest.raises(FileNotFoundError, match="no such file"):
+    with pytest.raises(DataError, match=r"^\[E002\] --input .*missing.jsonl: no such file"):
         run_job(job(model_dir, tmp_path / "missing.jsonl", tmp_path / "out.jsonl"))
     write_jsonl(tmp_path / "in.jsonl", GOOD[:1])
     with pytest.raises(ConfigError, match="expected a summarizer model directory, found a 'classifier'"):

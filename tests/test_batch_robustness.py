@@ -20,10 +20,17 @@ import pytest
 from batch_helpers import articles, build_tiny_tagger, die, job, read_jsonl, unquoted, write_csv, write_jsonl
 
 from mlpkg.batch import TagOptions, run_job, tag_job
-from mlpkg.batch.errors import DiskFullError, InputReadError, OutputNotWritableError, WorkerDiedError
 from mlpkg.batch.parts import PROGRESS_FILE, PartStore, parts_dir
 from mlpkg.cli import main as cli_main
-from mlpkg.errors import ConfigError, DataError, ModelIntegrityError
+from mlpkg.errors import (
+    ConfigError,
+    DataError,
+    DiskFullError,
+    InputReadError,
+    ModelIntegrityError,
+    OutputNotWritableError,
+    WorkerDiedError,
+)
 from mlpkg.models import load_model
 
 GOOD = articles(24, offset=100)

@@ -209,6 +209,31 @@ def test_trainer_writes_a_model_directory_that_loads_and_exports_to_onnx(tiny_be
     np.testing.assert_allclose(load_model(out).use_onnx().predict_proba(texts), torch_proba, atol=1e-5)
 
 
+def test_export_onnx_failed_agreement_is_not_in_manifest(topic_model, tmp_path):
+    """Regression: a failed agreement check left model.onnx in the manifest, so it was trusted and served."""
+    from mlpkg.errors import OnnxMismatchError
+    from mlpkg.models.directory import MANIFEST_FILE
+    from mlpkg.models.onnx_export import ONNX_FILE, export_onnx
+
+    model, _ = topic_model
+    out = model.save(tmp_path / "model")
+    manifest = (out / MANIFEST_FILE).read_bytes()
+    with pytest.raises(OnnxMismatchError, match=r"^\[E008\] ONNX logits differ from torch.*directory is unchanged"):
+        export_onnx(out, tolerance=-1.0)  # no difference passes a negative tolerance
+    assert not (out / ONNX_FILE).exists() and (out / MANIFEST_FILE).read_bytes() == manifest
+    assert not list(out.glob(".onnx-export-*"))
+    load_model(out)  # still verifies: no unlisted file was left behind
+
+    export_onnx(out)
+    exported = (out / MANIFEST_FILE).read_bytes()
+    onnx_bytes = (out / ONNX_FILE).read_bytes()
+    with pytest.raises(OnnxMismatchError):  # a failed re-export keeps the good file and its manifest entry
+        export_onnx(out, tolerance=-1.0)
+    assert (out / MANIFEST_FILE).read_bytes() == exported and (out / ONNX_FILE).read_bytes() == onnx_bytes
+    assert not list(out.glob(".onnx-export-*"))
+    load_model(out).use_onnx()
+
+
 def test_import_mlpkg_and_tfidf_need_no_torch():
     code = (
         "import sys\n"

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,32 @@ def test_error_in_the_file_still_names_the_file_beside_an_override(tmp_path):
     bad.write_text("model: {name: tfidf_linear.v1, C: -1}\n")
     with pytest.raises(ConfigError, match=r"bad\.yaml: model\.C: must be >="):
         load_config(bad, ["seed=3"])
+
+
+@pytest.mark.parametrize("ngrams, key", [("[3, 1]", "word_ngrams"), ("['a']", "word_ngrams"), ("[2]", "word_ngrams"),
+                                         ("[0, 2]", "char_ngrams"), ("[5, 3]", "char_ngrams")])
+def test_list_parameters_are_validated_at_config_load(ngrams, key):
+    """Regression: word_ngrams [3, 1] passed the config check and died in scikit-learn; ['a'] a bare TypeError."""
+    rule = "a list of 2 ints" if key == "word_ngrams" else "a list of 0 or 2 ints"
+    expected = f"--set model.{key}={ngrams}: model.{key}: must be {rule}, each >= 1, in ascending order, got {ngrams}"
+    with pytest.raises(ConfigError, match=f"^{re.escape('[E001] ' + expected)}$"):
+        load_config(ROOT / "configs" / "topic_tfidf.yaml", [f"model.{key}={ngrams}"])
+
+
+def test_config_with_several_mistakes_reports_all_of_them(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("task: classify\n"
+                   "modle: {name: tfidf_linear.v1}\n"  # 1: unknown key
+                   "evaluation: {protocol: kfold}\n"  # 2: not one of the choices
+                   "model: {name: tfidf_linear.v1, word_ngrams: [3, 1], C: -1}\n")  # 3 and 4: two parameters
+    with pytest.raises(ConfigError) as caught:
+        load_config(bad)
+    message = str(caught.value)
+    assert message.startswith("[E001] 4 problems in the config:\n")
+    assert len(caught.value.problems) == 4 and message.count("\n  - ") == 4
+    for expected in ("unknown key 'modle'; allowed keys: 'task', 'data', 'model'",
+                     "evaluation.protocol must be one of 'split', 'cv', got 'kfold'",
+                     "model.word_ngrams: must be a list of 2 ints, each >= 1, in ascending "
+                     "order, got [3, 1]",
+                     "model.C: must be >= 1e-06, got -1.0"):
+        assert f"  - {bad}: {expected}" in message

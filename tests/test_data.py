@@ -1,4 +1,5 @@
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -6,7 +7,7 @@ import pytest
 
 from mlpkg.data import check_schema, load_table
 from mlpkg.data.dedupe import body_hash, near_duplicate_groups
-from mlpkg.errors import DataError
+from mlpkg.errors import DataError, MissingExtraError
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT.parent / "shared" / "data" / "raw"
@@ -113,3 +114,23 @@ def test_rebuild_from_raw_reproduces_shipped_labels_and_splits(tmp_path, topics)
     cols = ["id", "split", "split_publisher", "label_source"]
     pd.testing.assert_frame_equal(rebuilt[cols], topics[cols])
     assert rebuilt["tags"].map(list).tolist() == topics["tags"].map(list).tolist()
+
+
+@pytest.mark.parametrize("missing", ["ftfy", "openpyxl"])
+def test_build_data_without_ftfy_fails_naming_the_data_extra(monkeypatch, tmp_path, capsys, missing):
+    """Regression: without ftfy the build skipped its mojibake repair silently, so the rebuild was not identical."""
+    from mlpkg.cli import main as cli_main
+    from mlpkg.data.build import main
+
+    monkeypatch.setitem(sys.modules, missing, None)  # import and find_spec then fail as if it were not installed
+    with pytest.raises(MissingExtraError, match=rf"^\[E007\] mlpkg build-data needs {missing}, .*'\.\[data\]'"):
+        main(["--raw", str(tmp_path), "--out", str(tmp_path)])
+    assert cli_main(["build-data", "--raw", str(tmp_path), "--out", str(tmp_path)]) == 2
+    assert f"mlpkg build-data: error: [E007] mlpkg build-data needs {missing}" in capsys.readouterr().err
+
+
+def test_build_data_without_the_raw_folder_is_a_coded_error(tmp_path):
+    from mlpkg.data.build import main
+
+    with pytest.raises(DataError, match=r"^\[E002\] raw data folder .*nope not found; pass --raw PATH"):
+        main(["--raw", str(tmp_path / "nope"), "--out", str(tmp_path)])

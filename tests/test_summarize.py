@@ -187,6 +187,26 @@ def test_bad_parameters_name_the_parameter(params, match):
         LeadSummarizer(**params).fit()
 
 
+@pytest.mark.parametrize("threshold", [0.0, 0, -0.1, 1.5])
+def test_duplicate_threshold_zero_is_rejected_with_its_range(threshold):
+    """Regression: duplicate_threshold 0.0 counted every sentence as a near-duplicate: one-sentence summaries."""
+    with pytest.raises(ParameterError, match=r"'duplicate_threshold': must be > 0\.0 and <= 1\.0, got"):
+        LeadSummarizer(k=3, duplicate_threshold=threshold).fit()
+    sentences = ["Koperasi desa menyalurkan pupuk.", "Anggota koperasi bertambah.", "Modal koperasi naik tahun ini."]
+    summary = LeadSummarizer(k=3, duplicate_threshold=0.01).fit().summarize_sentences([sentences])
+    assert summary == [sentences[:1]]  # the smallest overlap allowed: each later sentence shares "koperasi"
+    assert LeadSummarizer(k=3, duplicate_threshold=1.0).fit().summarize_sentences([sentences]) == [sentences]
+
+
+def test_loading_a_summariser_as_a_classifier_is_a_coded_error(tmp_path):
+    from mlpkg.errors import ModelKindError
+    from mlpkg.models import TfidfClassifier
+
+    LeadSummarizer(k=2).fit().save(tmp_path / "lead")
+    with pytest.raises(ModelKindError, match=r"^\[E009\] .*lead holds a LeadSummarizer, not a TfidfClassifier"):
+        TfidfClassifier.load(tmp_path / "lead")
+
+
 def test_trained_extractor_fit_errors_name_the_article(train_rows):
     sentences = [list(s) for s in train_rows.sentences.head(3)]
     gold = [list(g) for g in train_rows.gold.head(3)]

@@ -79,6 +79,19 @@ def test_split_sentences_abbreviations_decimals_quotes(text, n):
     assert len(split_sentences(text)) == n
 
 
+@pytest.mark.parametrize("text", [
+    "Dia menelepon ibu. Kemudian dia pergi.",
+    "Perilaku anak dipengaruhi banyak hal. Salah satunya pengalaman masa kecil.",
+    "Bantuan dibagikan di 14 kabupaten/kota. Titik lokasinya diumumkan besok.",
+    "Rupiah melemah ke Rp14.042 per USD. Hari ini rupiah bergerak di kisaran sempit.",
+    "Ia adalah pejabat karier di BPK. Posisi terakhirnya auditor utama.",
+    "Pelaku sudah ditahan, ujar Kapolres. Barang bukti disita polisi.",
+])
+def test_common_words_in_abbreviation_list_do_not_glue_sentences(text):
+    """Regression: "ibu", "hal" and other ordinary words were in the abbreviation list."""
+    assert len(split_sentences(text)) == 2
+
+
 def test_split_sentences_line_breaks_and_glued_sentences():
     assert split_sentences("Judul berita\nKalimat pertama.Kalimat kedua.") == [
         "Judul berita", "Kalimat pertama.", "Kalimat kedua."]

@@ -129,6 +129,13 @@ def test_bad_parameter_fails_at_fit_naming_it():
         TfidfClassifier(Cee=1.0)
 
 
+@pytest.mark.parametrize("ngrams", [[3, 1], ["a"], [1, 2, 3]])
+def test_word_ngrams_out_of_order_or_not_ints_fail_at_fit_naming_them(ngrams):
+    """Regression: [3, 1] died inside scikit-learn with a traceback; ['a'] raised a bare TypeError."""
+    with pytest.raises(ParameterError, match=r"'word_ngrams': must be a list of 2 ints, each >= 1, in ascending order"):
+        TfidfClassifier(word_ngrams=ngrams, char_ngrams=[]).fit(["koperasi desa", "sekolah dasar"], [["koperasi"], []])
+
+
 def test_top_features_are_topic_words(fitted):
     top = {label: [f for f, _ in feats] for label, feats in fitted.top_features(40).items()}
     assert any("koperasi" in f for f in top["koperasi"])

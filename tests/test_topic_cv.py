@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from mlpkg.cli import main as cli_main
@@ -139,3 +140,32 @@ def test_train_with_cv_protocol_writes_a_card_with_cross_validated_metrics(topic
     assert "cross-validation" in card and "out-of-fold" in card
     model = load_model(tmp_path / "m")
     assert isinstance(model, TfidfLexiconClassifier) and model.lexicon["koperasi"][0] == "koperasi"
+
+
+def test_multilabel_rows_whose_tags_are_all_dropped_are_dropped_not_negatives(topic_sample, tmp_path):
+    """Regression: data.drop_labels turned a multi-label row carrying only dropped tags into a negative."""
+    from mlpkg.trainer import DROPPED_COUNT, train
+
+    rows = topic_sample.head(240).reset_index(drop=True)
+    rows["split"] = ["train", "train", "dev", "test"] * 60
+    rows["tags"] = [list(t) for t in rows["tags"]]
+    rows.loc[:9, "tags"] = pd.Series([["olahraga"]] * 10)  # only a dropped tag: the row goes
+    rows.loc[10:14, "tags"] = pd.Series([["olahraga", "umkm"]] * 5, index=range(10, 15))  # keeps umkm
+    data = tmp_path / "rows.parquet"
+    rows.to_parquet(data)
+    cfg = load_config(ROOT / "configs" / "topic_tfidf.yaml", [
+        f"data.path={data}", "data.drop_labels=[olahraga]", "evaluation.protocol=split", "evaluation.report=false",
+        "data.heldout_split_field=null", "model.max_features_word=3000", f"output_dir={tmp_path / 'm'}"])
+
+    train_rows_ = load_split(cfg.data, "train")
+    in_train = rows.split == "train"
+    assert train_rows_.dropped == in_train[:10].sum() == 6 and len(train_rows_.ids) == in_train.sum() - 6
+    assert not set(rows.id[:10]) & set(train_rows_.ids)
+    y = dict(zip(train_rows_.ids, train_rows_.y))
+    assert [y[i] for i in rows.id[10:15] if i in y] == [["umkm"]] * int(in_train[10:15].sum()) == [["umkm"]] * 2
+
+    logged = []
+    train(cfg, log=logged.append)
+    assert "dropped 10 rows whose labels are all in data.drop_labels" in logged[0]
+    card = (tmp_path / "m" / "README.md").read_text(encoding="utf-8")
+    assert f"| {DROPPED_COUNT} | 10 |" in card and f"| train | {in_train.sum() - 6} |" in card

@@ -5,7 +5,7 @@ than a read buffer (Parquet: one record batch), so a job's memory does not depen
 size. ``-`` reads JSONL from standard input, a pipe (``<(zcat f.gz)``, a named pipe) JSONL unless
 its name has a known extension, and ``NAME.jsonl.gz`` / ``NAME.csv.gz`` are gunzipped on the fly.
 Blank lines are not records. CSV is read by :mod:`mlpkg.batch.csv_input`. An input that cannot be
-read to its end (truncated, damaged) raises :class:`~mlpkg.batch.errors.InputReadError`.
+read to its end (truncated, damaged) raises :class:`~mlpkg.errors.InputReadError`.
 
 Output columns (``FORMATS`` by extension):
 
@@ -39,9 +39,8 @@ from glob import escape as glob_escape
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import ConfigError
+from ..errors import RESUMES, ConfigError, InputReadError
 from .csv_input import read_csv
-from .errors import RESUMES, InputReadError
 from .validate import Fields, Record
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet",

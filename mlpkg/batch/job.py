@@ -11,7 +11,7 @@ every row read is in exactly one of them.
 Before any work the job checks its paths (:mod:`mlpkg.batch.paths`): the input exists, the output and
 rejects are writable and are neither the input nor each other, and no other job writes them. Failures
 a user can act on (disk full, a read-only place, a damaged input, a dead worker) are coded errors
-(:mod:`mlpkg.batch.errors`) that say what to do, usually: rerun, and the job resumes.
+(:mod:`mlpkg.errors`, E101-E199) that say what to do, usually: rerun, and the job resumes.
 
 Exit statuses of :func:`tag_job` (``mlpkg tag``): 0 done; 1 the accounting failed or too many rows
 were rejected; 2 a usage, input or environment error (nothing, or only resumable work, was done);
@@ -41,9 +41,8 @@ from hashlib import blake2b
 from itertools import islice
 from pathlib import Path
 
-from ..errors import ConfigError, DataError, MlpkgError
+from ..errors import RESUMES, ConfigError, DataError, MlpkgError, UnfinishedChunksError, WorkerDiedError
 from ..models.base import Param
-from .errors import RESUMES, WorkerDiedError
 from .io import concat_jsonl, file_format, parquet_rows, read_records, write_output
 from .parts import ChunkCounts, PartStore, input_fingerprint
 from .paths import STDIO, check_distinct, check_input, check_writable, os_error
@@ -311,7 +310,7 @@ def _finish(opts: TagOptions, store: PartStore, counts: dict[int, ChunkCounts], 
     chunks = range(len(counts))
     unfinished = [k for k in chunks if k not in store.done]
     if unfinished:
-        raise RuntimeError(f"the engine returned without finishing chunks {unfinished[:10]}; rerun to resume")
+        raise UnfinishedChunksError(f"the engine returned without finishing chunks {unfinished[:10]}; {RESUMES}")
     tagged = write_output([store.part(k) for k in chunks], output, model.labels, summarizer is not None)
     rejected = concat_jsonl([store.rejects(k) for k in chunks], rejects)
     store.remove()

@@ -16,8 +16,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import IO
 
-from ..errors import ConfigError
-from .errors import DiskFullError, OutputNotWritableError
+from ..errors import ConfigError, DataError, DiskFullError, OutputNotWritableError
 from .io import file_format, is_stream
 
 STDIO = "-"
@@ -43,7 +42,7 @@ def check_input(path: str) -> None:
     if path == STDIO:
         return
     if not (Path(path).is_file() or is_stream(path)):
-        raise FileNotFoundError(f"--input {path}: no such file")
+        raise DataError(f"--input {path}: no such file")
     if file_format(path) == "parquet" and not Path(path).is_file():
         raise ConfigError(f"--input {path}: Parquet is read by seeking, so it must be a file, not a pipe")
 

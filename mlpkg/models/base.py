@@ -13,21 +13,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..errors import NotFittedError, ParameterError, allowed
+from ..errors import ModelKindError, NotFittedError, ParameterError, allowed
 
 
 @dataclass(frozen=True)
 class Param:
-    """One hyperparameter: its type, default, and allowed values or range."""
+    """One hyperparameter: its type, default, and allowed values or range.
+
+    >>> Param(list, [1, 2], low=1, item=int, lengths=(2,), ascending=True).check("word_ngrams", [3, 1])
+    Traceback (most recent call last):
+    mlpkg.errors.ParameterError: [E006] parameter 'word_ngrams': must be a list of 2 ints, each >= 1, ... got [3, 1]
+    """
 
     kind: type | tuple[type, ...]
     default: Any
     choices: tuple | None = None
-    low: float | None = None
+    low: float | None = None  # for a list: the bound of every element
     high: float | None = None
     doc: str = ""
     # extra check of the value's structure: returns what is wrong, or None
     validator: Callable[[Any], str | None] | None = None
+    exclusive_low: bool = False  # ``low`` itself is not allowed
+    item: type | None = None  # a list's element type
+    lengths: tuple[int, ...] | None = None  # a list's allowed lengths
+    ascending: bool = False  # a list's elements in ascending order (a [min, max] range)
 
     def check(self, name: str, value: Any) -> None:
         kinds = self.kind if isinstance(self.kind, tuple) else (self.kind,)
@@ -38,18 +47,39 @@ class Param:
             raise ParameterError(name, f"expected {names}, got {value!r}")
         if self.choices is not None and value not in self.choices:
             raise ParameterError(name, f"must be one of {allowed(self.choices)}, got {value!r}")
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if self.low is not None and value < self.low:
-                raise ParameterError(name, f"must be >= {self.low}, got {value!r}")
-            if self.high is not None and value > self.high:
-                raise ParameterError(name, f"must be <= {self.high}, got {value!r}")
-        if isinstance(value, list) and self.low is not None:
-            for v in value:
-                if v < self.low:
-                    raise ParameterError(name, f"every value must be >= {self.low}, got {value!r}")
+        if isinstance(value, list):
+            if not self._list_ok(value):
+                raise ParameterError(name, f"must be {self._list_rule()}, got {value!r}")
+        elif _is_number(value) and not self._in_range(value):
+            raise ParameterError(name, f"must be {self._range()}, got {value!r}")
         problem = self.validator(value) if self.validator is not None else None
         if problem:
             raise ParameterError(name, problem)
+
+    def _in_range(self, value: float) -> bool:
+        above = self.low is None or value > self.low or (value == self.low and not self.exclusive_low)
+        return above and (self.high is None or value <= self.high)
+
+    def _range(self) -> str:
+        bounds = [] if self.low is None else [f"{'>' if self.exclusive_low else '>='} {self.low}"]
+        return " and ".join(bounds + ([] if self.high is None else [f"<= {self.high}"]))
+
+    def _list_ok(self, value: list) -> bool:
+        return ((self.lengths is None or len(value) in self.lengths)
+                and (self.item is None or all(isinstance(v, self.item) and not isinstance(v, bool) for v in value))
+                and all(_is_number(v) and self._in_range(v) for v in value if self._range())
+                and (not self.ascending or value == sorted(value)))
+
+    def _list_rule(self) -> str:
+        count = "" if self.lengths is None else " or ".join(map(str, self.lengths)) + " "
+        rule = f"a list of {count}{self.item.__name__ if self.item else 'value'}s"
+        if self._range():
+            rule += f", each {self._range()}"
+        return rule + (", in ascending order" if self.ascending else "")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 class Estimator:
@@ -70,13 +100,25 @@ class Estimator:
             setattr(self, name, kwargs.get(name, spec.default))
 
     @classmethod
-    def validate_params(cls, values: dict[str, Any]) -> None:
+    def param_problems(cls, values: dict[str, Any]) -> list[ParameterError]:
+        """Every parameter of ``values`` that is unknown or outside its allowed values, not only the first."""
+        problems = []
         for name, value in values.items():
-            if name not in cls.params:
-                raise ParameterError(
-                    name, f"unknown parameter for {cls.registered_name}; allowed: {allowed(cls.params)}"
-                )
-            cls.params[name].check(name, value)
+            try:
+                if name not in cls.params:
+                    raise ParameterError(
+                        name, f"unknown parameter for {cls.registered_name}; allowed: {allowed(cls.params)}"
+                    )
+                cls.params[name].check(name, value)
+            except ParameterError as exc:
+                problems.append(exc)
+        return problems
+
+    @classmethod
+    def validate_params(cls, values: dict[str, Any]) -> None:
+        problems = cls.param_problems(values)
+        if problems:
+            raise problems[0]
 
     def get_params(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.params}
@@ -109,5 +151,5 @@ class Estimator:
 
         model = load_estimator(Path(directory))
         if not isinstance(model, cls):
-            raise TypeError(f"{directory} holds a {type(model).__name__}, not a {cls.__name__}")
+            raise ModelKindError(f"{directory} holds a {type(model).__name__}, not a {cls.__name__}")
         return model

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import shutil
+import tempfile
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, ModelIntegrityError
+from ..errors import ConfigError, OnnxMismatchError
 from ..extras import require
 from .directory import write_manifest
 
@@ -66,8 +69,6 @@ def _logits_module(model):
 def export_onnx(model_dir: str | Path, output: str | Path | None = None, tolerance: float = TOLERANCE) -> dict:
     """Write the ONNX file and return the agreement report; raise when ONNX and torch disagree."""
     require("onnx", "mlpkg export-onnx")
-    import torch
-
     from . import load_model
     from .bert import BertClassifier
 
@@ -78,6 +79,25 @@ def export_onnx(model_dir: str | Path, output: str | Path | None = None, toleran
                           f"{BertClassifier.registered_name} classifiers only")
     output = Path(output) if output else model_dir / ONNX_FILE
     output.parent.mkdir(parents=True, exist_ok=True)
+    # Export into a staging folder beside the output and move the files into place only once torch and
+    # onnxruntime agree: a failed export leaves neither a file nor a manifest entry behind.
+    staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=".onnx-export-"))
+    try:
+        report = _export_and_check(model, staging / output.name, tolerance)
+        for path in staging.iterdir():  # the ONNX file and, for a large model, its external data
+            os.replace(path, output.parent / path.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    report.update(onnx=str(output), bytes=output.stat().st_size)
+    if output.resolve().parent == model_dir.resolve():
+        write_manifest(model_dir)  # the directory was verified at load; now it lists the ONNX file too
+    return report
+
+
+def _export_and_check(model, output: Path, tolerance: float) -> dict:
+    """Export ``model`` to ``output`` and score the samples with both runtimes; raise unless they agree."""
+    import torch
+
     model.device_ = torch.device("cpu")
     model.model_.to("cpu").eval()
     windows = [w for doc in model._encode(list(_SAMPLES)) for w in doc]
@@ -99,15 +119,12 @@ def export_onnx(model_dir: str | Path, output: str | Path | None = None, toleran
     onnx_logits = model.decision_function(list(_SAMPLES))
     onnx_windows = model._window_logits(example)  # one padded batch: exercises the dynamic axes and masking
     diff = float(max(np.abs(onnx_logits - torch_logits).max(), np.abs(onnx_windows - torch_windows).max()))
-    report = {
+    if diff > tolerance:
+        raise OnnxMismatchError(f"ONNX logits differ from torch by up to {diff:.2e} (tolerance {tolerance:.0e}); "
+                                f"nothing was written and the model directory is unchanged")
+    return {
         "onnx": str(output), "bytes": output.stat().st_size, "opset": OPSET, "inputs": names, "output": "logits",
         "long_text": model.long_text, "export_seconds": round(seconds, 1),
         "check": {"articles": len(_SAMPLES), "windows": len(windows), "max_abs_diff": diff, "tolerance": tolerance,
-                  "agree": diff <= tolerance},
+                  "agree": True},
     }
-    if output.resolve().parent == model_dir.resolve():
-        write_manifest(model_dir)  # the directory was verified at load; now it lists the ONNX file too
-    if diff > tolerance:
-        raise ModelIntegrityError(f"ONNX logits differ from torch by up to {diff:.2e} (tolerance {tolerance:.0e}); "
-                                  f"do not serve {output}")
-    return report

@@ -30,8 +30,10 @@ SELECTION_PARAMS = {
     "mmr_lambda": Param(float, 1.0, low=0.0, high=1.0,
                         doc="MMR trade-off: 1 ranks by relevance only; lower values penalise similarity "
                             "to the sentences already chosen"),
-    "duplicate_threshold": Param(float, 0.7, low=0.0, high=1.0,
-                                 doc="word overlap (Jaccard) at which a sentence is a near-duplicate of a chosen one"),
+    # 0 is excluded: every sentence would be a near-duplicate of the first one chosen
+    "duplicate_threshold": Param(float, 0.7, low=0.0, exclusive_low=True, high=1.0,
+                                 doc="word overlap (Jaccard) at which a sentence is a near-duplicate of a chosen one; "
+                                     "1.0 drops only sentences with the same words"),
 }
 # Articles scored together: large enough to amortise numpy's per-call cost, small enough for memory.
 BATCH_ARTICLES = 512
@@ -58,11 +60,12 @@ class Summarizer(Estimator):
     params = SELECTION_PARAMS
 
     @classmethod
-    def validate_params(cls, values: dict[str, Any]) -> None:
-        super().validate_params(values)
+    def param_problems(cls, values: dict[str, Any]) -> list[ParameterError]:
+        problems = super().param_problems(values)
         if values.get("max_words") is not None and values.get("ratio") is not None:
-            raise ParameterError("ratio", f"set max_words or ratio, not both (got max_words={values['max_words']!r}, "
-                                          f"ratio={values['ratio']!r})")
+            problems.append(ParameterError("ratio", f"set max_words or ratio, not both (got "
+                                                    f"max_words={values['max_words']!r}, ratio={values['ratio']!r})"))
+        return problems
 
     def score_batch(self, batch: Batch) -> np.ndarray:
         """Relevance of every sentence of ``batch`` (higher is better), as one flat array."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import DataError
 from ..text.clean import clean
 from ..text.sentences import detokenize, split_sentences
 
@@ -50,7 +51,7 @@ class Document:
     def __post_init__(self) -> None:
         self.paragraphs = np.asarray(self.paragraphs, dtype=np.int64).reshape(-1)
         if len(self.paragraphs) != len(self.sentences):
-            raise ValueError(f"got {len(self.sentences)} sentences but {len(self.paragraphs)} paragraph indices")
+            raise DataError(f"got {len(self.sentences)} sentences but {len(self.paragraphs)} paragraph indices")
 
     @classmethod
     def from_text(cls, text: str, title: str | None = None) -> "Document":

@@ -26,6 +26,8 @@ def read_articles(path: str | Path, id_field: str = "id", text_field: str = "tex
                   title_field: str | None = "title") -> Iterator[tuple[object, str, str | None]]:
     """(id, text, title) per JSONL line, the id as given; a bad line is a :class:`DataError` naming
     file, line and field."""
+    if not Path(path).exists():
+        raise DataError(f"--input {path}: no such file")
     with open(path, encoding="utf-8") as fh:
         for number, line in enumerate(fh, 1):
             if not line.strip():

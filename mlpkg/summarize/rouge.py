@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..errors import DataError
 from ..text.normalize import normalize_for_features
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeLsum")
@@ -41,7 +42,7 @@ def rouge_per_article(system: Sequence[Sequence[str]], references: Sequence[Sequ
                       paper: bool = False) -> np.ndarray:
     """F1 x 100 per article, one column per type in ``ROUGE_TYPES``."""
     if len(system) != len(references):
-        raise ValueError(f"got {len(system)} system summaries but {len(references)} references")
+        raise DataError(f"got {len(system)} system summaries but {len(references)} references")
     scorer = _scorer()
     out = np.zeros((len(system), len(ROUGE_TYPES)))
     for i, (sys_sents, ref_sents) in enumerate(zip(system, references)):

@@ -14,18 +14,21 @@ from functools import lru_cache
 
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
-# Lower-case, without the final period; Punkt matches these case-insensitively.
+# Lower-case, without the final period; Punkt matches these case-insensitively. Words that are also
+# ordinary words or period-less acronyms are left out, since ending a sentence with them is common in
+# news: ibu, hal, kota ("di kabupaten/kota."), BPK (the audit board), HP, USD/IDR ("per USD."), SR
+# (Richter scale), RT/RW, and positions used as nouns ("ujar Kapolres.", "kata Wagub.").
 ABBREVIATIONS = frozenset(
     """
-    dr drs dra drg prof ir h hj kh ust st no nos jl jln gg kec kel kab kota prov rt rw tbk pt cv ud
-    ltd inc co corp bpk bp ibu sdr sdri yth ybs dll dsb dst dkk tsb spt sbg krn utk yg dgn tgl thn
-    hlm hal mr mrs ms jr sr ph.d s.e s.h s.pd s.kom s.t s.sos s.ag s.ip s.psi s.ked s.farm s.ked
+    dr drs dra drg prof ir h hj kh ust st no nos jl jln gg kec kel kab prov tbk pt cv ud
+    ltd inc co corp bp sdr sdri yth ybs dll dsb dst dkk tsb spt sbg krn utk yg dgn tgl thn
+    hlm mr mrs ms jr ph.d s.e s.h s.pd s.kom s.t s.sos s.ag s.ip s.psi s.ked s.farm
     m.si m.sc m.m m.h m.pd m.kom m.t m.a m.ag m.hum m.eng m.ba mba m.kes sp.a sp.og sp.pd sp.b
-    a.md a.n u.p c.q d.k.k no.rek telp tel fax hp ext e.g i.e vs etc approx
+    a.md a.n u.p c.q d.k.k no.rek telp tel fax ext e.g i.e vs etc approx
     jan feb mar apr jun jul agu agt ags sep sept okt nov des
-    rp usd idr
+    rp
     kol letjen mayjen brigjen jend kapt serka pratu bripka briptu aiptu ipda iptu akp kompol akbp kombes irjen komjen
-    gub wagub bup wabup kadis kasat kapolres kapolda
+    gub bup
     """.split()
 ) | frozenset(string.ascii_lowercase)
 
