@@ -11,8 +11,8 @@ from .errors import MlpkgError
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from .classify.training import summary_lines, train
     from .config import load_config
-    from .trainer import summary_lines, train
 
     overrides = list(args.set or [])
     if args.output_dir:
@@ -26,8 +26,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_cv(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from .classify.training import run_cv
     from .config import load_config
-    from .trainer import run_cv
 
     cfg = load_config(args.config, list(args.set or []))
     protocols = ["group", "publisher"] if args.protocol == "both" else [args.protocol]
@@ -41,7 +41,7 @@ def cmd_cv(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .evaluate.cli import evaluate_model_dir
+    from .evaluate.saved_model import evaluate_model_dir
 
     name = Path(args.data).stem + (f"_{args.split}" if args.split else "")
     out = args.output or str(Path("reports") / "evaluate" / Path(args.model).name / name)
@@ -91,7 +91,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 
 
 def cmd_export_onnx(args: argparse.Namespace) -> int:
-    from .models.onnx_export import export_onnx
+    from .classify.onnx_export import export_onnx
 
     report = export_onnx(args.model, args.output)
     print(json.dumps(report, indent=1))

@@ -174,7 +174,7 @@ def parse_config(raw: dict, source: str = "<config>", overrides: list[str] | Non
     ``overrides`` (already applied to ``raw``) that set the bad key."""
     where = _blame(source, overrides or [])
     cfg = _build(RunConfig, raw, where)
-    from .registry import resolve
+    from .core.registry import resolve
 
     if "name" not in cfg.model:
         raise ConfigError(f"{where('model.name')}: model.name is required")

@@ -23,8 +23,8 @@ from mlpkg.batch import TagOptions, run_job, tag_job
 from mlpkg.batch.errors import DiskFullError, InputReadError, OutputNotWritableError, WorkerDiedError
 from mlpkg.batch.parts import PROGRESS_FILE, PartStore, parts_dir
 from mlpkg.cli import main as cli_main
+from mlpkg.core.directory import load_model
 from mlpkg.errors import ConfigError, DataError, ModelIntegrityError
-from mlpkg.models import load_model
 
 GOOD = articles(24, offset=100)
 
@@ -383,7 +383,7 @@ def test_a_changed_model_or_input_says_why_the_job_restarts(model_dir, tmp_path,
         run_job(job(model_dir, src, out, chunk_size=3, progress="log"))
     other_model = build_tiny_tagger(tmp_path / "other")
     (other_model / "README.md").write_text("anders", encoding="utf-8")
-    from mlpkg.models.directory import write_manifest
+    from mlpkg.core.directory import write_manifest
 
     write_manifest(other_model)
     with pytest.raises(Crash):

@@ -21,10 +21,10 @@ pytest.importorskip("transformers")
 
 from bert_helpers import build_tiny_bert  # noqa: E402
 
+from mlpkg.classify.bert import BertClassifier  # noqa: E402
+from mlpkg.core.checkpoint import resolve_checkpoint  # noqa: E402
+from mlpkg.core.directory import load_model  # noqa: E402
 from mlpkg.errors import CheckpointNotFoundError, ModelIntegrityError, ParameterError  # noqa: E402
-from mlpkg.models import load_model  # noqa: E402
-from mlpkg.models.bert import BertClassifier  # noqa: E402
-from mlpkg.models.checkpoint import resolve_checkpoint  # noqa: E402
 from mlpkg.summarize.bertsum import BertSumSummarizer  # noqa: E402
 from mlpkg.summarize.document import Document  # noqa: E402
 from mlpkg.summarize.mmr import jaccard  # noqa: E402
@@ -74,7 +74,7 @@ def _macro_f1(model, texts, y) -> float:
 
 @pytest.fixture(scope="session")
 def topic_model(tiny_bert, topics):
-    from mlpkg.models.thresholds import tune_thresholds
+    from mlpkg.classify.thresholds import tune_thresholds
 
     train, dev = _topic_sample(topics, "train", 400), _topic_sample(topics, "dev", 160)
     model = BertClassifier(model_name_or_path=tiny_bert, max_length=128, long_text="head", epochs=4, **FAST)
@@ -172,7 +172,7 @@ def test_offline_checkpoint_error_is_immediate_and_says_what_to_do(monkeypatch, 
     assert time.perf_counter() - start < 5
     monkeypatch.delenv("HF_HUB_OFFLINE")
     monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
-    monkeypatch.setattr("mlpkg.models.checkpoint._hub_reachable", lambda timeout=3.0: False)
+    monkeypatch.setattr("mlpkg.core.checkpoint._hub_reachable", lambda timeout=3.0: False)
     with pytest.raises(CheckpointNotFoundError, match="cannot be reached.*--local-dir DIR"):
         resolve_checkpoint("indolem/indobert-base-uncased")
     with pytest.raises(CheckpointNotFoundError, match="looks like a folder but does not exist"):
@@ -184,9 +184,9 @@ def test_offline_checkpoint_error_is_immediate_and_says_what_to_do(monkeypatch, 
 def test_trainer_writes_a_model_directory_that_loads_and_exports_to_onnx(tiny_bert, topics, tmp_path):
     import pandas as pd
 
+    from mlpkg.classify.onnx_export import export_onnx
+    from mlpkg.classify.training import train_classifier
     from mlpkg.config import load_config
-    from mlpkg.models.onnx_export import export_onnx
-    from mlpkg.trainer import train_classifier
 
     small = pd.concat([topics[topics.split == s].head(n) for s, n in (("train", 200), ("dev", 100), ("test", 100))])
     small.to_parquet(tmp_path / "topics_small.parquet")
@@ -217,9 +217,9 @@ def test_import_mlpkg_and_tfidf_need_no_torch():
         "        if name.split('.')[0] in ('torch', 'transformers', 'tokenizers', 'onnxruntime'):\n"
         "            raise ModuleNotFoundError(name)\n"
         "sys.meta_path.insert(0, NoTorch())\n"
-        "import mlpkg.models, mlpkg.registry\n"
-        "assert 'indobert_classifier.v1' in mlpkg.registry.registered_names()\n"
-        "from mlpkg.models import TfidfClassifier\n"
+        "import mlpkg.classify, mlpkg.core.registry\n"
+        "assert 'indobert_classifier.v1' in mlpkg.core.registry.registered_names()\n"
+        "from mlpkg.classify import TfidfClassifier\n"
         "TfidfClassifier(char_ngrams=[], min_df=1, calibration_folds=2).fit("
         "['koperasi simpan pinjam', 'sekolah dasar', 'koperasi desa', 'guru sekolah'], "
         "['koperasi', 'pendidikan', 'koperasi', 'pendidikan'])\n"

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from mlpkg.registry import REGISTRY, registered_names, resolve
+from mlpkg.core.registry import REGISTRY, registered_names, resolve
 
 
 @pytest.mark.parametrize("name", registered_names())
@@ -14,8 +14,8 @@ def test_every_registered_name_resolves_to_a_class_of_that_name(name):
 
 
 def test_importing_the_registry_imports_no_model():
-    code = ("import sys, mlpkg.registry\n"
-            "mods = {m.partition(':')[0] for m in mlpkg.registry.REGISTRY.values()}\n"
+    code = ("import sys, mlpkg.core.registry\n"
+            "mods = {m.partition(':')[0] for m in mlpkg.core.registry.REGISTRY.values()}\n"
             "heavy = ('torch', 'transformers', 'nltk', 'sklearn')\n"
             "loaded = sorted(m for m in sys.modules if m in mods or m.split('.')[0] in heavy)\n"
             "assert not loaded, loaded\n")

@@ -12,9 +12,8 @@ from rouge_score import rouge_scorer
 
 from mlpkg.cli import main
 from mlpkg.config import load_config, parse_config
+from mlpkg.core.directory import load_model, verify_manifest
 from mlpkg.errors import DataError
-from mlpkg.models import load_model
-from mlpkg.models.directory import verify_manifest
 from mlpkg.summarize import LeadSummarizer, TrainedExtractor
 from mlpkg.summarize.evaluation import evaluate_summarizer_file, load_summary_data, oracle_choices
 from mlpkg.summarize.graph import pagerank

@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mlpkg.core.directory import load_model
+from mlpkg.core.registry import registered_names, resolve
 from mlpkg.errors import DataError, NotFittedError, ParameterError
-from mlpkg.models import load_model
-from mlpkg.registry import registered_names, resolve
 from mlpkg.summarize import Document, LeadSummarizer, TextRankSummarizer, TrainedExtractor
-from mlpkg.summarize.batch import Batch, hash_words
 from mlpkg.summarize.mmr import jaccard
 from mlpkg.summarize.training import is_trained
+from mlpkg.summarize.vectorized import Batch, hash_words
 
 HERE = Path(__file__).resolve().parent
 ANTARA = HERE / "data" / "antara_koperasi_kalteng.txt"

@@ -6,16 +6,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mlpkg.classify import TfidfLexiconClassifier
+from mlpkg.classify.lexicon_features import TagLexicon
+from mlpkg.classify.linear import fit_platt
+from mlpkg.classify.training import fit_on_all, load_split
 from mlpkg.cli import main as cli_main
 from mlpkg.config import load_config
+from mlpkg.core.directory import load_model
 from mlpkg.data.folds import grouped_folds, publisher_folds, train_rows
 from mlpkg.errors import ConfigError, DataError
 from mlpkg.evaluate.metrics import expected_calibration_error, tag_matrix
-from mlpkg.models import TfidfLexiconClassifier, load_model
-from mlpkg.models.lexicon_features import TagLexicon
-from mlpkg.models.linear import fit_platt
 from mlpkg.text.normalize import article_text
-from mlpkg.trainer import fit_on_all, load_split
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -126,7 +127,7 @@ def test_cv_command_scores_model_and_keyword_rule_on_the_same_folds(topic_sample
 
 
 def test_train_with_cv_protocol_writes_a_card_with_cross_validated_metrics(topic_sample, tmp_path):
-    from mlpkg.trainer import train
+    from mlpkg.classify.training import train
 
     data = tmp_path / "sample.parquet"
     topic_sample.to_parquet(data)

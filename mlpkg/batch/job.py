@@ -41,13 +41,13 @@ from hashlib import blake2b
 from itertools import islice
 from pathlib import Path
 
+from ..core.estimator import Param
 from ..errors import ConfigError, DataError, MlpkgError
-from ..models.base import Param
 from .errors import RESUMES, WorkerDiedError
-from .io import concat_jsonl, file_format, parquet_rows, read_records, write_output
 from .parts import ChunkCounts, PartStore, input_fingerprint
 from .paths import STDIO, check_distinct, check_input, check_writable, os_error
 from .progress import MODES, Progress, mute, say
+from .records import concat_jsonl, file_format, parquet_rows, read_records, write_output
 from .tagger import ModelInfo, init_worker, tag_in_worker
 from .validate import Article, Fields, Record, SeenIds, columns_of, dumps_line, validate_chunk
 

@@ -18,7 +18,7 @@ from typing import IO
 
 from ..errors import ConfigError
 from .errors import DiskFullError, OutputNotWritableError
-from .io import file_format, is_stream
+from .records import file_format, is_stream
 
 STDIO = "-"
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from ..core.directory import model_hash, read_meta
 from ..errors import ConfigError
-from ..models.directory import model_hash, read_meta
 from ..text.normalize import article_text
 from .validate import Article, Record, dumps_line, reject
 
@@ -59,7 +59,7 @@ class Tagger:
     """
 
     def __init__(self, model_dir: str | Path, summarizer_dir: str | Path | None = None):
-        from ..models import load_model
+        from ..core.directory import load_model
 
         self.info = ModelInfo.read(model_dir, "classifier", "--model")
         self.model = load_model(model_dir)

@@ -34,8 +34,8 @@ def _installed(name: str) -> str | None:
 
 def run_metadata(data_path: str) -> dict:
     """Date (UTC), git commit, the data file and its sha256, Python and package versions."""
+    from ..core.directory import sha256_file
     from ..data.load import resolve_data_path
-    from ..models.directory import sha256_file
 
     path = resolve_data_path(data_path)
     return {

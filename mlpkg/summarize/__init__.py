@@ -1,6 +1,6 @@
 """Extractive summarisers (registered by name, same contract as the classifiers).
 
-Importing this package registers every summariser; ``mlpkg.models.load_model`` loads any saved one.
+Importing this package registers every summariser; ``mlpkg.core.load_model`` loads any saved one.
 """
 
 from .base import Summarizer

@@ -2,7 +2,7 @@
 
 Every registered summariser subclasses :class:`Summarizer` and implements
 :meth:`Summarizer.score_batch` (one relevance value per sentence of a
-:class:`~mlpkg.summarize.batch.Batch` of articles). The base class does the rest the same way for
+:class:`~mlpkg.summarize.vectorized.Batch` of articles). The base class does the rest the same way for
 all of them: raw text is cleaned and split, the summary is ``k`` sentences, a word budget or a
 ratio of the article, redundancy is controlled by MMR and near-duplicate removal, and the
 sentences come back in document order.
@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from ..core.estimator import Estimator, Param
 from ..errors import DataError, ParameterError
-from ..models.base import Estimator, Param
-from .batch import Batch
 from .document import Document, for_display
 from .mmr import rank_sentences, select_sentences
+from .vectorized import Batch
 
 SELECTION_PARAMS = {
     "k": Param(int, 3, low=1, doc="sentences per summary"),

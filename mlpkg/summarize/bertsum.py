@@ -21,14 +21,14 @@ from typing import Any
 
 import numpy as np
 
+from ..core.checkpoint import load_pretrained, load_tokenizer, quiet_transformers
+from ..core.estimator import Param
+from ..core.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
 from ..errors import DataError, ParameterError
-from ..models.base import Param
-from ..models.checkpoint import load_pretrained, load_tokenizer, quiet_transformers
-from ..models.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
 from .base import SELECTION_PARAMS, Summarizer
-from .batch import Batch
 from .document import Document
 from .rouge import gold_agreement
+from .vectorized import Batch
 
 HF_DIR = "hf"
 HEAD_FILE = "extractor.safetensors"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..models.base import Param
+from ..core.estimator import Param
 from .base import SELECTION_PARAMS, Summarizer
-from .batch import Batch
+from .vectorized import Batch
 
 
 class CentroidSummarizer(Summarizer):

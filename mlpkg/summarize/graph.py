@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..models.base import Param
+from ..core.estimator import Param
 from .base import SELECTION_PARAMS, Summarizer
-from .batch import Batch
+from .vectorized import Batch
 
 
 def pagerank(weights, groups: np.ndarray | None = None, damping: float = 0.85, tol: float = 1e-6,

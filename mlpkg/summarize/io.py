@@ -14,7 +14,7 @@ from .base import BATCH_ARTICLES, Summarizer
 
 def load_summarizer(model_dir: str | Path) -> Summarizer:
     """Load a saved summariser (manifest verified); a classifier directory is refused."""
-    from ..models import load_model
+    from ..core.directory import load_model
 
     model = load_model(model_dir)
     if not isinstance(model, Summarizer):

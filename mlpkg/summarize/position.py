@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Summarizer
-from .batch import Batch
+from .vectorized import Batch
 
 
 class LeadSummarizer(Summarizer):

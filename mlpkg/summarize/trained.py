@@ -1,6 +1,6 @@
 """A trained extractor: which sentences would IndoSum's annotators have picked?
 
-Each sentence gets the features of :mod:`mlpkg.summarize.features`; a head learns the
+Each sentence gets the features of :mod:`mlpkg.summarize.sentence_features`; a head learns the
 probability that it is a gold summary sentence. The head is gradient-boosted trees (exported
 to arrays, see :mod:`mlpkg.summarize.trees`) or a logistic regression. The summary takes the
 most probable sentences; how many (``auto_k``) is chosen per article to maximise the expected F1
@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 
+from ..core.directory import load_arrays
+from ..core.estimator import Param
 from ..errors import DataError, ModelIntegrityError
-from ..models.base import Param
-from ..models.directory import load_arrays
 from .base import BATCH_ARTICLES, SELECTION_PARAMS, Summarizer
-from .batch import Batch
-from .features import FEATURE_NAMES, sentence_features
+from .sentence_features import FEATURE_NAMES, sentence_features
 from .trees import BoostedTrees
+from .vectorized import Batch
 
 
 def expected_f1_counts(probabilities: np.ndarray, doc: np.ndarray, sizes: np.ndarray, low: int,

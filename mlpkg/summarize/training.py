@@ -13,11 +13,10 @@ import time
 from pathlib import Path
 
 from ..config import RunConfig, save_config
+from ..core.directory import write_json, write_manifest
+from ..core.registry import resolve
 from ..errors import DataError
-from ..models.directory import write_json, write_manifest
-from ..registry import resolve
 from .base import Summarizer
-from .card import summarizer_card
 from .evaluation import (
     SummaryData,
     baselines,
@@ -26,6 +25,7 @@ from .evaluation import (
     load_summary_data,
     score_choices,
 )
+from .summarizer_card import summarizer_card
 
 
 def is_trained(model: Summarizer) -> bool:

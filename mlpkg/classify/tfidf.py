@@ -21,13 +21,13 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
+from ..core.directory import load_arrays, read_json
+from ..core.estimator import Param
 from ..text.clean import clean
 from ..text.normalize import normalize_for_features
-from .base import Param
 from .classifier import Classifier
-from .directory import load_arrays, read_json
-from .features import CachedCharNgrams, fit_char_vectorizer, truncate_words
 from .linear import fit_matrix_scaling, fit_platt, sigmoid, softmax
+from .text_features import CachedCharNgrams, fit_char_vectorizer, truncate_words
 
 
 def _vectorizer(

@@ -22,12 +22,12 @@ from typing import Any
 
 import numpy as np
 
+from ..core.checkpoint import load_pretrained, load_tokenizer, quiet_transformers
+from ..core.estimator import Param
+from ..core.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
 from ..errors import ParameterError
 from ..text.clean import clean
-from .base import Param
-from .checkpoint import load_pretrained, load_tokenizer, quiet_transformers
 from .classifier import Classifier
-from .finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
 
 HF_DIR = "hf"
 LONG_TEXT = ("head", "head_tail", "chunk_mean", "chunk_max")

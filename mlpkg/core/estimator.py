@@ -3,7 +3,7 @@
 Hyperparameters are keyword-only constructor arguments stored verbatim and validated at
 ``fit`` (and at config load) against a declarative ``params`` table; fitted state ends in an
 underscore; ``save``/``load`` go through a self-describing model directory (see
-:mod:`mlpkg.models.directory`).
+:mod:`mlpkg.core.directory`).
 """
 
 from __future__ import annotations
@@ -105,9 +105,9 @@ class Estimator:
 
     @classmethod
     def load(cls, directory: str | Path) -> "Estimator":
-        from .directory import load_estimator
+        from .directory import load_model
 
-        model = load_estimator(Path(directory))
+        model = load_model(directory)
         if not isinstance(model, cls):
             raise TypeError(f"{directory} holds a {type(model).__name__}, not a {cls.__name__}")
         return model

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.directory import write_manifest
 from ..errors import ConfigError, ModelIntegrityError
 from ..extras import require
-from .directory import write_manifest
 
 ONNX_FILE = "model.onnx"
 OPSET = 18
@@ -68,7 +68,7 @@ def export_onnx(model_dir: str | Path, output: str | Path | None = None, toleran
     require("onnx", "mlpkg export-onnx")
     import torch
 
-    from . import load_model
+    from ..core.directory import load_model
     from .bert import BertClassifier
 
     model_dir = Path(model_dir)

@@ -144,9 +144,10 @@ def read_meta(directory: Path) -> dict[str, Any]:
     return read_json(Path(directory) / META_FILE)
 
 
-def load_estimator(directory: Path) -> Any:
+def load_model(directory: str | Path) -> Any:
+    """Load any saved model directory (classifier or summariser), verifying its manifest first."""
     from ..extras import require_for
-    from ..registry import resolve
+    from .registry import resolve
 
     directory = Path(directory)
     meta = read_meta(directory)

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from ..core.estimator import Estimator
 from ..errors import DataError
 from ..text.normalize import article_text
-from .base import Estimator
 
 Labels = Sequence[str] | str
 Articles = str | Mapping[str, Any] | Iterable[str | Mapping[str, Any]]

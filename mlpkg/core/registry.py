@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import importlib
 
-from .errors import ConfigError, allowed
+from ..errors import ConfigError, allowed
 
 REGISTRY: dict[str, str] = {
-    "tfidf_linear.v1": "mlpkg.models.tfidf:TfidfClassifier",
-    "tfidf_lexicon.v1": "mlpkg.models.tfidf_lexicon:TfidfLexiconClassifier",
-    "indobert_classifier.v1": "mlpkg.models.bert:BertClassifier",
+    "tfidf_linear.v1": "mlpkg.classify.tfidf:TfidfClassifier",
+    "tfidf_lexicon.v1": "mlpkg.classify.tfidf_lexicon:TfidfLexiconClassifier",
+    "indobert_classifier.v1": "mlpkg.classify.bert:BertClassifier",
     "lead.v1": "mlpkg.summarize.position:LeadSummarizer",
     "centroid.v1": "mlpkg.summarize.centroid:CentroidSummarizer",
     "textrank.v1": "mlpkg.summarize.graph:TextRankSummarizer",

@@ -9,7 +9,7 @@ from ..evaluate.tables import group_table, render_table
 
 
 def _cv_metrics(cfg, metrics: dict) -> list[str]:
-    from ..evaluate.cv import format_cv_table
+    from .cross_validation import format_cv_table
 
     lines = [
         f"Grouped {cfg.evaluation.cv_folds}-fold cross-validation over every labelled row (near-copies in one fold, "

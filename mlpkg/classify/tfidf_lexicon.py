@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from ..core.estimator import Param
 from ..data.folds import grouped_folds, train_rows
 from ..errors import DataError
 from ..text.clean import clean
-from .base import Param
 from .lexicon_features import TagLexicon, joined, lexicon_problem, normalized_parts
 from .linear import fit_platt, sigmoid
 from .tfidf import TfidfClassifier

@@ -7,13 +7,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import DataConfig, RunConfig, save_config
-from .data.load import check_schema, load_table
-from .errors import ConfigError, DataError
-from .extras import require_for
-from .models.directory import write_json, write_manifest
-from .registry import resolve
-from .text.normalize import article_text
+from ..config import DataConfig, RunConfig, save_config
+from ..core.directory import write_json, write_manifest
+from ..core.registry import resolve
+from ..data.load import check_schema, load_table
+from ..errors import ConfigError, DataError
+from ..extras import require_for
+from ..text.normalize import article_text
 
 
 @dataclass
@@ -84,7 +84,7 @@ def build_model(cfg: RunConfig):
 
 
 def _tune(cfg: RunConfig, model, y: list, proba) -> None:
-    from .models.thresholds import tune_thresholds
+    from .thresholds import tune_thresholds
 
     t = cfg.thresholds
     model.set_thresholds(tune_thresholds(model.binarize(y), proba, model.labels_, t.objective, t.min_precision,
@@ -113,8 +113,8 @@ def fit_on_all(cfg: RunConfig, data: LabelledSplit):
         if model.multi_label_:
             _tune(cfg, model, data.y, model.oof_proba_)
         return model
-    from .data.folds import grouped_folds, train_rows
-    from .evaluate.metrics import tag_matrix
+    from ..data.folds import grouped_folds, train_rows
+    from ..evaluate.metrics import tag_matrix
 
     _, dev_rows = grouped_folds(tag_matrix(data.y, cfg.data.labels), data.groups, 5, cfg.seed)[0]
     return _fit_tuned(cfg, data.subset(train_rows(dev_rows, data.groups)), data.subset(dev_rows))
@@ -122,8 +122,8 @@ def fit_on_all(cfg: RunConfig, data: LabelledSplit):
 
 def cv_folds(cfg: RunConfig, data: LabelledSplit, protocol: str) -> list:
     """The folds of ``protocol`` (``group``: grouped k-fold; ``publisher``: one publisher out)."""
-    from .data.folds import grouped_folds, publisher_folds
-    from .evaluate.metrics import tag_matrix
+    from ..data.folds import grouped_folds, publisher_folds
+    from ..evaluate.metrics import tag_matrix
 
     if not cfg.data.labels:
         raise DataError("cross-validation needs data.labels (the tag set) in the config")
@@ -136,15 +136,15 @@ def cv_folds(cfg: RunConfig, data: LabelledSplit, protocol: str) -> list:
 
 def cross_validate_config(cfg: RunConfig, data: LabelledSplit, folds: list, log=print) -> dict:
     """Cross-validate what ``cfg`` trains (thresholds and calibration refitted in every fold)."""
-    from .evaluate.cv import cross_validate
+    from .cross_validation import cross_validate
 
     return cross_validate(lambda part: fit_on_all(cfg, part), data, folds, cfg.data.labels, log=log)
 
 
 def keyword_rule_cv(cfg: RunConfig, data: LabelledSplit, folds: list) -> dict:
     """The keyword rule scored on the same folds (it learns nothing, so only the rows differ)."""
-    from .evaluate.cv import cross_validate
-    from .models.keyword_rule import KeywordRule
+    from .cross_validation import cross_validate
+    from .keyword_rule import KeywordRule
 
     rule = KeywordRule(cfg.data.labels)
     return cross_validate(lambda part: rule, data, folds, cfg.data.labels, log=lambda *_: None, n_jobs=1)
@@ -154,9 +154,9 @@ def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: 
                      start: float) -> dict:
     """Save the model with its config, run metadata, metrics (bootstrap intervals and per-publisher
     figures included), report, model card and manifest."""
-    from .evaluate.classify import write_classifier_report
-    from .evaluate.provenance import run_metadata
-    from .models.card import classifier_card, threshold_note
+    from ..evaluate.provenance import run_metadata
+    from .classifier_card import classifier_card, threshold_note
+    from .evaluation import write_classifier_report
 
     out = Path(cfg.output_dir)
     for key, s in scored.items():
@@ -179,7 +179,7 @@ def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: 
 
 def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
     """Grouped k-fold cross-validation over every labelled row, then the model refitted on all."""
-    from .evaluate.classify import scored_from_cv
+    from .evaluation import scored_from_cv
 
     start = time.perf_counter()
     data = load_split(cfg.data, None)
@@ -202,7 +202,7 @@ def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
 
 
 def train_classifier(cfg: RunConfig, log=print) -> dict:
-    from .evaluate.classify import keyword_baseline, score_classifier
+    from .evaluation import keyword_baseline, score_classifier
 
     if cfg.evaluation.protocol == "cv":
         return train_classifier_cv(cfg, log=log)
@@ -242,8 +242,8 @@ PROTOCOL_TITLES = {
 def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> dict:
     """Cross-validate ``cfg`` under each protocol beside the keyword rule on the same folds; write
     ``cv.json``, ``cv.md`` and (``evaluation.report``) ``report.html`` with out-of-fold plots to ``out``."""
-    from .evaluate.classify import scored_from_cv, write_classifier_report
-    from .evaluate.cv import format_cv_table
+    from .cross_validation import format_cv_table
+    from .evaluation import scored_from_cv, write_classifier_report
 
     require_for(resolve(cfg.model["name"]), f"model {cfg.model['name']!r}")
     out = Path(out)
@@ -289,7 +289,7 @@ class _LabelsOnly:
         self.thresholds_ = {}
 
     def binarize(self, y: list):
-        from .evaluate.metrics import tag_matrix
+        from ..evaluate.metrics import tag_matrix
 
         return tag_matrix(y, self.labels_)
 
@@ -311,15 +311,15 @@ def train(cfg: RunConfig, log=print) -> dict:
     """Run what the config describes; returns the output directory and the metrics."""
     require_for(resolve(cfg.model["name"]), f"model {cfg.model['name']!r}")
     if cfg.task == "summarize":
-        from .summarize.training import train_summarizer
+        from ..summarize.training import train_summarizer
 
         return train_summarizer(cfg, log=log)
     return train_classifier(cfg, log=log)
 
 
 def summary_lines(result: dict) -> list[str]:
-    from .evaluate.cv import format_cv_table
-    from .evaluate.metrics import format_table
+    from ..evaluate.metrics import format_table
+    from .cross_validation import format_cv_table
 
     lines = []
     for key, metrics in result["metrics"].items():
