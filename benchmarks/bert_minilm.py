@@ -96,8 +96,8 @@ def long_text_table(model_dir: Path, cfg, max_chunks: int, stride: int) -> dict:
     """
     import numpy as np
 
-    from mlpkg.classify.linear import sigmoid
     from mlpkg.classify.thresholds import tune_thresholds
+    from mlpkg.core.numeric import sigmoid
     from mlpkg.evaluate.metrics import multilabel_metrics
 
     model = load_model(model_dir)

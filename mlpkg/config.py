@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from .core.files import write_text
 from .errors import ConfigError, ParameterError, allowed
 
 
@@ -200,6 +201,10 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConf
     return parse_config(raw, source=str(path), overrides=overrides)
 
 
+def config_yaml(cfg: RunConfig) -> str:
+    """The resolved config as YAML (what a model directory keeps as ``config.yaml``)."""
+    return yaml.safe_dump(cfg.to_dict(), sort_keys=False, allow_unicode=True)
+
+
 def save_config(cfg: RunConfig, path: str | Path) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        yaml.safe_dump(cfg.to_dict(), fh, sort_keys=False, allow_unicode=True)
+    write_text(path, config_yaml(cfg))

@@ -284,7 +284,7 @@ def test_one_failing_article_is_rejected_alone(model_dir):
 
 
 def test_summaries_reach_every_output_format(model_dir, tmp_path):
-    from mlpkg.batch.records import write_output
+    from mlpkg.batch.writers import write_output
 
     tagger = _stub_tagger(model_dir, _StubSummarizer())
     batch = [Article(1, "a", None, "Koperasi desa tumbuh. Anggota bertambah."), Article(2, "b", "J", "UMKM naik.")]

@@ -47,9 +47,10 @@ from .errors import RESUMES, WorkerDiedError
 from .parts import ChunkCounts, PartStore, input_fingerprint
 from .paths import STDIO, check_distinct, check_input, check_writable, os_error
 from .progress import MODES, Progress, mute, say
-from .records import concat_jsonl, file_format, parquet_rows, read_records, write_output
+from .records import file_format, parquet_rows, read_records
 from .tagger import ModelInfo, init_worker, tag_in_worker
 from .validate import Article, Fields, Record, SeenIds, columns_of, dumps_line, validate_chunk
+from .writers import concat_jsonl, write_output
 
 ENGINES = ("local", "ray")
 EMPTY_INPUT = 3  # exit status when the input has no records

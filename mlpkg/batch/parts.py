@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.files import atomic_file, stale_temp_files, write_lines
 from .paths import FileLock
-from .records import atomic_file, stale_temp_files, write_lines
 
 PROGRESS_FILE = "progress.json"
 

@@ -230,7 +230,7 @@ class BertClassifier(Classifier):
         return pooled.astype(np.float32)
 
     def _activate(self, logits: np.ndarray) -> np.ndarray:
-        from .linear import sigmoid, softmax
+        from ..core.numeric import sigmoid, softmax
 
         return sigmoid(logits) if self.multi_label_ else softmax(logits)
 

@@ -23,10 +23,11 @@ from sklearn.svm import LinearSVC
 
 from ..core.directory import load_arrays, read_json
 from ..core.estimator import Param
+from ..core.numeric import sigmoid, softmax
 from ..text.clean import clean
 from ..text.normalize import normalize_for_features
 from .classifier import Classifier
-from .linear import fit_matrix_scaling, fit_platt, sigmoid, softmax
+from .linear import fit_matrix_scaling, fit_platt
 from .text_features import CachedCharNgrams, fit_char_vectorizer, truncate_words
 
 

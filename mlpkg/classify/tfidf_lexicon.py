@@ -18,11 +18,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..core.estimator import Param
+from ..core.numeric import sigmoid
 from ..data.folds import grouped_folds, train_rows
 from ..errors import DataError
 from ..text.clean import clean
 from .lexicon_features import TagLexicon, joined, lexicon_problem, normalized_parts
-from .linear import fit_platt, sigmoid
+from .linear import fit_platt
 from .tfidf import TfidfClassifier
 
 

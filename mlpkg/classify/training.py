@@ -7,9 +7,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import DataConfig, RunConfig, save_config
-from ..core.directory import write_json, write_manifest
-from ..core.registry import resolve
+from ..config import DataConfig, RunConfig, config_yaml
+from ..core.directory import write_model_dir
+from ..core.files import write_json
+from ..core.registry import build_model, resolve
 from ..data.load import check_schema, load_table
 from ..errors import ConfigError, DataError
 from ..extras import require_for
@@ -75,14 +76,6 @@ def load_split(d: DataConfig, split: str | None, split_field: str | None = None,
                          [titles[i] for i in keep] if has_titles else [])
 
 
-def build_model(cfg: RunConfig):
-    params = {k: v for k, v in cfg.model.items() if k != "name"}
-    cls = resolve(cfg.model["name"])
-    if "seed" in cls.params:
-        params.setdefault("seed", cfg.seed)
-    return cls(**params)
-
-
 def _tune(cfg: RunConfig, model, y: list, proba) -> None:
     from .thresholds import tune_thresholds
 
@@ -92,7 +85,7 @@ def _tune(cfg: RunConfig, model, y: list, proba) -> None:
 
 
 def _fit_tuned(cfg: RunConfig, train: LabelledSplit, dev: LabelledSplit):
-    model = build_model(cfg)
+    model = build_model(cfg.model, cfg.seed)
     if hasattr(model, "fit_with_dev"):  # models that early-stop on dev
         model.fit_with_dev(train.texts, train.y, dev.texts, dev.y, labels=cfg.data.labels)
     else:
@@ -107,7 +100,7 @@ def _fit_tuned(cfg: RunConfig, train: LabelledSplit, dev: LabelledSplit):
 def fit_on_all(cfg: RunConfig, data: LabelledSplit):
     """Fit on every row of ``data``. Models that score their own training rows out of fold
     (``oof_proba_``) get thresholds from those scores; others hold out one grouped fifth as dev."""
-    model = build_model(cfg)
+    model = build_model(cfg.model, cfg.seed)
     if getattr(type(model), "scores_out_of_fold", False):
         model.fit(data.texts, data.y, labels=cfg.data.labels, groups=data.groups)
         if model.multi_label_:
@@ -163,17 +156,13 @@ def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: 
         metrics[key] = {**metrics[key], "intervals": s["intervals"], "by_publisher": s["by_publisher"]}
     run = run_metadata(cfg.data.path)
     out.mkdir(parents=True, exist_ok=True)
-    model.save(out)
-    save_config(cfg, out / "config.yaml")
-    write_json(out / "metrics.json", metrics)
-    write_json(out / "run.json", run)
     result = {"output_dir": str(out), "metrics": metrics}
     if cfg.evaluation.report:
         note = threshold_note(cfg, from_cv="cv" in metrics)
         title = f"{cfg.model['name']} on {cfg.data.path}"
         result["report"] = str(write_classifier_report(out, model, scored, extra, title, run, note))
-    (out / "README.md").write_text(classifier_card(cfg, model, counts, metrics, run), encoding="utf-8")
-    write_manifest(out)
+    write_model_dir(out, model, {"config.yaml": config_yaml(cfg), "metrics.json": metrics, "run.json": run,
+                                 "README.md": classifier_card(cfg, model, counts, metrics, run)})
     return {**result, "seconds": round(time.perf_counter() - start, 1)}
 
 

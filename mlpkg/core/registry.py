@@ -10,6 +10,8 @@ add one line here and set ``registered_name`` on its class.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
+from typing import Any
 
 from ..errors import ConfigError, allowed
 
@@ -41,3 +43,13 @@ def resolve(name: str, where: str = "model.name") -> type:
     if cls.registered_name != name:
         raise TypeError(f"{target} names itself {cls.registered_name!r}, but is registered as {name!r}")
     return cls
+
+
+def build_model(model: Mapping[str, Any], seed: int | None = None) -> Any:
+    """The one way to build an estimator from a config's ``model`` block (``{"name": ..., **params}``);
+    ``seed`` is the run's seed, used where the block sets none and the model takes one."""
+    cls = resolve(model["name"])
+    params = {k: v for k, v in model.items() if k != "name"}
+    if seed is not None and "seed" in cls.params:
+        params.setdefault("seed", seed)
+    return cls(**params)

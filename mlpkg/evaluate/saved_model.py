@@ -6,7 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from ..core.directory import load_model, write_json
+from ..core.directory import load_model
+from ..core.files import write_json
 from .metrics import format_table
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.directory import write_json
+from ..core.files import write_json
 from ..errors import DataError
 from ..evaluate.tables import render_table
 from .base import Summarizer

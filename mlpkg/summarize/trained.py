@@ -17,6 +17,7 @@ import numpy as np
 
 from ..core.directory import load_arrays
 from ..core.estimator import Param
+from ..core.numeric import sigmoid
 from ..errors import DataError, ModelIntegrityError
 from .base import BATCH_ARTICLES, SELECTION_PARAMS, Summarizer
 from .sentence_features import FEATURE_NAMES, sentence_features
@@ -135,7 +136,7 @@ class TrainedExtractor(Summarizer):
         if self.trees_ is not None:
             return self.trees_.predict_proba(X)
         lin = self.linear_
-        return 1.0 / (1.0 + np.exp(-(((X - lin["mean"]) / lin["scale"]) @ lin["coef"] + lin["intercept"][0])))
+        return sigmoid(((X - lin["mean"]) / lin["scale"]) @ lin["coef"] + lin["intercept"][0])
 
     def score_batch(self, batch: Batch) -> np.ndarray:
         return self.probabilities(sentence_features(batch, self.uses_titles_))

@@ -12,9 +12,9 @@ import inspect
 import time
 from pathlib import Path
 
-from ..config import RunConfig, save_config
-from ..core.directory import write_json, write_manifest
-from ..core.registry import resolve
+from ..config import RunConfig, config_yaml
+from ..core.directory import write_model_dir
+from ..core.registry import build_model
 from ..errors import DataError
 from .base import Summarizer
 from .evaluation import (
@@ -45,11 +45,7 @@ def _load(cfg: RunConfig, split: str | None = None) -> SummaryData:
 
 
 def _new_model(cfg: RunConfig) -> Summarizer:
-    cls = resolve(cfg.model["name"])
-    params = {k: v for k, v in cfg.model.items() if k != "name"}
-    if "seed" in cls.params:
-        params.setdefault("seed", cfg.seed)
-    model = cls(**params)
+    model = build_model(cfg.model, cfg.seed)
     if not isinstance(model, Summarizer):
         raise DataError(f"model.name {cfg.model['name']!r} is a {model.kind or type(model).__name__}, "
                         "not a summariser; task: summarize needs one of the summarisers")
@@ -121,12 +117,7 @@ def train_summarizer(cfg: RunConfig, log=print) -> dict:
     log("\n\n".join(format_summary_table(*t) for t in tables))
     table = "\n\n".join(format_summary_table(*t, markdown=True) for t in tables)
 
-    out.mkdir(parents=True, exist_ok=True)
-    model.save(out)
-    save_config(cfg, out / "config.yaml")
-    write_json(out / "metrics.json", metrics)
     counts = {"train": len(train), "dev": len(dev), "test": len(test)}
-    (out / "README.md").write_text(summarizer_card(cfg, model, counts, table, trained=is_trained(model),
-                                                   early_stopped=takes_dev), encoding="utf-8")
-    write_manifest(out)
+    card = summarizer_card(cfg, model, counts, table, trained=is_trained(model), early_stopped=takes_dev)
+    write_model_dir(out, model, {"config.yaml": config_yaml(cfg), "metrics.json": metrics, "README.md": card})
     return {"output_dir": str(out), "metrics": metrics, "seconds": round(time.perf_counter() - start, 1)}
