@@ -1,8 +1,8 @@
 """IndoBERT classifier, BertSum summariser and ONNX export on a tiny BERT trained from our corpus.
 
 The tiny checkpoint is written with ``save_pretrained`` and loaded through the same
-``from_pretrained`` path as a real IndoBERT folder; nothing touches the network. ``topics`` is
-the session fixture of conftest.py.
+``from_pretrained`` path as a real IndoBERT folder; nothing touches the network. ``topics`` and
+``tiny_bert`` are session fixtures of conftest.py.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ import pytest
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
-
-from bert_helpers import build_tiny_bert  # noqa: E402
 
 from mlpkg.classify.bert import BertClassifier  # noqa: E402
 from mlpkg.core.checkpoint import resolve_checkpoint  # noqa: E402
@@ -47,12 +45,6 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
-@pytest.fixture(scope="session")
-def tiny_bert(tmp_path_factory, topics) -> str:
-    texts = [article_text(t, b) for t, b in zip(topics.title[:1000], topics.text[:1000])]
-    return str(build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"), texts))
-
-
 def _topic_sample(topics, split: str, n: int, seed: int = 0) -> tuple[list[str], list[list[str]]]:
     """Half articles tagged pendidikan or umkm, half untagged (the full set has 2% umkm)."""
     import pandas as pd
@@ -78,7 +70,7 @@ def topic_model(tiny_bert, topics):
 
     train, dev = _topic_sample(topics, "train", 400), _topic_sample(topics, "dev", 160)
     model = BertClassifier(model_name_or_path=tiny_bert, max_length=128, long_text="head", epochs=4, **FAST)
-    model.fit_with_dev(*train, *dev, labels=TOPICS)
+    model.fit(*train, labels=TOPICS, dev=dev)
     model.set_thresholds(tune_thresholds(model.binarize(dev[1]), model.predict_proba(dev[0]), model.labels_))
     return model, dev
 
@@ -122,7 +114,7 @@ def test_single_label_beats_the_majority_class(tiny_bert):
     cats = pd.read_parquet(DATA / "categories.parquet")
     train, dev = cats[cats.split == "train"].sample(300, random_state=0), cats[cats.split == "dev"].head(120)
     model = BertClassifier(model_name_or_path=tiny_bert, max_length=96, long_text="head", epochs=4, **FAST)
-    model.fit_with_dev(train.text.tolist(), train.label.tolist(), dev.text.tolist(), dev.label.tolist())
+    model.fit(train.text.tolist(), train.label.tolist(), dev=(dev.text.tolist(), dev.label.tolist()))
     assert not model.multi_label_ and len(model.labels_) == 5
     proba = model.predict_proba(dev.text.tolist())
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
@@ -241,7 +233,7 @@ def bertsum(tiny_bert):
     model = BertSumSummarizer(model_name_or_path=tiny_bert, max_length=128, max_windows=4, inter_layers=1, epochs=2,
                               batch_size=8, learning_rate=3e-3, early_stopping_patience=0, verbose=False)
     model.fit(_sentences(train), [list(g) for g in train.gold],
-              dev_documents=_sentences(dev), dev_labels=[list(g) for g in dev.gold])
+              dev=(_sentences(dev), [list(g) for g in dev.gold]))
     return model, dev
 
 

@@ -13,7 +13,6 @@ from mlpkg.core.registry import registered_names, resolve
 from mlpkg.errors import DataError, NotFittedError, ParameterError
 from mlpkg.summarize import Document, LeadSummarizer, TextRankSummarizer, TrainedExtractor
 from mlpkg.summarize.mmr import jaccard
-from mlpkg.summarize.training import is_trained
 from mlpkg.summarize.vectorized import Batch, hash_words
 
 HERE = Path(__file__).resolve().parent
@@ -53,7 +52,7 @@ def fitted(train_rows):
         key = (name, tuple(sorted(params.items())))
         if key not in cache:
             model = resolve(name)(**params)
-            if is_trained(model):
+            if model.needs_training:
                 model.fit([list(s) for s in train_rows.sentences], [list(g) for g in train_rows.gold],
                           paragraphs=[list(p) for p in train_rows.paragraph])
             else:
@@ -184,7 +183,7 @@ def test_setting_both_max_words_and_ratio_is_rejected():
                                            ({"sentences": 3}, "'sentences'.*unknown parameter")])
 def test_bad_parameters_name_the_parameter(params, match):
     with pytest.raises(ParameterError, match=match):
-        LeadSummarizer(**params).fit()
+        LeadSummarizer().set_params(**params).fit()
 
 
 def test_trained_extractor_fit_errors_name_the_article(train_rows):

@@ -126,8 +126,10 @@ def test_model_directory_holds_no_pickle(fitted, tmp_path):
 def test_bad_parameter_fails_at_fit_naming_it():
     with pytest.raises(ParameterError, match=r"'head': must be one of"):
         TfidfClassifier(head="forest").fit(["a b"], [[]])
-    with pytest.raises(ParameterError, match=r"'Cee': unknown parameter"):
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'Cee'"):
         TfidfClassifier(Cee=1.0)
+    with pytest.raises(ParameterError, match=r"'Cee': unknown parameter"):
+        TfidfClassifier().set_params(Cee=1.0)
 
 
 def test_top_features_are_topic_words(fitted):

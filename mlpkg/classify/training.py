@@ -86,10 +86,7 @@ def _tune(cfg: RunConfig, model, y: list, proba) -> None:
 
 def _fit_tuned(cfg: RunConfig, train: LabelledSplit, dev: LabelledSplit):
     model = build_model(cfg.model, cfg.seed)
-    if hasattr(model, "fit_with_dev"):  # models that early-stop on dev
-        model.fit_with_dev(train.texts, train.y, dev.texts, dev.y, labels=cfg.data.labels)
-    else:
-        model.fit(train.texts, train.y, labels=cfg.data.labels)
+    model.fit(train.texts, train.y, labels=cfg.data.labels, dev=(dev.texts, dev.y))
     if not model.labels_:
         raise DataError(f"{cfg.data.path}: the train split has no labels")
     if model.multi_label_:

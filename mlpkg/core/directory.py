@@ -135,8 +135,7 @@ def write_model_dir(directory: str | Path, model: Any, files: dict[str, Any]) ->
     everything in the folder, so files a caller wrote there before (a report) are hashed too.
     """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    save_estimator(model, directory)
+    model.save(directory)
     for name, content in files.items():
         (write_text if isinstance(content, str) else write_json)(directory / name, content)
     write_manifest(directory)

@@ -1,17 +1,23 @@
 """The estimator contract every classifier and summariser follows.
 
-Hyperparameters are keyword-only constructor arguments stored verbatim and validated at
-``fit`` (and at config load) against a declarative ``params`` table; fitted state ends in an
-underscore; ``save``/``load`` go through a self-describing model directory (see
-:mod:`mlpkg.core.directory`).
+Hyperparameters are keyword-only constructor arguments stored verbatim (no logic in ``__init__``)
+and validated at ``fit`` (and at config load) against a declarative ``params`` table; fitted
+state ends in an underscore; ``get_params``/``set_params``/:func:`clone` work on every model;
+``save``/``load`` go through a self-describing model directory (see :mod:`mlpkg.core.directory`).
+
+One fit contract: ``fit(X, y, *, dev=None, ...)`` where ``dev`` is ``(X_dev, y_dev)``, held-out
+data the model may early-stop on (``uses_dev``); a model that does not use it ignores it.
+Classifiers: ``X`` texts, ``y`` tags or classes (``labels`` is the label set). Summarisers: ``X``
+sentence lists, ``y`` per-sentence ``gold`` flags; ``needs_training`` says whether ``fit`` learns.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from ..errors import NotFittedError, ParameterError, allowed
 
@@ -20,7 +26,7 @@ from ..errors import NotFittedError, ParameterError, allowed
 class Param:
     """One hyperparameter: its type, default, and allowed values or range."""
 
-    kind: type | tuple[type, ...]
+    types: type | tuple[type, ...]  # the accepted Python type(s)
     default: Any
     choices: tuple | None = None
     low: float | None = None
@@ -30,7 +36,7 @@ class Param:
     validator: Callable[[Any], str | None] | None = None
 
     def check(self, name: str, value: Any) -> None:
-        kinds = self.kind if isinstance(self.kind, tuple) else (self.kind,)
+        kinds = self.types if isinstance(self.types, tuple) else (self.types,)
         if float in kinds and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
@@ -43,7 +49,7 @@ class Param:
                 raise ParameterError(name, f"must be >= {self.low}, got {value!r}")
             if self.high is not None and value > self.high:
                 raise ParameterError(name, f"must be <= {self.high}, got {value!r}")
-        if isinstance(value, list) and self.low is not None:
+        if isinstance(value, (list, tuple)) and self.low is not None:
             for v in value:
                 if v < self.low:
                     raise ParameterError(name, f"every value must be >= {self.low}, got {value!r}")
@@ -52,22 +58,27 @@ class Param:
             raise ParameterError(name, problem)
 
 
+Self = TypeVar("Self", bound="Estimator")
+
+
+def clone(model: Self) -> Self:
+    """A new, unfitted model with the same hyperparameters (deep-copied).
+
+    >>> from mlpkg.summarize import LeadSummarizer
+    >>> clone(LeadSummarizer(k=2).fit()).get_params() == LeadSummarizer(k=2).get_params()
+    True
+    """
+    return type(model)(**copy.deepcopy(model.get_params()))
+
+
 class Estimator:
     """Base of every registered model: parameters, validation, fitted check, save/load."""
 
     registered_name: ClassVar[str] = ""
-    kind: ClassVar[str] = ""  # "classifier" or "summarizer"
+    kind: ClassVar[str] = ""  # "classifier" or "summarizer" (stored as "kind" in mlpkg.json)
     params: ClassVar[dict[str, Param]] = {}
     extra: ClassVar[str | None] = None  # the optional dependency group it needs (mlpkg.extras), if any
-
-    def __init__(self, **kwargs: Any):
-        unknown = sorted(set(kwargs) - set(self.params))
-        if unknown:
-            raise ParameterError(
-                unknown[0], f"unknown parameter for {type(self).__name__}; allowed: {allowed(self.params)}"
-            )
-        for name, spec in self.params.items():
-            setattr(self, name, kwargs.get(name, spec.default))
+    uses_dev: ClassVar[bool] = False  # fit(..., dev=(X, y)) early-stops on dev; otherwise dev is ignored
 
     @classmethod
     def validate_params(cls, values: dict[str, Any]) -> None:
@@ -79,7 +90,24 @@ class Estimator:
             cls.params[name].check(name, value)
 
     def get_params(self) -> dict[str, Any]:
+        """The hyperparameters, as passed to ``__init__``."""
         return {name: getattr(self, name) for name in self.params}
+
+    def set_params(self, **values: Any) -> Self:
+        """Change hyperparameters (validated at the next ``fit``); an unknown name is a :class:`ParameterError`.
+
+        >>> from mlpkg.summarize import LeadSummarizer
+        >>> LeadSummarizer(k=2).set_params(k=4).get_params()["k"]
+        4
+        """
+        for name in values:
+            if name not in self.params:
+                raise ParameterError(
+                    name, f"unknown parameter for {type(self).__name__}; allowed: {allowed(self.params)}"
+                )
+        for name, value in values.items():
+            setattr(self, name, value)
+        return self
 
     def _validate(self) -> None:
         self.validate_params(self.get_params())

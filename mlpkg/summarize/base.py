@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -55,7 +55,16 @@ class Summarizer(Estimator):
     """
 
     kind = "summarizer"
+    needs_training: ClassVar[bool] = False  # fit learns from gold sentence flags (else it only validates)
     params = SELECTION_PARAMS
+
+    def __init__(self, *, k: int = 3, max_words: int | None = None, ratio: float | None = None,
+                 mmr_lambda: float = 1.0, duplicate_threshold: float = 0.7) -> None:
+        self.k = k
+        self.max_words = max_words
+        self.ratio = ratio
+        self.mmr_lambda = mmr_lambda
+        self.duplicate_threshold = duplicate_threshold
 
     @classmethod
     def validate_params(cls, values: dict[str, Any]) -> None:
@@ -68,8 +77,15 @@ class Summarizer(Estimator):
         """Relevance of every sentence of ``batch`` (higher is better), as one flat array."""
         raise NotImplementedError
 
-    def fit(self, documents: Sequence | None = None, labels: Sequence | None = None, **kwargs: Any) -> "Summarizer":
-        """Unsupervised summarisers learn nothing: this validates the parameters and returns self."""
+    def fit(self, documents: Sequence[Sequence[str]] | None = None, gold: Sequence[Sequence[bool]] | None = None,
+            *, titles: Sequence[str | None] | None = None, paragraphs: Sequence[Sequence[int]] | None = None,
+            dev: tuple[Sequence[Sequence[str]], Sequence[Sequence[bool]]] | None = None) -> "Summarizer":
+        """The summariser contract's ``fit``: articles as sentence lists, one ``gold`` flag per sentence,
+        ``dev`` ``(documents, gold)`` for those that early-stop (``uses_dev``).
+
+        Unsupervised summarisers (``needs_training`` False) learn nothing: this validates the
+        parameters and returns self.
+        """
         self._validate()
         self.is_fitted_ = True
         return self

@@ -24,5 +24,14 @@ class CentroidSummarizer(Summarizer):
                                                        "(0 ignores it)"),
     }
 
+    def __init__(self, *, k: int = 3, max_words: int | None = None, ratio: float | None = None,
+                 mmr_lambda: float = 1.0, duplicate_threshold: float = 0.7, title_weight: float = 1.0) -> None:
+        self.k = k
+        self.max_words = max_words
+        self.ratio = ratio
+        self.mmr_lambda = mmr_lambda
+        self.duplicate_threshold = duplicate_threshold
+        self.title_weight = title_weight
+
     def score_batch(self, batch: Batch) -> np.ndarray:
         return batch.centroid_cosine(self.title_weight)

@@ -55,6 +55,18 @@ class GraphSummarizer(Summarizer):
         "binary": Param(bool, False, doc="unweighted edges (LexRank) instead of cosine weights (TextRank)"),
     }
 
+    def __init__(self, *, k: int = 3, max_words: int | None = None, ratio: float | None = None,
+                 mmr_lambda: float = 1.0, duplicate_threshold: float = 0.7, damping: float = 0.85,
+                 threshold: float = 0.0, binary: bool = False) -> None:
+        self.k = k
+        self.max_words = max_words
+        self.ratio = ratio
+        self.mmr_lambda = mmr_lambda
+        self.duplicate_threshold = duplicate_threshold
+        self.damping = damping
+        self.threshold = threshold
+        self.binary = binary
+
     def score_batch(self, batch: Batch) -> np.ndarray:
         sim = batch.similarity
         if self.threshold > 0:
@@ -81,3 +93,15 @@ class LexRankSummarizer(GraphSummarizer):
         "threshold": Param(float, 0.1, low=0.0, high=1.0, doc="edges with a cosine below this are dropped"),
         "binary": Param(bool, True, doc="unweighted edges (LexRank) instead of cosine weights (TextRank)"),
     }
+
+    def __init__(self, *, k: int = 3, max_words: int | None = None, ratio: float | None = None,
+                 mmr_lambda: float = 1.0, duplicate_threshold: float = 0.7, damping: float = 0.85,
+                 threshold: float = 0.1, binary: bool = True) -> None:
+        self.k = k
+        self.max_words = max_words
+        self.ratio = ratio
+        self.mmr_lambda = mmr_lambda
+        self.duplicate_threshold = duplicate_threshold
+        self.damping = damping
+        self.threshold = threshold
+        self.binary = binary
