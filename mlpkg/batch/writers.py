@@ -61,8 +61,9 @@ def _part_rows(parts: Iterable[Path]) -> Iterator[dict]:
                 yield json.loads(line)
 
 
-def write_output(parts: list[Path], target: Path, labels: list[str], with_summary: bool) -> int:
-    """Write the tagged rows of ``parts`` (JSONL, in order) as ``target``'s format; return the rows."""
+def write_output(parts: list[Path], target: Path, labels: list[str] | None, with_summary: bool) -> int:
+    """Write the rows of ``parts`` (JSONL, in order) as ``target``'s format; return the rows.
+    ``labels`` None: no classifier (``mlpkg summarize``), so no tags or scores."""
     fmt = file_format(target, "output")
     if fmt == "jsonl":
         return concat_jsonl(parts, target)
@@ -71,34 +72,38 @@ def write_output(parts: list[Path], target: Path, labels: list[str], with_summar
     return _write_parquet(_part_rows(parts), target, labels, with_summary)
 
 
-def _extra_columns(with_summary: bool) -> list[str]:
-    return ["model", "model_hash"] + (["summarizer", "summarizer_hash"] if with_summary else [])
+def _extra_columns(with_tags: bool, with_summary: bool) -> list[str]:
+    return (["model", "model_hash"] if with_tags else []) + (["summarizer", "summarizer_hash"] if with_summary else [])
 
 
-def _write_csv(rows: Iterator[dict], target: Path, labels: list[str], with_summary: bool) -> int:
-    extra = _extra_columns(with_summary)
-    header = ["id", "tags", *(f"score_{label}" for label in labels), *(["summary"] if with_summary else []), *extra]
+def _write_csv(rows: Iterator[dict], target: Path, labels: list[str] | None, with_summary: bool) -> int:
+    extra = _extra_columns(labels is not None, with_summary)
+    tags = ["tags", *(f"score_{label}" for label in labels)] if labels is not None else []
+    header = ["id", *tags, *(["summary"] if with_summary else []), *extra]
     n = 0
     with atomic_file(target) as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(header)
         for row in rows:
             summary = [json.dumps(row["summary"], ensure_ascii=False)] if with_summary else []
-            writer.writerow([row["id"], "|".join(row["tags"]), *(row["scores"][label] for label in labels), *summary,
-                             *(row[c] for c in extra)])
+            tagged = (["|".join(row["tags"]), *(row["scores"][label] for label in labels)]
+                      if labels is not None else [])
+            writer.writerow([row["id"], *tagged, *summary, *(row[c] for c in extra)])
             n += 1
     return n
 
 
-def _write_parquet(rows: Iterator[dict], target: Path, labels: list[str], with_summary: bool) -> int:
+def _write_parquet(rows: Iterator[dict], target: Path, labels: list[str] | None, with_summary: bool) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    fields = [pa.field("id", pa.string()), pa.field("tags", pa.list_(pa.string())),
-              pa.field("scores", pa.struct([pa.field(label, pa.float64()) for label in labels]))]
+    fields = [pa.field("id", pa.string())]
+    if labels is not None:
+        fields += [pa.field("tags", pa.list_(pa.string())),
+                   pa.field("scores", pa.struct([pa.field(label, pa.float64()) for label in labels]))]
     if with_summary:
         fields.append(pa.field("summary", pa.list_(pa.string())))
-    fields += [pa.field(c, pa.string()) for c in _extra_columns(with_summary)]
+    fields += [pa.field(c, pa.string()) for c in _extra_columns(labels is not None, with_summary)]
     schema = pa.schema(fields)
     n = 0
     with atomic_file(target, "wb") as fh:
