@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..evaluate.bootstrap import N_RESAMPLES
 from ..evaluate.metrics import format_table
-from ..evaluate.provenance import metadata_rows
+from ..evaluate.provenance import data_scope, data_table, metadata_rows
 from ..evaluate.tables import group_table, render_table
 
 
@@ -57,6 +59,14 @@ def _uncertainty_lines(evaluated: dict, labels: list[str]) -> list[str]:
     return lines
 
 
+def _labels_line(data_path: str) -> list[str]:
+    """Where the labels are documented: the data's own datasheet, when it ships beside the file."""
+    from ..data.load import resolve_data_path
+
+    sheet = resolve_data_path(data_path).parent / "DATASHEET.md"
+    return [f"- How the labels were made: `{Path(data_path).parent / 'DATASHEET.md'}`."] if sheet.is_file() else []
+
+
 def _run_lines(run: dict | None) -> list[str]:
     if not run:
         return []
@@ -64,7 +74,9 @@ def _run_lines(run: dict | None) -> list[str]:
                                        markdown=True), ""]
 
 
-def classifier_card(cfg, model, data_counts: dict[str, int], metrics: dict, run: dict | None = None) -> str:
+def classifier_card(cfg, model, profiles: dict[str, dict], metrics: dict, run: dict | None = None) -> str:
+    """The card of a trained classifier; ``profiles`` (split -> :func:`~mlpkg.evaluate.provenance.describe_rows`)
+    describe the rows the run used, so every claim about the data comes from the data."""
     name = cfg.model["name"]
     lines = [
         f"# {cfg.output_dir}: {'multi-label topic tagger' if model.multi_label_ else 'news category classifier'}",
@@ -75,9 +87,7 @@ def classifier_card(cfg, model, data_counts: dict[str, int], metrics: dict, run:
         "",
         "## Data",
         "",
-        "| split | rows |",
-        "|---|---:|",
-        *[f"| {k} | {v} |" for k, v in data_counts.items()],
+        *data_table(profiles),
         "",
         "## Metrics",
         "",
@@ -121,9 +131,9 @@ def classifier_card(cfg, model, data_counts: dict[str, int], metrics: dict, run:
         "",
         "- Rare tags have few examples (see supports above): per-label F1 on tens of articles moves by several "
         "points with one article; read the counts, not only the scores.",
-        "- Trained on 2015-2025 news from a handful of national portals; regional outlets, opinion pieces and "
-        "non-news text (press releases, social media) were not seen.",
-        "- Labels follow `LABELLING.md`: an article is tagged only when it is mainly about the topic.",
+        f"- {data_scope(profiles) or 'The data file records neither dates nor sources of its rows.'} Text from "
+        "other periods, outlets or genres (opinion, press releases, social media) may score differently.",
+        *_labels_line(cfg.data.path),
         "",
         *_run_lines(run),
         "## Files",

@@ -140,11 +140,11 @@ def keyword_rule_cv(cfg: RunConfig, data: LabelledSplit, folds: list) -> dict:
     return cross_validate(lambda part: rule, data, folds, cfg.data.labels, log=lambda *_: None, n_jobs=1)
 
 
-def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: dict, counts: dict,
-                     start: float) -> dict:
+def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: dict,
+                     splits: dict[str, LabelledSplit], start: float) -> dict:
     """Save the model with its config, run metadata, metrics (bootstrap intervals and per-publisher
     figures included), report, model card and manifest."""
-    from ..evaluate.provenance import run_metadata
+    from ..evaluate.provenance import describe_rows, run_metadata
     from .classifier_card import classifier_card, threshold_note
     from .evaluation import write_classifier_report
 
@@ -152,6 +152,7 @@ def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: 
     for key, s in scored.items():
         metrics[key] = {**metrics[key], "intervals": s["intervals"], "by_publisher": s["by_publisher"]}
     run = run_metadata(cfg.data.path)
+    profiles = {name: describe_rows(cfg.data.path, split.ids, cfg.data.id_field) for name, split in splits.items()}
     out.mkdir(parents=True, exist_ok=True)
     result = {"output_dir": str(out), "metrics": metrics}
     if cfg.evaluation.report:
@@ -159,7 +160,7 @@ def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: 
         title = f"{cfg.model['name']} on {cfg.data.path}"
         result["report"] = str(write_classifier_report(out, model, scored, extra, title, run, note))
     write_model_dir(out, model, {"config.yaml": config_yaml(cfg), "metrics.json": metrics, "run.json": run,
-                                 "README.md": classifier_card(cfg, model, counts, metrics, run)})
+                                 "README.md": classifier_card(cfg, model, profiles, metrics, run)})
     return {**result, "seconds": round(time.perf_counter() - start, 1)}
 
 
@@ -183,8 +184,8 @@ def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
     log(f"refitted {cfg.model['name']} on all {len(data.texts)} rows; thresholds: "
         + ", ".join(f"{k} {v:.3f}" for k, v in model.thresholds_.items()))
     scored = {"cv": scored_from_cv(cv, data, model.labels_, cfg.evaluation.worst_errors)}
-    counts = {"labelled rows (all used for the final fit)": len(data.texts), "cross-validation folds": len(folds)}
-    return _write_model_dir(cfg, model, metrics, scored, extra, counts, start)
+    return _write_model_dir(cfg, model, metrics, scored, extra, {"all (cross-validated, then the final fit)": data},
+                            start)
 
 
 def train_classifier(cfg: RunConfig, log=print) -> dict:
@@ -215,8 +216,7 @@ def train_classifier(cfg: RunConfig, log=print) -> dict:
             metrics["keyword_rule_heldout_test"] = extra["Keyword rule, held-out split"] = keyword_baseline(
                 h_test.texts, h_test.y, model.labels_)
         log(f"held-out evaluation on {field_}: test={len(h_test.texts)}")
-    counts = {"train": len(train.texts), "dev": len(dev.texts), "test": len(test.texts)}
-    return _write_model_dir(cfg, model, metrics, scored, extra, counts, start)
+    return _write_model_dir(cfg, model, metrics, scored, extra, {"train": train, "dev": dev, "test": test}, start)
 
 
 PROTOCOL_TITLES = {

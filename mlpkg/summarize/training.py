@@ -15,6 +15,7 @@ from ..config import RunConfig, config_yaml
 from ..core.directory import write_model_dir
 from ..core.registry import build_model
 from ..errors import DataError
+from ..evaluate.provenance import describe_rows
 from .base import Summarizer
 from .evaluation import (
     SummaryData,
@@ -109,7 +110,8 @@ def train_summarizer(cfg: RunConfig, log=print) -> dict:
     log("\n\n".join(format_summary_table(*t) for t in tables))
     table = "\n\n".join(format_summary_table(*t, markdown=True) for t in tables)
 
-    counts = {"train": len(train), "dev": len(dev), "test": len(test)}
-    card = summarizer_card(cfg, model, counts, table, trained=model.needs_training, early_stopped=takes_dev)
+    profiles = {name: describe_rows(cfg.data.path, split.ids, cfg.data.id_field, cfg.data.fold_field)
+                for name, split in (("train", train), ("dev", dev), ("test", test))}
+    card = summarizer_card(cfg, model, profiles, table, trained=model.needs_training, early_stopped=takes_dev)
     write_model_dir(out, model, {"config.yaml": config_yaml(cfg), "metrics.json": metrics, "README.md": card})
     return {"output_dir": str(out), "metrics": metrics, "seconds": round(time.perf_counter() - start, 1)}
