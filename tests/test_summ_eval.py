@@ -127,7 +127,8 @@ def test_train_summarizer_writes_a_self_describing_directory(small_indosum, tmp_
     assert set(metrics["test"]) == {"trained_extractor.v1", "LEAD-3", "ORACLE"}
     assert metrics["fold_rotation"]["sentences"]["articles"] == 80
     assert set(metrics["fold_rotation"]["sentences"]["rouge1_per_fold"]) == {"1", "2", "3", "4"}
-    assert "Trained on the `train` and `dev` splits" in (out / "README.md").read_text()
+    assert "Trained on the `train` (fold 1, 2) and `dev` (fold 3) splits; tested on `test` (fold 4)" in (
+        out / "README.md").read_text()
     assert isinstance(load_model(out), TrainedExtractor)
 
 

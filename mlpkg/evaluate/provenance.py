@@ -125,5 +125,5 @@ def data_scope(profiles: dict[str, dict]) -> str:
     if firsts:
         parts.append(f"dated {min(firsts)} to {max(lasts)}")
     if sources:
-        parts.append(f"from {distinct}+ distinct values of `{sorted(sources)[0]}` (see the data table)")
+        parts.append(f"from at least {distinct} sources (column `{sorted(sources)[0]}`; see the data table)")
     return ("Trained on articles " + " and ".join(parts) + ".") if parts else ""
