@@ -87,6 +87,7 @@ def describe_rows(data_path: str, ids: Sequence, id_field: str = "id", fold_fiel
                               "top": [[str(k), int(v)] for k, v in counts.head(3).items()]}
     if DATE_COLUMN in frame.columns:
         dates = pd.to_datetime(frame[DATE_COLUMN].replace("", None), errors="coerce", utc=True, format="mixed")
+        dates = dates.where(dates.dt.year >= 1900)  # a year such as 0023 is a typo in the source, not a date
         if dates.notna().any():
             profile["dates"] = {"first": dates.min().date().isoformat(), "last": dates.max().date().isoformat(),
                                 "undated": int(dates.isna().sum())}
@@ -108,8 +109,10 @@ def data_table(profiles: dict[str, dict], what: str = "rows") -> list[str]:
         src = p.get("sources")
         top = ", ".join(f"{name} ({n})" for name, n in src["top"]) if src else "not in the file"
         dates = p.get("dates")
-        span = (f"{dates['first']} to {dates['last']}" + (f" ({dates['undated']} undated)" if dates["undated"] else "")
-                if dates else "not in the file")
+        span = "not in the file"
+        if dates:
+            unread = f" ({dates['undated']} without a readable date)" if dates["undated"] else ""
+            span = f"{dates['first']} to {dates['last']}{unread}"
         distinct = src["distinct"] if src else "-"
         lines.append(f"| {split}{describe_folds(p)} | {p['rows']} | {distinct} | {top} | {span} |")
     return lines
