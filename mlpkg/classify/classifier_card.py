@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..evaluate.bootstrap import N_RESAMPLES
 from ..evaluate.metrics import format_table
-from ..evaluate.provenance import data_scope, data_table, metadata_rows
+from ..evaluate.provenance import data_scope, data_table, metadata_rows, settings_lines
 from ..evaluate.tables import group_table, render_table
 
 
@@ -114,14 +114,8 @@ def classifier_card(cfg, model, profiles: dict[str, dict], metrics: dict, run: d
             + threshold_note(cfg, from_cv="cv" in metrics),
             "",
         ]
-    params = ", ".join(f"{k}={v!r}" for k, v in model.get_params().items())
     lines += [
-        "## Settings",
-        "",
-        f"`{params}`",
-        "",
-        "The full resolved configuration is in `config.yaml`.",
-        "",
+        *settings_lines(model),
         "## Intended use",
         "",
         "Tagging Indonesian news articles (title + body, raw text: the model cleans datelines and link teasers "

@@ -96,6 +96,12 @@ def describe_rows(data_path: str, ids: Sequence, id_field: str = "id", fold_fiel
     return profile
 
 
+def settings_lines(model) -> list[str]:
+    """A card's Settings section: the model's parameters and where the full configuration is."""
+    params = ", ".join(f"{k}={v!r}" for k, v in model.get_params().items())
+    return ["## Settings", "", f"`{params}`", "", "The full resolved configuration is in `config.yaml`.", ""]
+
+
 def describe_folds(profile: dict) -> str:
     """``" (fold 1, 2, 3)"`` from :func:`describe_rows`, or ``""`` when the file has no fold column."""
     folds = profile.get("folds")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..evaluate.provenance import data_scope, data_table, describe_folds
+from ..evaluate.provenance import data_scope, data_table, describe_folds, settings_lines
 
 
 def summarizer_card(cfg, model, profiles: dict[str, dict], table: str, trained: bool,
@@ -17,7 +17,6 @@ def summarizer_card(cfg, model, profiles: dict[str, dict], table: str, trained: 
         how = f"Trained on the `train` split{train} with early stopping on `dev`{dev}; tested on `test`{test}."
     else:
         how = f"Trained on the `train`{train} and `dev`{dev} splits; tested on `test`{test}."
-    params = ", ".join(f"{k}={v!r}" for k, v in model.get_params().items())
     lines = [
         f"# {cfg.output_dir}: extractive summariser `{name}`",
         "",
@@ -37,12 +36,7 @@ def summarizer_card(cfg, model, profiles: dict[str, dict], table: str, trained: 
         "",
         table,
         "",
-        "## Settings",
-        "",
-        f"`{params}`",
-        "",
-        "The full resolved configuration is in `config.yaml`.",
-        "",
+        *settings_lines(model),
         "## Intended use",
         "",
         "Short extractive summaries of Indonesian news articles given as raw text (the summariser cleans "
