@@ -40,7 +40,7 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 from _results import write_results  # noqa: E402
 
-from mlpkg.models import load_model  # noqa: E402
+from mlpkg.core.directory import load_model  # noqa: E402
 from mlpkg.text.normalize import article_text  # noqa: E402
 
 
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     if not (model_dir / "mlpkg.json").exists():
         raise SystemExit(f"{model_dir} is not a model directory; train one first: python train.py --config "
                          f"configs/topic_tfidf.yaml --output-dir {model_dir}")
-    from mlpkg.models.directory import model_hash, read_meta
+    from mlpkg.core.directory import model_hash, read_meta
 
     with tempfile.TemporaryDirectory(prefix="mlpkg-bench-", dir=args.workdir) as tmp:
         work = Path(tmp)

@@ -32,10 +32,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from _results import RESULTS, write_results  # noqa: E402
 
+from mlpkg.classify.onnx_export import export_onnx  # noqa: E402
+from mlpkg.classify.training import load_split, train_classifier  # noqa: E402
 from mlpkg.config import load_config  # noqa: E402
-from mlpkg.models import load_model  # noqa: E402
-from mlpkg.models.onnx_export import export_onnx  # noqa: E402
-from mlpkg.trainer import load_split, train_classifier  # noqa: E402
+from mlpkg.core.directory import load_model  # noqa: E402
 
 BATCH_SIZES = (1, 8, 32)
 
@@ -96,9 +96,9 @@ def long_text_table(model_dir: Path, cfg, max_chunks: int, stride: int) -> dict:
     """
     import numpy as np
 
+    from mlpkg.classify.thresholds import tune_thresholds
+    from mlpkg.core.numeric import sigmoid
     from mlpkg.evaluate.metrics import multilabel_metrics
-    from mlpkg.models.linear import sigmoid
-    from mlpkg.models.thresholds import tune_thresholds
 
     model = load_model(model_dir)
     model.max_chunks, model.stride = max_chunks, stride

@@ -22,7 +22,7 @@ from sklearn.naive_bayes import MultinomialNB
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
-from mlpkg.models import TfidfClassifier
+from mlpkg.classify import TfidfClassifier
 
 ROOT = Path(__file__).resolve().parents[1]
 

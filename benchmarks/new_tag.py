@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 from _results import write_results
 
+from mlpkg.classify.lexicon_features import TagLexicon
+from mlpkg.classify.training import LabelledSplit, fit_on_all
 from mlpkg.config import load_config
 from mlpkg.data.folds import grouped_folds, train_rows
 from mlpkg.evaluate.metrics import multilabel_metrics
-from mlpkg.models.lexicon_features import TagLexicon
 from mlpkg.text.normalize import article_text
-from mlpkg.trainer import LabelledSplit, fit_on_all
 
 ROOT = Path(__file__).resolve().parents[1]
 TAG = "otomotif"

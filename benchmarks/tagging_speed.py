@@ -23,10 +23,10 @@ from sklearn.pipeline import make_pipeline, make_union
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
+from mlpkg.classify.training import train_classifier
 from mlpkg.config import load_config
-from mlpkg.models import load_model
+from mlpkg.core.directory import load_model
 from mlpkg.text.normalize import article_text
-from mlpkg.trainer import train_classifier
 
 ROOT = Path(__file__).resolve().parents[1]
 

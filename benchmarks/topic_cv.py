@@ -17,10 +17,10 @@ from pathlib import Path
 
 from _results import write_results
 
+from mlpkg.classify.cross_validation import format_cv_table
+from mlpkg.classify.training import cross_validate_config, cv_folds, keyword_rule_cv, load_split
 from mlpkg.config import load_config
-from mlpkg.evaluate.cv import format_cv_table
 from mlpkg.evaluate.metrics import tag_matrix
-from mlpkg.trainer import cross_validate_config, cv_folds, keyword_rule_cv, load_split
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "configs" / "topic_tfidf.yaml"

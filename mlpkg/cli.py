@@ -11,8 +11,8 @@ from .errors import DataError, MlpkgError
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from .classify.training import summary_lines, train
     from .config import load_config
-    from .trainer import summary_lines, train
 
     overrides = list(args.set or [])
     if args.output_dir:
@@ -26,8 +26,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_cv(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from .classify.training import run_cv
     from .config import load_config
-    from .trainer import run_cv
 
     cfg = load_config(args.config, list(args.set or []))
     protocols = ["group", "publisher"] if args.protocol == "both" else [args.protocol]
@@ -41,7 +41,7 @@ def cmd_cv(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .evaluate.cli import evaluate_model_dir
+    from .evaluate.saved_model import evaluate_model_dir
 
     name = Path(args.data).stem + (f"_{args.split}" if args.split else "")
     out = args.output or str(Path("reports") / "evaluate" / Path(args.model).name / name)
@@ -76,22 +76,14 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
-    from .summarize.io import summarize_file
+    from .batch import summarize_job
 
-    n = summarize_file(
-        args.model,
-        args.input,
-        args.output,
-        id_field=args.id_field,
-        text_field=args.text_field,
-        title_field=args.title_field,
-    )
-    print(f"summarised {n} articles into {args.output}", file=sys.stderr)
-    return 0
+    options = {k: v for k, v in vars(args).items() if k not in ("command", "func", "model")}
+    return summarize_job(summarizer=args.model, **options)
 
 
 def cmd_export_onnx(args: argparse.Namespace) -> int:
-    from .models.onnx_export import export_onnx
+    from .classify.onnx_export import export_onnx
 
     report = export_onnx(args.model, args.output)
     print(json.dumps(report, indent=1))
@@ -118,6 +110,46 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, **kwargs):
         kwargs.setdefault("formatter_class", _DefaultsFormatter)
         super().__init__(**kwargs)
+
+
+def _add_job_arguments(p: argparse.ArgumentParser) -> None:
+    """The batch job's options, shared by ``mlpkg tag`` and ``mlpkg summarize`` (one reader, rejects, resume)."""
+    p.add_argument(
+        "--input",
+        required=True,
+        help="JSONL, CSV (also .jsonl.gz, .csv.gz) or Parquet file by extension; - or a pipe such as <(zcat f.gz) "
+        "for JSONL",
+    )
+    p.add_argument("--output", required=True, help="JSONL, CSV or Parquet file (by extension), or - for JSONL (stdout)")
+    p.add_argument(
+        "--rejects",
+        help="JSONL file for rows that cannot be tagged, with row, id, reason and the raw input "
+        "(default: beside OUTPUT, tags.jsonl -> tags.rejects.jsonl, tags.csv -> tags.csv.rejects.jsonl; "
+        "required with --output -)",
+    )
+    p.add_argument("--id-field", default="id", help="id column of the input")
+    p.add_argument("--text-field", default="text", help="article body column of the input")
+    p.add_argument("--title-field", default="title", help="title column of the input (optional in every record)")
+    p.add_argument("--max-chars", type=int, default=200_000, help="reject texts longer than this")
+    p.add_argument(
+        "--max-reject-rate", type=float, default=0.05, help="fail (exit 1) when a larger share of the rows is rejected"
+    )
+    p.add_argument("--chunk-size", type=int, default=2_000, help="rows per chunk (memory and resume granularity)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="worker processes (local) or Ray actors (0 = one per core, or per cluster CPU)",
+    )
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local worker processes, or Ray Data (pip install 'mlpkg[ray]')")
+    p.add_argument("--address", help="Ray cluster address, e.g. ray://head:10001 (default: start a local Ray)")
+    p.add_argument(
+        "--progress",
+        choices=("auto", "bar", "log", "none"),
+        default="auto",
+        help="a progress bar on a terminal, periodic log lines otherwise",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -160,50 +192,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--model", required=True, help="classifier model directory")
     p.add_argument("--summarizer", help="summariser model directory: adds a summary to every row")
-    p.add_argument(
-        "--input",
-        required=True,
-        help="JSONL, CSV (also .jsonl.gz, .csv.gz) or Parquet file by extension; - or a pipe such as <(zcat f.gz) "
-        "for JSONL",
-    )
-    p.add_argument("--output", required=True, help="JSONL, CSV or Parquet file (by extension), or - for JSONL (stdout)")
-    p.add_argument(
-        "--rejects",
-        help="JSONL file for rows that cannot be tagged, with row, id, reason and the raw input "
-        "(default: beside OUTPUT, tags.jsonl -> tags.rejects.jsonl, tags.csv -> tags.csv.rejects.jsonl; "
-        "required with --output -)",
-    )
-    p.add_argument("--id-field", default="id")
-    p.add_argument("--text-field", default="text")
-    p.add_argument("--title-field", default="title")
-    p.add_argument("--max-chars", type=int, default=200_000, help="reject texts longer than this")
-    p.add_argument(
-        "--max-reject-rate", type=float, default=0.05, help="fail (exit 1) when a larger share of the rows is rejected"
-    )
-    p.add_argument("--chunk-size", type=int, default=2_000, help="rows per chunk (memory and resume granularity)")
-    p.add_argument(
-        "--workers",
-        type=int,
-        default=0,
-        help="worker processes (local) or Ray actors (0 = one per core, or per cluster CPU)",
-    )
-    p.add_argument("--engine", choices=("local", "ray"), default="local")
-    p.add_argument("--address", help="Ray cluster address, e.g. ray://head:10001 (default: start a local Ray)")
-    p.add_argument(
-        "--progress",
-        choices=("auto", "bar", "log", "none"),
-        default="auto",
-        help="a progress bar on a terminal, periodic log lines otherwise",
-    )
+    _add_job_arguments(p)
     p.set_defaults(func=cmd_tag)
 
-    p = sub.add_parser("summarize", help="write extractive summaries for a JSONL file")
+    p = sub.add_parser(
+        "summarize",
+        help="write extractive summaries for a JSONL file",
+        epilog="the batch job of `mlpkg tag` with a summariser only: same inputs, rejects file, resume and exit "
+        "statuses",
+    )
     p.add_argument("--model", required=True, help="summariser model directory")
-    p.add_argument("--input", required=True, help="JSONL with id, text and optional title")
-    p.add_argument("--output", required=True, help="JSONL with id and summary (list of sentences)")
-    p.add_argument("--id-field", default="id", help="id column of the input")
-    p.add_argument("--text-field", default="text", help="article body column of the input")
-    p.add_argument("--title-field", default="title", help="title column of the input (optional)")
+    _add_job_arguments(p)
     p.set_defaults(func=cmd_summarize)
 
     p = sub.add_parser("export-onnx", help="export an IndoBERT model directory to ONNX and check it agrees with torch")

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from .core.files import write_text
 from .errors import ConfigError, allowed
 
 
@@ -182,7 +183,7 @@ def parse_config(raw: dict, source: str = "<config>", overrides: list[str] | Non
     if "name" not in cfg.model:
         problems.append(f"{where('model.name')}: model.name is required")
     else:
-        from .registry import resolve
+        from .core.registry import resolve
 
         try:
             cls = resolve(cfg.model["name"], where=f"{where('model.name')}: model.name")
@@ -210,6 +211,10 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConf
     return parse_config(raw, source=str(path), overrides=overrides)
 
 
+def config_yaml(cfg: RunConfig) -> str:
+    """The resolved config as YAML (what a model directory keeps as ``config.yaml``)."""
+    return yaml.safe_dump(cfg.to_dict(), sort_keys=False, allow_unicode=True)
+
+
 def save_config(cfg: RunConfig, path: str | Path) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        yaml.safe_dump(cfg.to_dict(), fh, sort_keys=False, allow_unicode=True)
+    write_text(path, config_yaml(cfg))

@@ -16,7 +16,7 @@ import psutil
 
 from mlpkg.batch import TagOptions
 from mlpkg.batch.parts import parts_dir
-from mlpkg.models import TfidfClassifier
+from mlpkg.classify import TfidfClassifier
 from mlpkg.text.normalize import article_text
 
 ROOT = Path(__file__).resolve().parents[1]

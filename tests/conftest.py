@@ -29,3 +29,15 @@ def topic_sample(topics) -> pd.DataFrame:
     edu = train[train["tags"].map(lambda t: list(t) == ["pendidikan"])].head(120)
     other = train[train["tags"].map(len) == 0].head(300)
     return pd.concat([rare, edu, other]).sample(frac=1.0, random_state=0).reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory, topics) -> str:
+    """A tiny BERT checkpoint folder trained from our corpus (built once per session; needs torch)."""
+    pytest.importorskip("torch")
+    from bert_helpers import build_tiny_bert
+
+    from mlpkg.text.normalize import article_text
+
+    texts = [article_text(t, b) for t, b in zip(topics.title[:1000], topics.text[:1000])]
+    return str(build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"), texts))

@@ -284,7 +284,7 @@ def test_one_failing_article_is_rejected_alone(model_dir):
 
 
 def test_summaries_reach_every_output_format(model_dir, tmp_path):
-    from mlpkg.batch.io import write_output
+    from mlpkg.batch.writers import write_output
 
     tagger = _stub_tagger(model_dir, _StubSummarizer())
     batch = [Article(1, "a", None, "Koperasi desa tumbuh. Anggota bertambah."), Article(2, "b", "J", "UMKM naik.")]
@@ -299,7 +299,7 @@ def test_summaries_reach_every_output_format(model_dir, tmp_path):
 
 
 def _registered_summarizer() -> str | None:
-    from mlpkg.registry import registered_names, resolve
+    from mlpkg.core.registry import registered_names, resolve
 
     names = [n for n in registered_names() if getattr(resolve(n), "kind", "") == "summarizer"]
     return "lead.v1" if "lead.v1" in names else (names[0] if names else None)
@@ -309,8 +309,8 @@ def test_tag_with_a_registered_summarizer(model_dir, tmp_path):
     name = _registered_summarizer()
     if name is None:
         pytest.skip("mlpkg.summarize registers no summariser yet")
-    from mlpkg.models import load_model
-    from mlpkg.registry import resolve
+    from mlpkg.core.directory import load_model
+    from mlpkg.core.registry import resolve
 
     summarizer_dir = resolve(name)().fit().save(tmp_path / "summarizer")
     src = write_jsonl(tmp_path / "in.jsonl", GOOD[:5])

@@ -22,6 +22,7 @@ from batch_helpers import articles, build_tiny_tagger, die, job, read_jsonl, unq
 from mlpkg.batch import TagOptions, run_job, tag_job
 from mlpkg.batch.parts import PROGRESS_FILE, PartStore, parts_dir
 from mlpkg.cli import main as cli_main
+from mlpkg.core.directory import load_model
 from mlpkg.errors import (
     ConfigError,
     DataError,
@@ -31,7 +32,6 @@ from mlpkg.errors import (
     OutputNotWritableError,
     WorkerDiedError,
 )
-from mlpkg.models import load_model
 
 GOOD = articles(24, offset=100)
 
@@ -390,7 +390,7 @@ def test_a_changed_model_or_input_says_why_the_job_restarts(model_dir, tmp_path,
         run_job(job(model_dir, src, out, chunk_size=3, progress="log"))
     other_model = build_tiny_tagger(tmp_path / "other")
     (other_model / "README.md").write_text("anders", encoding="utf-8")
-    from mlpkg.models.directory import write_manifest
+    from mlpkg.core.directory import write_manifest
 
     write_manifest(other_model)
     with pytest.raises(Crash):

@@ -1,8 +1,8 @@
 """IndoBERT classifier, BertSum summariser and ONNX export on a tiny BERT trained from our corpus.
 
 The tiny checkpoint is written with ``save_pretrained`` and loaded through the same
-``from_pretrained`` path as a real IndoBERT folder; nothing touches the network. ``topics`` is
-the session fixture of conftest.py.
+``from_pretrained`` path as a real IndoBERT folder; nothing touches the network. ``topics`` and
+``tiny_bert`` are session fixtures of conftest.py.
 """
 
 from __future__ import annotations
@@ -19,12 +19,10 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from bert_helpers import build_tiny_bert  # noqa: E402
-
+from mlpkg.classify.bert import BertClassifier  # noqa: E402
+from mlpkg.core.checkpoint import resolve_checkpoint  # noqa: E402
+from mlpkg.core.directory import load_model  # noqa: E402
 from mlpkg.errors import CheckpointNotFoundError, ModelIntegrityError, ParameterError  # noqa: E402
-from mlpkg.models import load_model  # noqa: E402
-from mlpkg.models.bert import BertClassifier  # noqa: E402
-from mlpkg.models.checkpoint import resolve_checkpoint  # noqa: E402
 from mlpkg.summarize.bertsum import BertSumSummarizer  # noqa: E402
 from mlpkg.summarize.document import Document  # noqa: E402
 from mlpkg.summarize.mmr import jaccard  # noqa: E402
@@ -45,12 +43,6 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="session")
-def tiny_bert(tmp_path_factory, topics) -> str:
-    texts = [article_text(t, b) for t, b in zip(topics.title[:1000], topics.text[:1000])]
-    return str(build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"), texts))
 
 
 def _topic_sample(topics, split: str, n: int, seed: int = 0) -> tuple[list[str], list[list[str]]]:
@@ -74,11 +66,11 @@ def _macro_f1(model, texts, y) -> float:
 
 @pytest.fixture(scope="session")
 def topic_model(tiny_bert, topics):
-    from mlpkg.models.thresholds import tune_thresholds
+    from mlpkg.classify.thresholds import tune_thresholds
 
     train, dev = _topic_sample(topics, "train", 400), _topic_sample(topics, "dev", 160)
     model = BertClassifier(model_name_or_path=tiny_bert, max_length=128, long_text="head", epochs=4, **FAST)
-    model.fit_with_dev(*train, *dev, labels=TOPICS)
+    model.fit(*train, labels=TOPICS, dev=dev)
     model.set_thresholds(tune_thresholds(model.binarize(dev[1]), model.predict_proba(dev[0]), model.labels_))
     return model, dev
 
@@ -122,7 +114,7 @@ def test_single_label_beats_the_majority_class(tiny_bert):
     cats = pd.read_parquet(DATA / "categories.parquet")
     train, dev = cats[cats.split == "train"].sample(300, random_state=0), cats[cats.split == "dev"].head(120)
     model = BertClassifier(model_name_or_path=tiny_bert, max_length=96, long_text="head", epochs=4, **FAST)
-    model.fit_with_dev(train.text.tolist(), train.label.tolist(), dev.text.tolist(), dev.label.tolist())
+    model.fit(train.text.tolist(), train.label.tolist(), dev=(dev.text.tolist(), dev.label.tolist()))
     assert not model.multi_label_ and len(model.labels_) == 5
     proba = model.predict_proba(dev.text.tolist())
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
@@ -172,7 +164,7 @@ def test_offline_checkpoint_error_is_immediate_and_says_what_to_do(monkeypatch, 
     assert time.perf_counter() - start < 5
     monkeypatch.delenv("HF_HUB_OFFLINE")
     monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
-    monkeypatch.setattr("mlpkg.models.checkpoint._hub_reachable", lambda timeout=3.0: False)
+    monkeypatch.setattr("mlpkg.core.checkpoint._hub_reachable", lambda timeout=3.0: False)
     with pytest.raises(CheckpointNotFoundError, match="cannot be reached.*--local-dir DIR"):
         resolve_checkpoint("indolem/indobert-base-uncased")
     with pytest.raises(CheckpointNotFoundError, match="looks like a folder but does not exist"):
@@ -184,9 +176,9 @@ def test_offline_checkpoint_error_is_immediate_and_says_what_to_do(monkeypatch, 
 def test_trainer_writes_a_model_directory_that_loads_and_exports_to_onnx(tiny_bert, topics, tmp_path):
     import pandas as pd
 
+    from mlpkg.classify.onnx_export import export_onnx
+    from mlpkg.classify.training import train_classifier
     from mlpkg.config import load_config
-    from mlpkg.models.onnx_export import export_onnx
-    from mlpkg.trainer import train_classifier
 
     small = pd.concat([topics[topics.split == s].head(n) for s, n in (("train", 200), ("dev", 100), ("test", 100))])
     small.to_parquet(tmp_path / "topics_small.parquet")
@@ -211,9 +203,9 @@ def test_trainer_writes_a_model_directory_that_loads_and_exports_to_onnx(tiny_be
 
 def test_export_onnx_failed_agreement_is_not_in_manifest(topic_model, tmp_path):
     """Regression: a failed agreement check left model.onnx in the manifest, so it was trusted and served."""
+    from mlpkg.classify.onnx_export import ONNX_FILE, export_onnx
+    from mlpkg.core.directory import MANIFEST_FILE
     from mlpkg.errors import OnnxMismatchError
-    from mlpkg.models.directory import MANIFEST_FILE
-    from mlpkg.models.onnx_export import ONNX_FILE, export_onnx
 
     model, _ = topic_model
     out = model.save(tmp_path / "model")
@@ -242,9 +234,9 @@ def test_import_mlpkg_and_tfidf_need_no_torch():
         "        if name.split('.')[0] in ('torch', 'transformers', 'tokenizers', 'onnxruntime'):\n"
         "            raise ModuleNotFoundError(name)\n"
         "sys.meta_path.insert(0, NoTorch())\n"
-        "import mlpkg.models, mlpkg.registry\n"
-        "assert 'indobert_classifier.v1' in mlpkg.registry.registered_names()\n"
-        "from mlpkg.models import TfidfClassifier\n"
+        "import mlpkg.classify, mlpkg.core.registry\n"
+        "assert 'indobert_classifier.v1' in mlpkg.core.registry.registered_names()\n"
+        "from mlpkg.classify import TfidfClassifier\n"
         "TfidfClassifier(char_ngrams=[], min_df=1, calibration_folds=2).fit("
         "['koperasi simpan pinjam', 'sekolah dasar', 'koperasi desa', 'guru sekolah'], "
         "['koperasi', 'pendidikan', 'koperasi', 'pendidikan'])\n"
@@ -266,7 +258,7 @@ def bertsum(tiny_bert):
     model = BertSumSummarizer(model_name_or_path=tiny_bert, max_length=128, max_windows=4, inter_layers=1, epochs=2,
                               batch_size=8, learning_rate=3e-3, early_stopping_patience=0, verbose=False)
     model.fit(_sentences(train), [list(g) for g in train.gold],
-              dev_documents=_sentences(dev), dev_labels=[list(g) for g in dev.gold])
+              dev=(_sentences(dev), [list(g) for g in dev.gold]))
     return model, dev
 
 

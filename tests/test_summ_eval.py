@@ -12,9 +12,8 @@ from rouge_score import rouge_scorer
 
 from mlpkg.cli import main
 from mlpkg.config import load_config, parse_config
+from mlpkg.core.directory import load_model, verify_manifest
 from mlpkg.errors import DataError
-from mlpkg.models import load_model
-from mlpkg.models.directory import verify_manifest
 from mlpkg.summarize import LeadSummarizer, TrainedExtractor
 from mlpkg.summarize.evaluation import evaluate_summarizer_file, load_summary_data, oracle_choices
 from mlpkg.summarize.graph import pagerank
@@ -150,7 +149,8 @@ def test_train_summarizer_writes_a_self_describing_directory(small_indosum, tmp_
     assert set(metrics["test"]) == {"trained_extractor.v1", "LEAD-3", "ORACLE"}
     assert metrics["fold_rotation"]["sentences"]["articles"] == 80
     assert set(metrics["fold_rotation"]["sentences"]["rouge1_per_fold"]) == {"1", "2", "3", "4"}
-    assert "Trained on the `train` and `dev` splits" in (out / "README.md").read_text()
+    assert "Trained on the `train` (fold 1, 2) and `dev` (fold 3) splits; tested on `test` (fold 4)" in (
+        out / "README.md").read_text()
     assert isinstance(load_model(out), TrainedExtractor)
 
 
@@ -179,18 +179,34 @@ def test_summarize_command_reads_and_writes_jsonl(small_indosum, tmp_path, capsy
     src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     model_dir = LeadSummarizer(k=3).fit().save(tmp_path / "lead")
     assert main(["summarize", "--model", str(model_dir), "--input", str(src),
-                 "--output", str(tmp_path / "o.jsonl")]) == 0
+                 "--output", str(tmp_path / "o.jsonl"), "--workers", "1", "--progress", "none"]) == 0
     out = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [r["id"] for r in out] == [*df.id, 7]  # ids come back as given
-    assert all(list(r) == ["id", "summary"] and len(r["summary"]) == 3 for r in out)
-    assert "summarised 4 articles" in capsys.readouterr().err
+    assert [r["id"] for r in out] == [*df.id, "7"]  # ids as strings, as `mlpkg tag` writes them
+    assert all(list(r) == ["id", "summary", "summarizer", "summarizer_hash"] and len(r["summary"]) == 3 for r in out)
+    assert "read 4, summarised 4, rejected 0" in capsys.readouterr().out
 
 
-def test_summarize_command_names_the_bad_line(tmp_path, capsys):
+def test_summarize_command_rejects_a_bad_line_like_the_tag_job(tmp_path, capsys):
     src = tmp_path / "in.jsonl"
     src.write_text('{"id": 1, "text": "Koperasi tumbuh."}\n{"id": 2}\n', encoding="utf-8")
     model_dir = LeadSummarizer().fit().save(tmp_path / "lead")
-    assert main(["summarize", "--model", str(model_dir), "--input", str(src),
-                 "--output", str(tmp_path / "o.jsonl")]) == 2
-    assert "line 2: missing field 'text'" in capsys.readouterr().err
-    assert not (tmp_path / "o.jsonl").exists()
+    code = main(["summarize", "--model", str(model_dir), "--input", str(src), "--output", str(tmp_path / "o.jsonl"),
+                 "--workers", "1", "--progress", "none", "--max-reject-rate", "0.5"])
+    assert code == 0 and "read 2, summarised 1, rejected 1" in capsys.readouterr().out
+    assert [json.loads(line)["id"] for line in (tmp_path / "o.jsonl").read_text().splitlines()] == ["1"]
+    [reject] = [json.loads(line) for line in (tmp_path / "o.rejects.jsonl").read_text().splitlines()]
+    assert reject["row"] == 2 and reject["reason"] == "missing_text"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_summarize_command_writes_csv_and_parquet_without_tag_columns(tmp_path, suffix, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "Koperasi tumbuh. Anggota bertambah. Modal naik."}\n', encoding="utf-8")
+    model_dir = LeadSummarizer(k=2).fit().save(tmp_path / "lead")
+    out = tmp_path / f"o{suffix}"
+    assert main(["summarize", "--model", str(model_dir), "--input", str(src), "--output", str(out),
+                 "--workers", "1", "--progress", "none"]) == 0
+    df = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    assert list(df.columns) == ["id", "summary", "summarizer", "summarizer_hash"]
+    summary = json.loads(df.summary[0]) if suffix == ".csv" else list(df.summary[0])
+    assert summary == ["Koperasi tumbuh.", "Anggota bertambah."]

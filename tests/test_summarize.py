@@ -8,13 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mlpkg.core.directory import load_model
+from mlpkg.core.registry import registered_names, resolve
 from mlpkg.errors import DataError, NotFittedError, ParameterError
-from mlpkg.models import load_model
-from mlpkg.registry import registered_names, resolve
 from mlpkg.summarize import Document, LeadSummarizer, TextRankSummarizer, TrainedExtractor
-from mlpkg.summarize.batch import Batch, hash_words
 from mlpkg.summarize.mmr import jaccard
-from mlpkg.summarize.training import is_trained
+from mlpkg.summarize.vectorized import Batch, hash_words
 
 HERE = Path(__file__).resolve().parent
 ANTARA = HERE / "data" / "antara_koperasi_kalteng.txt"
@@ -53,7 +52,7 @@ def fitted(train_rows):
         key = (name, tuple(sorted(params.items())))
         if key not in cache:
             model = resolve(name)(**params)
-            if is_trained(model):
+            if model.needs_training:
                 model.fit([list(s) for s in train_rows.sentences], [list(g) for g in train_rows.gold],
                           paragraphs=[list(p) for p in train_rows.paragraph])
             else:
@@ -184,7 +183,7 @@ def test_setting_both_max_words_and_ratio_is_rejected():
                                            ({"sentences": 3}, "'sentences'.*unknown parameter")])
 def test_bad_parameters_name_the_parameter(params, match):
     with pytest.raises(ParameterError, match=match):
-        LeadSummarizer(**params).fit()
+        LeadSummarizer().set_params(**params).fit()
 
 
 @pytest.mark.parametrize("threshold", [0.0, 0, -0.1, 1.5])
@@ -199,8 +198,8 @@ def test_duplicate_threshold_zero_is_rejected_with_its_range(threshold):
 
 
 def test_loading_a_summariser_as_a_classifier_is_a_coded_error(tmp_path):
+    from mlpkg.classify import TfidfClassifier
     from mlpkg.errors import ModelKindError
-    from mlpkg.models import TfidfClassifier
 
     LeadSummarizer(k=2).fit().save(tmp_path / "lead")
     with pytest.raises(ModelKindError, match=r"^\[E009\] .*lead holds a LeadSummarizer, not a TfidfClassifier"):

@@ -3,9 +3,10 @@ import json
 import numpy as np
 import pytest
 
+from mlpkg.classify import Classifier, TfidfClassifier
+from mlpkg.core.directory import load_model
+from mlpkg.core.registry import registered_names, resolve
 from mlpkg.errors import DataError, ModelIntegrityError, NotFittedError, ParameterError
-from mlpkg.models import Classifier, TfidfClassifier, load_model
-from mlpkg.registry import registered_names, resolve
 from mlpkg.text.normalize import article_text
 
 SMALL = {"word_ngrams": [1, 2], "char_ngrams": [3, 4], "max_features_word": 5000, "max_features_char": 5000}
@@ -125,8 +126,10 @@ def test_model_directory_holds_no_pickle(fitted, tmp_path):
 def test_bad_parameter_fails_at_fit_naming_it():
     with pytest.raises(ParameterError, match=r"'head': must be one of"):
         TfidfClassifier(head="forest").fit(["a b"], [[]])
-    with pytest.raises(ParameterError, match=r"'Cee': unknown parameter"):
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'Cee'"):
         TfidfClassifier(Cee=1.0)
+    with pytest.raises(ParameterError, match=r"'Cee': unknown parameter"):
+        TfidfClassifier().set_params(Cee=1.0)
 
 
 @pytest.mark.parametrize("ngrams", [[3, 1], ["a"], [1, 2, 3]])
@@ -144,7 +147,7 @@ def test_top_features_are_topic_words(fitted):
 
 def test_evaluate_command_scores_a_labelled_file(fitted, topic_sample, tmp_path, capsys):
     from mlpkg.cli import main
-    from mlpkg.evaluate.cli import evaluate_model_dir
+    from mlpkg.evaluate.saved_model import evaluate_model_dir
 
     fitted.save(tmp_path / "m")
     rows = topic_sample.head(80).assign(split=["a", "b"] * 40)[["id", "title", "text", "tags", "split"]]
@@ -177,7 +180,7 @@ def test_predict_takes_title_and_text_records_and_scores_them_as_the_cli_joins_t
 
 
 def test_a_record_without_text_is_refused_naming_the_article():
-    from mlpkg.models.classifier import article_inputs
+    from mlpkg.classify.classifier import article_inputs
 
     with pytest.raises(DataError, match=r"article 2: a record needs a 'text' string; got keys \['isi', 'title'\]"):
         article_inputs([{"text": "Koperasi tumbuh."}, {"title": "Koperasi", "isi": "Koperasi tumbuh."}])

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from mlpkg.classify.thresholds import best_threshold, tune_thresholds
 from mlpkg.errors import ParameterError
-from mlpkg.models.thresholds import best_threshold, tune_thresholds
 
 
 def test_f1_cut_separates_perfectly_separable_scores():

@@ -7,16 +7,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mlpkg.classify import TfidfLexiconClassifier
+from mlpkg.classify.lexicon_features import TagLexicon
+from mlpkg.classify.linear import fit_platt
+from mlpkg.classify.training import fit_on_all, load_split
 from mlpkg.cli import main as cli_main
 from mlpkg.config import load_config
+from mlpkg.core.directory import load_model
 from mlpkg.data.folds import grouped_folds, publisher_folds, train_rows
 from mlpkg.errors import ConfigError, DataError
 from mlpkg.evaluate.metrics import expected_calibration_error, tag_matrix
-from mlpkg.models import TfidfLexiconClassifier, load_model
-from mlpkg.models.lexicon_features import TagLexicon
-from mlpkg.models.linear import fit_platt
 from mlpkg.text.normalize import article_text
-from mlpkg.trainer import fit_on_all, load_split
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -127,7 +128,7 @@ def test_cv_command_scores_model_and_keyword_rule_on_the_same_folds(topic_sample
 
 
 def test_train_with_cv_protocol_writes_a_card_with_cross_validated_metrics(topic_sample, tmp_path):
-    from mlpkg.trainer import train
+    from mlpkg.classify.training import train
 
     data = tmp_path / "sample.parquet"
     topic_sample.to_parquet(data)
@@ -144,7 +145,8 @@ def test_train_with_cv_protocol_writes_a_card_with_cross_validated_metrics(topic
 
 def test_multilabel_rows_whose_tags_are_all_dropped_are_dropped_not_negatives(topic_sample, tmp_path):
     """Regression: data.drop_labels turned a multi-label row carrying only dropped tags into a negative."""
-    from mlpkg.trainer import DROPPED_COUNT, train
+    from mlpkg.classify.classifier_card import DROPPED_COUNT
+    from mlpkg.classify.training import train
 
     rows = topic_sample.head(240).reset_index(drop=True)
     rows["split"] = ["train", "train", "dev", "test"] * 60
@@ -168,4 +170,4 @@ def test_multilabel_rows_whose_tags_are_all_dropped_are_dropped_not_negatives(to
     train(cfg, log=logged.append)
     assert "dropped 10 rows whose labels are all in data.drop_labels" in logged[0]
     card = (tmp_path / "m" / "README.md").read_text(encoding="utf-8")
-    assert f"| {DROPPED_COUNT} | 10 |" in card and f"| train | {in_train.sum() - 6} |" in card
+    assert f"{DROPPED_COUNT}: 10." in card and f"| train | {in_train.sum() - 6} |" in card

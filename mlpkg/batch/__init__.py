@@ -1,8 +1,6 @@
-"""Batch tagging (``mlpkg tag``): streaming readers and writers, validation into rejects,
-chunked resumable jobs on local worker processes or on Ray.
-"""
+"""Batch jobs (``mlpkg tag``, ``mlpkg summarize``): record reader, rejects, writers, resume, local workers, Ray."""
 
-from .job import JobReport, TagOptions, run_job, tag_job
+from .job import JobReport, TagOptions, run_job, summarize_job, tag_job
 from .validate import REASONS
 
-__all__ = ["REASONS", "JobReport", "TagOptions", "run_job", "tag_job"]
+__all__ = ["REASONS", "JobReport", "TagOptions", "run_job", "summarize_job", "tag_job"]

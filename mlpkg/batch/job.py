@@ -41,14 +41,15 @@ from hashlib import blake2b
 from itertools import islice
 from pathlib import Path
 
+from ..core.estimator import Param
 from ..errors import RESUMES, ConfigError, DataError, MlpkgError, UnfinishedChunksError, WorkerDiedError
-from ..models.base import Param
-from .io import concat_jsonl, file_format, parquet_rows, read_records, write_output
 from .parts import ChunkCounts, PartStore, input_fingerprint
 from .paths import STDIO, check_distinct, check_input, check_writable, os_error
 from .progress import MODES, Progress, mute, say
+from .records import file_format, parquet_rows, read_records
 from .tagger import ModelInfo, init_worker, tag_in_worker
 from .validate import Article, Fields, Record, SeenIds, columns_of, dumps_line, validate_chunk
+from .writers import concat_jsonl, write_output
 
 ENGINES = ("local", "ray")
 EMPTY_INPUT = 3  # exit status when the input has no records
@@ -58,9 +59,9 @@ _WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EP
 
 @dataclass
 class TagOptions:
-    """Everything a tag job needs; the fields are ``mlpkg tag``'s options."""
+    """Everything a tag job needs; the fields are ``mlpkg tag``'s options (``mlpkg summarize``: no model)."""
 
-    model: str  # classifier model directory
+    model: str | None  # classifier model directory; None: summaries only (needs a summarizer)
     input: str  # JSONL, CSV (also .gz) or Parquet file by extension, a pipe (JSONL), or "-" for JSONL on stdin
     output: str  # JSONL, CSV or Parquet file (by extension), or "-" for JSONL on standard output
     summarizer: str | None = None  # summariser model directory: adds "summary" to every row
@@ -83,6 +84,8 @@ class TagOptions:
     }
 
     def validate(self) -> None:
+        if not self.model and not self.summarizer:
+            raise ConfigError("a job needs a classifier (--model) or a summariser (--summarizer), or both")
         for name, spec in self.params.items():
             spec.check(name, getattr(self, name))
         file_format(self.input)
@@ -124,8 +127,8 @@ class JobReport:
     def ok(self) -> bool:
         return not self.problems
 
-    def summary(self) -> str:
-        return f"read {self.read}, tagged {self.tagged}, rejected {self.rejected}"
+    def summary(self, done: str = "tagged") -> str:
+        return f"read {self.read}, {done} {self.tagged}, rejected {self.rejected}"
 
 
 @dataclass
@@ -203,14 +206,14 @@ def _check_fields(opts: TagOptions, records: list, articles: list, rejects: list
                     f"columns present: {sorted(columns)}; rerun with e.g. {flag} {guess}")
 
 
-def run_local(chunks: Iterable[Chunk], model: ModelInfo, summarizer: ModelInfo | None,
+def run_local(chunks: Iterable[Chunk], model: ModelInfo | None, summarizer: ModelInfo | None,
               workers: int) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
     """Tag chunks in ``workers`` processes, at most two chunks per worker in flight; yield in order."""
     # Workers fork from a single-threaded server that has imported the models' code once: fast
     # to start (no per-worker imports), and safe, unlike forking a driver that runs pyarrow threads.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["mlpkg.batch.tagger"])
-    initargs = (model.path, summarizer.path if summarizer else None, os.getpid())
+    initargs = (model.path if model else None, summarizer.path if summarizer else None, os.getpid())
     with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker, initargs=initargs) as pool:
         pending: deque = deque()
         for chunk in chunks:
@@ -223,7 +226,7 @@ def run_local(chunks: Iterable[Chunk], model: ModelInfo, summarizer: ModelInfo |
             yield index, future.result() if future else []
 
 
-def _tag_chunks(opts: TagOptions, model: ModelInfo, summarizer: ModelInfo | None,
+def _tag_chunks(opts: TagOptions, model: ModelInfo | None, summarizer: ModelInfo | None,
                 chunks: Iterator[Chunk]) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
     if opts.engine == "local":
         return run_local(chunks, model, summarizer, opts.n_workers())
@@ -238,13 +241,13 @@ def run_job(opts: TagOptions) -> JobReport:
     """Run (or resume) a tag job; the report holds the counts and any accounting problem."""
     opts.validate()
     check_input(opts.input)
-    model = ModelInfo.read(opts.model, "classifier", "--model")
+    model = ModelInfo.read(opts.model, "classifier", "--model") if opts.model else None
     summarizer = ModelInfo.read(opts.summarizer, "summarizer", "--summarizer") if opts.summarizer else None
     output, rejects = Path(opts.output), opts.rejects_path()
     writes = [rejects] if opts.output == STDIO else [output, rejects]
     for path in writes:
         check_writable(path, "--rejects" if path is rejects else "--output")
-    fingerprint = {"input": input_fingerprint(opts.input), "model": model.hash,
+    fingerprint = {"input": input_fingerprint(opts.input), "model": model.hash if model else None,
                    "summarizer": summarizer.hash if summarizer else None,
                    "fields": [opts.id_field, opts.text_field, opts.title_field],
                    "max_chars": opts.max_chars, "chunk_size": opts.chunk_size}
@@ -305,13 +308,15 @@ def _record(store: PartStore, progress: Progress, c: ChunkCounts, index: int,
 
 
 def _finish(opts: TagOptions, store: PartStore, counts: dict[int, ChunkCounts], output: Path, rejects: Path,
-            model: ModelInfo, summarizer: ModelInfo | None, seconds: float, rate: float, resumed: int) -> JobReport:
+            model: ModelInfo | None, summarizer: ModelInfo | None, seconds: float, rate: float,
+            resumed: int) -> JobReport:
     """Assemble the final files from the parts of chunks 0..n-1, check the accounting, drop the parts."""
     chunks = range(len(counts))
     unfinished = [k for k in chunks if k not in store.done]
     if unfinished:
         raise UnfinishedChunksError(f"the engine returned without finishing chunks {unfinished[:10]}; {RESUMES}")
-    tagged = write_output([store.part(k) for k in chunks], output, model.labels, summarizer is not None)
+    tagged = write_output([store.part(k) for k in chunks], output, model.labels if model else None,
+                          summarizer is not None)
     rejected = concat_jsonl([store.rejects(k) for k in chunks], rejects)
     store.remove()
     read = sum(c.read for c in counts.values())
@@ -332,6 +337,17 @@ def _finish(opts: TagOptions, store: PartStore, counts: dict[int, ChunkCounts], 
 def tag_job(**options) -> int:
     """``mlpkg tag``: run the job, print ``read N, tagged T, rejected R`` (to standard error under
     ``--output -``); return the exit status (see the module doc)."""
+    return _run_command("tag", options)
+
+
+def summarize_job(**options) -> int:
+    """``mlpkg summarize``: the tag job with a summariser and no classifier, so summaries get the same
+    reader (JSONL, CSV, Parquet), rejects file, resume and workers; exit statuses as :func:`tag_job`."""
+    return _run_command("summarize", {**options, "model": None})
+
+
+def _run_command(command: str, options: dict) -> int:
+    done = "summarised" if command == "summarize" else "tagged"
     names = {f.name for f in fields(TagOptions)}
     unknown = sorted(set(options) - names)
     if unknown:
@@ -342,9 +358,9 @@ def tag_job(**options) -> int:
         if options["output"] != STDIO:
             raise
         mute(sys.stdout)
-        say("mlpkg tag: standard output was closed before every row was written; rerun to write them all")
+        say(f"mlpkg {command}: standard output was closed before every row was written; rerun to write them all")
         return CLOSED_STDOUT
-    say(report.summary(), sys.stderr if options["output"] == STDIO else sys.stdout)  # stdout: the rows alone
+    say(report.summary(done), sys.stderr if options["output"] == STDIO else sys.stdout)  # stdout: the rows alone
     if report.reasons:
         say("rejected by reason: " + ", ".join(f"{k} {v}" for k, v in report.reasons.items()))
     if report.rows_per_s:
@@ -353,11 +369,11 @@ def tag_job(**options) -> int:
         speed = f"{report.seconds:.1f}s, {report.startup_s:.1f}s of it start-up (too few rows to measure rows/s)"
     say(f"{speed}; output {report.output}, rejects {report.rejects}")
     for problem in report.problems:
-        say(f"mlpkg tag: error: {problem}")
+        say(f"mlpkg {command}: error: {problem}")
     if not report.ok:
         return 1
     if report.read == 0:
-        say(f"mlpkg tag: {options['input']} has no records: the output and rejects files are empty "
+        say(f"mlpkg {command}: {options['input']} has no records: the output and rejects files are empty "
             f"(exit status {EMPTY_INPUT})")
         return EMPTY_INPUT
     return 0

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .io import atomic_file, stale_temp_files, write_lines
+from ..core.files import atomic_file, stale_temp_files, write_lines
 from .paths import FileLock
 
 PROGRESS_FILE = "progress.json"

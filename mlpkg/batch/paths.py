@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import ConfigError, DataError, DiskFullError, OutputNotWritableError
-from .io import file_format, is_stream
+from .records import file_format, is_stream
 
 STDIO = "-"
 

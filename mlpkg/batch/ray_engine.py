@@ -64,9 +64,9 @@ def _unpack(files: dict[str, bytes], directory: Path) -> Path:
 class TagUDF:
     """Ray Data class UDF: one loaded :class:`~mlpkg.batch.tagger.Tagger` per actor."""
 
-    def __init__(self, model_files: dict[str, bytes], summarizer_files: dict[str, bytes] | None):
+    def __init__(self, model_files: dict[str, bytes] | None, summarizer_files: dict[str, bytes] | None):
         with tempfile.TemporaryDirectory(prefix="mlpkg-tag-") as tmp:
-            model_dir = _unpack(model_files, Path(tmp) / "model")
+            model_dir = _unpack(model_files, Path(tmp) / "model") if model_files else None
             summarizer_dir = _unpack(summarizer_files, Path(tmp) / "summarizer") if summarizer_files else None
             self.tagger = Tagger(model_dir, summarizer_dir)  # reads everything; the files may go
 
@@ -100,7 +100,7 @@ def _start(workers: int, address: str | None) -> tuple[int, bool]:
     return workers or max(1, int(ray.cluster_resources().get("CPU", 1))), started
 
 
-def run_ray(chunks: Iterable, model: ModelInfo, summarizer: ModelInfo | None, workers: int,
+def run_ray(chunks: Iterable, model: ModelInfo | None, summarizer: ModelInfo | None, workers: int,
             address: str | None) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
     """Tag chunks on Ray Data; yield ``(chunk index, [(row, is_reject, line)])`` as chunks complete."""
     actors, started = _start(workers, address)
@@ -108,7 +108,7 @@ def run_ray(chunks: Iterable, model: ModelInfo, summarizer: ModelInfo | None, wo
     saved = (context.enable_progress_bars, context.execution_options.preserve_order)
     context.enable_progress_bars, context.execution_options.preserve_order = False, True
     logging.getLogger("ray.data").setLevel(logging.WARNING)
-    files = (_pack(model.path), _pack(summarizer.path) if summarizer else None)
+    files = (_pack(model.path) if model else None, _pack(summarizer.path) if summarizer else None)
     try:
         window: list[tuple[int, ray.ObjectRef, int]] = []
         chars = 0

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from ..core.directory import model_hash, read_meta
 from ..errors import ConfigError
-from ..models.directory import model_hash, read_meta
 from ..text.normalize import article_text
 from .validate import Article, Record, dumps_line, reject
 
@@ -51,18 +51,18 @@ class ModelInfo:
 
 
 class Tagger:
-    """A loaded classifier (+ summariser) that writes output rows.
+    """A loaded classifier and/or summariser that writes output rows (``mlpkg summarize``: no classifier).
 
     >>> tagger = Tagger("models/topic_tfidf")  # doctest: +SKIP
     >>> tagger.rows([Article(1, "a1", "Koperasi Desa Merah Putih", "Koperasi desa diluncurkan")])  # doctest: +SKIP
     [{'id': 'a1', 'tags': ['koperasi'], 'scores': {'koperasi': 0.97, ...}, 'model': 'tfidf_linear.v1', ...}]
     """
 
-    def __init__(self, model_dir: str | Path, summarizer_dir: str | Path | None = None):
-        from ..models import load_model
+    def __init__(self, model_dir: str | Path | None, summarizer_dir: str | Path | None = None):
+        from ..core.directory import load_model
 
-        self.info = ModelInfo.read(model_dir, "classifier", "--model")
-        self.model = load_model(model_dir)
+        self.info = ModelInfo.read(model_dir, "classifier", "--model") if model_dir else None
+        self.model = load_model(model_dir) if model_dir else None
         self.summarizer_info = ModelInfo.read(summarizer_dir, "summarizer", "--summarizer") if summarizer_dir else None
         self.summarizer = load_model(summarizer_dir) if summarizer_dir else None
 
@@ -74,19 +74,23 @@ class Tagger:
         return out
 
     def _rows(self, articles: list[Article]) -> list[dict[str, Any]]:
-        proba = self.model.predict_proba([article_text(a.title, a.text) for a in articles])
-        decided = self.model.decide(proba)
-        labels = self.model.labels_
-        scores = np.round(proba.astype(np.float64), SCORE_DECIMALS).tolist()
+        if self.model is not None:
+            proba = self.model.predict_proba([article_text(a.title, a.text) for a in articles])
+            decided = self.model.decide(proba)
+            labels = self.model.labels_
+            scores = np.round(proba.astype(np.float64), SCORE_DECIMALS).tolist()
         summaries = (self.summarizer.summarize([a.text for a in articles], [a.title for a in articles])
                      if self.summarizer is not None else None)
         out = []
         for i, a in enumerate(articles):
-            tags = decided[i] if isinstance(decided[i], list) else [decided[i]]
-            row: dict[str, Any] = {"id": a.id, "tags": tags, "scores": dict(zip(labels, scores[i]))}
+            row: dict[str, Any] = {"id": a.id}
+            if self.model is not None:
+                row["tags"] = decided[i] if isinstance(decided[i], list) else [decided[i]]
+                row["scores"] = dict(zip(labels, scores[i]))
             if summaries is not None:
                 row["summary"] = list(summaries[i])
-            row["model"], row["model_hash"] = self.info.name, self.info.hash
+            if self.info is not None:
+                row["model"], row["model_hash"] = self.info.name, self.info.hash
             if self.summarizer_info is not None:
                 row["summarizer"], row["summarizer_hash"] = self.summarizer_info.name, self.summarizer_info.hash
             out.append(row)
@@ -119,7 +123,7 @@ def tag_articles(tagger: Tagger, articles: list[Article]) -> list[tuple[int, boo
 _WORKER_TAGGER: Tagger | None = None
 
 
-def init_worker(model_dir: str, summarizer_dir: str | None, driver_pid: int) -> None:
+def init_worker(model_dir: str | None, summarizer_dir: str | None, driver_pid: int) -> None:
     """Process-pool initializer: load the models once per worker process.
 
     The pool already runs one process per core, so each keeps its math libraries (torch for

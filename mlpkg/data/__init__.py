@@ -1,4 +1,4 @@
-"""Data in: the shipped corpus files, loading through HF datasets, schema checks."""
+"""Data in: raw sources, the corpus build, dedupe, folds, keywords, loading through HF datasets, schema checks."""
 
 from .load import check_schema, load_table
 

@@ -1,10 +1,11 @@
 """What a reader of a report or model card needs to trust and reproduce the numbers: when, from
-which code and which data file, with which library versions."""
+which code and which data file, with which library versions, and what the rows used were."""
 
 from __future__ import annotations
 
 import platform
 import subprocess
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -34,8 +35,8 @@ def _installed(name: str) -> str | None:
 
 def run_metadata(data_path: str) -> dict:
     """Date (UTC), git commit, the data file and its sha256, Python and package versions."""
+    from ..core.directory import sha256_file
     from ..data.load import resolve_data_path
-    from ..models.directory import sha256_file
 
     path = resolve_data_path(data_path)
     return {
@@ -58,3 +59,80 @@ def metadata_rows(meta: dict) -> list[tuple[str, str]]:
         ("python", meta["python"]),
         ("packages", ", ".join(f"{k} {v}" for k, v in meta["packages"].items())),
     ]
+
+
+SOURCE_COLUMNS = ("publisher", "source", "dataset")  # the first present names where a row comes from
+DATE_COLUMN = "date"
+
+
+def describe_rows(data_path: str, ids: Sequence, id_field: str = "id", fold_field: str | None = None) -> dict:
+    """What the rows a run used are, read from the data file: how many, from which publishers or
+    sources, over which dates and (``fold_field``) folds. Only what the file holds is reported, so a
+    model card says what its own data was, never what a corpus is assumed to be."""
+    import pandas as pd
+
+    from ..data.load import load_table
+
+    ds = load_table(data_path)
+    wanted = [c for c in (id_field, *SOURCE_COLUMNS, DATE_COLUMN, fold_field) if c and c in ds.column_names]
+    profile: dict = {"rows": len(ids)}
+    if id_field not in wanted:  # rows cannot be matched to the file
+        return profile
+    frame = ds.select_columns(list(dict.fromkeys(wanted))).to_pandas()
+    frame = frame[frame[id_field].astype(str).isin({str(i) for i in ids})]
+    source = next((c for c in SOURCE_COLUMNS if c in frame.columns), None)
+    if source is not None:
+        counts = frame[source].fillna("").astype(str).replace("", "unknown").value_counts()
+        profile["sources"] = {"column": source, "distinct": int(len(counts)),
+                              "top": [[str(k), int(v)] for k, v in counts.head(3).items()]}
+    if DATE_COLUMN in frame.columns:
+        dates = pd.to_datetime(frame[DATE_COLUMN].replace("", None), errors="coerce", utc=True, format="mixed")
+        dates = dates.where(dates.dt.year >= 1900)  # a year such as 0023 is a typo in the source, not a date
+        if dates.notna().any():
+            profile["dates"] = {"first": dates.min().date().isoformat(), "last": dates.max().date().isoformat(),
+                                "undated": int(dates.isna().sum())}
+    if fold_field and fold_field in frame.columns:
+        profile["folds"] = {"column": fold_field, "values": sorted({str(v) for v in frame[fold_field]})}
+    return profile
+
+
+def settings_lines(model) -> list[str]:
+    """A card's Settings section: the model's parameters and where the full configuration is."""
+    params = ", ".join(f"{k}={v!r}" for k, v in model.get_params().items())
+    return ["## Settings", "", f"`{params}`", "", "The full resolved configuration is in `config.yaml`.", ""]
+
+
+def describe_folds(profile: dict) -> str:
+    """``" (fold 1, 2, 3)"`` from :func:`describe_rows`, or ``""`` when the file has no fold column."""
+    folds = profile.get("folds")
+    return f" ({folds['column']} {', '.join(folds['values'])})" if folds else ""
+
+
+def data_table(profiles: dict[str, dict], what: str = "rows") -> list[str]:
+    """A markdown table, one line per split, of :func:`describe_rows` profiles."""
+    lines = [f"| split | {what} | sources | most rows from | dates |", "|---|---:|---:|---|---|"]
+    for split, p in profiles.items():
+        src = p.get("sources")
+        top = ", ".join(f"{name} ({n})" for name, n in src["top"]) if src else "not in the file"
+        dates = p.get("dates")
+        span = "not in the file"
+        if dates:
+            unread = f" ({dates['undated']} without a readable date)" if dates["undated"] else ""
+            span = f"{dates['first']} to {dates['last']}{unread}"
+        distinct = src["distinct"] if src else "-"
+        lines.append(f"| {split}{describe_folds(p)} | {p['rows']} | {distinct} | {top} | {span} |")
+    return lines
+
+
+def data_scope(profiles: dict[str, dict]) -> str:
+    """One sentence on what the model saw: dates and sources over every split, or '' if the file says nothing."""
+    firsts = [p["dates"]["first"] for p in profiles.values() if p.get("dates")]
+    lasts = [p["dates"]["last"] for p in profiles.values() if p.get("dates")]
+    sources = {p["sources"]["column"] for p in profiles.values() if p.get("sources")}
+    distinct = max((p["sources"]["distinct"] for p in profiles.values() if p.get("sources")), default=0)
+    parts = []
+    if firsts:
+        parts.append(f"dated {min(firsts)} to {max(lasts)}")
+    if sources:
+        parts.append(f"from at least {distinct} sources (column `{sorted(sources)[0]}`; see the data table)")
+    return ("Trained on articles " + " and ".join(parts) + ".") if parts else ""

@@ -1,7 +1,4 @@
-"""Extractive summarisers (registered by name, same contract as the classifiers).
-
-Importing this package registers every summariser; ``mlpkg.models.load_model`` loads any saved one.
-"""
+"""Extractive summarisers (LEAD, centroid, TextRank/LexRank, trained, BertSum), their training, evaluation, cards."""
 
 from .base import Summarizer
 from .centroid import CentroidSummarizer
@@ -12,4 +9,3 @@ from .trained import TrainedExtractor
 
 __all__ = ["CentroidSummarizer", "Document", "LeadSummarizer", "LexRankSummarizer", "Summarizer",
            "TextRankSummarizer", "TrainedExtractor"]
-from . import bertsum  # noqa: E402, F401  (registers indobert_extractor.v1)

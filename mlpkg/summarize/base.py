@@ -2,7 +2,7 @@
 
 Every registered summariser subclasses :class:`Summarizer` and implements
 :meth:`Summarizer.score_batch` (one relevance value per sentence of a
-:class:`~mlpkg.summarize.batch.Batch` of articles). The base class does the rest the same way for
+:class:`~mlpkg.summarize.vectorized.Batch` of articles). The base class does the rest the same way for
 all of them: raw text is cleaned and split, the summary is ``k`` sentences, a word budget or a
 ratio of the article, redundancy is controlled by MMR and near-duplicate removal, and the
 sentences come back in document order.
@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from ..core.estimator import Estimator, Param
 from ..errors import DataError, ParameterError
-from ..models.base import Estimator, Param
-from .batch import Batch
 from .document import Document, for_display
 from .mmr import rank_sentences, select_sentences
+from .vectorized import Batch
 
 SELECTION_PARAMS = {
     "k": Param(int, 3, low=1, doc="sentences per summary"),
@@ -57,7 +57,16 @@ class Summarizer(Estimator):
     """
 
     kind = "summarizer"
+    needs_training: ClassVar[bool] = False  # fit learns from gold sentence flags (else it only validates)
     params = SELECTION_PARAMS
+
+    def __init__(self, *, k: int = 3, max_words: int | None = None, ratio: float | None = None,
+                 mmr_lambda: float = 1.0, duplicate_threshold: float = 0.7) -> None:
+        self.k = k
+        self.max_words = max_words
+        self.ratio = ratio
+        self.mmr_lambda = mmr_lambda
+        self.duplicate_threshold = duplicate_threshold
 
     @classmethod
     def param_problems(cls, values: dict[str, Any]) -> list[ParameterError]:
@@ -71,8 +80,15 @@ class Summarizer(Estimator):
         """Relevance of every sentence of ``batch`` (higher is better), as one flat array."""
         raise NotImplementedError
 
-    def fit(self, documents: Sequence | None = None, labels: Sequence | None = None, **kwargs: Any) -> "Summarizer":
-        """Unsupervised summarisers learn nothing: this validates the parameters and returns self."""
+    def fit(self, documents: Sequence[Sequence[str]] | None = None, gold: Sequence[Sequence[bool]] | None = None,
+            *, titles: Sequence[str | None] | None = None, paragraphs: Sequence[Sequence[int]] | None = None,
+            dev: tuple[Sequence[Sequence[str]], Sequence[Sequence[bool]]] | None = None) -> "Summarizer":
+        """The summariser contract's ``fit``: articles as sentence lists, one ``gold`` flag per sentence,
+        ``dev`` ``(documents, gold)`` for those that early-stop (``uses_dev``).
+
+        Unsupervised summarisers (``needs_training`` False) learn nothing: this validates the
+        parameters and returns self.
+        """
         self._validate()
         self.is_fitted_ = True
         return self

@@ -21,15 +21,14 @@ from typing import Any
 
 import numpy as np
 
+from ..core.checkpoint import load_pretrained, load_tokenizer, quiet_transformers
+from ..core.estimator import Param
+from ..core.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
 from ..errors import DataError, ParameterError
-from ..models.base import Param
-from ..models.checkpoint import load_pretrained, load_tokenizer, quiet_transformers
-from ..models.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
-from ..registry import register
 from .base import SELECTION_PARAMS, Summarizer
-from .batch import Batch
 from .document import Document
 from .rouge import gold_agreement
+from .vectorized import Batch
 
 HF_DIR = "hf"
 HEAD_FILE = "extractor.safetensors"
@@ -71,16 +70,19 @@ def _scorer(encoder, layers: int, max_sentences: int):
     return SentenceScorer()
 
 
-@register("indobert_extractor.v1")
 class BertSumSummarizer(Summarizer):
     """Sentence scorer fine-tuned from an IndoBERT checkpoint on gold extractive labels.
 
     >>> model = BertSumSummarizer(model_name_or_path="models/indobert-base-p1", k=3)  # doctest: +SKIP
-    >>> model.fit(train_sentences, train_gold, dev_documents=dev_sentences, dev_labels=dev_gold)  # doctest: +SKIP
+    >>> model.fit(train_sentences, train_gold, dev=(dev_sentences, dev_gold))  # doctest: +SKIP
     >>> model.summarize("Koperasi Desa Merah Putih resmi diluncurkan. ...")  # doctest: +SKIP
     """
 
+    registered_name = "indobert_extractor.v1"
+
     extra = "bert"
+    needs_training = True
+    uses_dev = True  # early stopping on dev gold-F1
     params = {
         **SELECTION_PARAMS,
         **FINETUNE_PARAMS,
@@ -95,11 +97,40 @@ class BertSumSummarizer(Summarizer):
         "early_stopping_patience": Param(int, 1, low=0, doc="epochs without better dev gold-F1; 0 = off"),
     }
 
+    def __init__(self, *, k: int = 3, max_words: int | None = None, ratio: float | None = None,
+                 mmr_lambda: float = 1.0, duplicate_threshold: float = 0.7,
+                 model_name_or_path: str = "indobenchmark/indobert-base-p1", learning_rate: float = 3e-05,
+                 weight_decay: float = 0.01, warmup_ratio: float = 0.1, seed: int = 0, mixed_precision: str = "auto",
+                 device: str = "auto", verbose: bool = True, max_length: int = 512, max_sentence_tokens: int = 64,
+                 max_windows: int = 2, max_sentences: int = 128, inter_layers: int = 2, epochs: int = 3,
+                 batch_size: int = 8, predict_batch_size: int = 16, early_stopping_patience: int = 1) -> None:
+        self.k = k
+        self.max_words = max_words
+        self.ratio = ratio
+        self.mmr_lambda = mmr_lambda
+        self.duplicate_threshold = duplicate_threshold
+        self.model_name_or_path = model_name_or_path
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.warmup_ratio = warmup_ratio
+        self.seed = seed
+        self.mixed_precision = mixed_precision
+        self.device = device
+        self.verbose = verbose
+        self.max_length = max_length
+        self.max_sentence_tokens = max_sentence_tokens
+        self.max_windows = max_windows
+        self.max_sentences = max_sentences
+        self.inter_layers = inter_layers
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.predict_batch_size = predict_batch_size
+        self.early_stopping_patience = early_stopping_patience
+
     # --- training -----------------------------------------------------------------------
-    def fit(self, documents: Sequence[Sequence[str]] | None = None, labels: Sequence[Sequence[bool]] | None = None,
+    def fit(self, documents: Sequence[Sequence[str]] | None = None, gold: Sequence[Sequence[bool]] | None = None,
             *, titles: Sequence[str | None] | None = None, paragraphs: Sequence[Sequence[int]] | None = None,
-            dev_documents: Sequence[Sequence[str]] | None = None,
-            dev_labels: Sequence[Sequence[bool]] | None = None) -> "BertSumSummarizer":
+            dev: tuple[Sequence[Sequence[str]], Sequence[Sequence[bool]]] | None = None) -> "BertSumSummarizer":
         """Fine-tune on sentence lists with one gold flag per sentence; early-stop on dev gold-F1.
 
         Titles and paragraphs are accepted for the common summariser signature; BertSum reads
@@ -109,10 +140,10 @@ class BertSumSummarizer(Summarizer):
         from transformers import AutoModel
 
         self._validate()
-        if documents is None or labels is None:
+        if documents is None or gold is None:
             raise DataError("indobert_extractor.v1 is trained: fit needs documents (sentence lists) and gold labels")
         docs = self.documents(documents, titles, paragraphs)
-        gold = [np.asarray(g, dtype=np.float32) for g in labels]
+        gold = [np.asarray(g, dtype=np.float32) for g in gold]
         if len(gold) != len(docs):
             raise DataError(f"fit got {len(docs)} articles but {len(gold)} label lists")
         for i, (doc, g) in enumerate(zip(docs, gold)):
@@ -146,8 +177,8 @@ class BertSumSummarizer(Summarizer):
             return (loss * mask).sum() / mask.sum()
 
         dev_score = None
-        if dev_documents is not None and dev_labels is not None and len(dev_documents):
-            dev_docs, dev_gold = self.documents(dev_documents), [list(g) for g in dev_labels]
+        if dev is not None and len(dev[0]):
+            dev_docs, dev_gold = self.documents(dev[0]), [list(g) for g in dev[1]]
             self.is_fitted_ = True  # choose() is used on dev while training
             dev_score = lambda: gold_agreement(self.choose(dev_docs), dev_gold)["gold_f1"]  # noqa: E731
         settings = LoopSettings(self.epochs, self.learning_rate, self.weight_decay, self.warmup_ratio,

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..models.base import Param
-from ..registry import register
+from ..core.estimator import Param
 from .base import SELECTION_PARAMS, Summarizer
-from .batch import Batch
+from .vectorized import Batch
 
 
-@register("centroid.v1")
 class CentroidSummarizer(Summarizer):
     """Score = cosine between a sentence's TF-IDF vector and the sum of all of them.
 
@@ -18,11 +16,22 @@ class CentroidSummarizer(Summarizer):
     article is about.
     """
 
+    registered_name = "centroid.v1"
+
     params = {
         **SELECTION_PARAMS,
         "title_weight": Param(float, 1.0, low=0.0, doc="the title counts as this many sentences in the centroid "
                                                        "(0 ignores it)"),
     }
+
+    def __init__(self, *, k: int = 3, max_words: int | None = None, ratio: float | None = None,
+                 mmr_lambda: float = 1.0, duplicate_threshold: float = 0.7, title_weight: float = 1.0) -> None:
+        self.k = k
+        self.max_words = max_words
+        self.ratio = ratio
+        self.mmr_lambda = mmr_lambda
+        self.duplicate_threshold = duplicate_threshold
+        self.title_weight = title_weight
 
     def score_batch(self, batch: Batch) -> np.ndarray:
         return batch.centroid_cosine(self.title_weight)

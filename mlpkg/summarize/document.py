@@ -3,7 +3,7 @@
 A :class:`Document` is built either from raw text (cleaned, split into paragraphs by line and
 into sentences by :func:`mlpkg.text.split_sentences`) or from sentences already split, such as
 IndoSum's tokenised ones. The numbers the scorers need are computed for many documents at once
-by :class:`mlpkg.summarize.batch.Batch`.
+by :class:`mlpkg.summarize.vectorized.Batch`.
 """
 
 from __future__ import annotations

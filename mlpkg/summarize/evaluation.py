@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.files import write_json
 from ..errors import DataError
 from ..evaluate.tables import render_table
-from ..models.directory import write_json
 from .base import Summarizer
 from .position import LeadSummarizer
 from .rouge import gold_agreement, rouge_scores
@@ -167,7 +167,7 @@ def evaluate_summarizer_file(model: Summarizer | str | Path, data_path: str, spl
     writes ``metrics.json`` there. ``fields_`` are :func:`load_summary_data`'s column names.
     """
     if not isinstance(model, Summarizer):
-        from ..models import load_model
+        from ..core.directory import load_model
 
         loaded = load_model(model)
         if not isinstance(loaded, Summarizer):

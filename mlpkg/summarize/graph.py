@@ -11,10 +11,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..models.base import Param
-from ..registry import register
+from ..core.estimator import Param
 from .base import SELECTION_PARAMS, Summarizer
-from .batch import Batch
+from .vectorized import Batch
 
 
 def pagerank(weights, groups: np.ndarray | None = None, damping: float = 0.85, tol: float = 1e-6,
@@ -56,6 +55,18 @@ class GraphSummarizer(Summarizer):
         "binary": Param(bool, False, doc="unweighted edges (LexRank) instead of cosine weights (TextRank)"),
     }
 
+    def __init__(self, *, k: int = 3, max_words: int | None = None, ratio: float | None = None,
+                 mmr_lambda: float = 1.0, duplicate_threshold: float = 0.7, damping: float = 0.85,
+                 threshold: float = 0.0, binary: bool = False) -> None:
+        self.k = k
+        self.max_words = max_words
+        self.ratio = ratio
+        self.mmr_lambda = mmr_lambda
+        self.duplicate_threshold = duplicate_threshold
+        self.damping = damping
+        self.threshold = threshold
+        self.binary = binary
+
     def score_batch(self, batch: Batch) -> np.ndarray:
         sim = batch.similarity
         if self.threshold > 0:
@@ -66,17 +77,31 @@ class GraphSummarizer(Summarizer):
         return pagerank(sim, batch.doc, self.damping)
 
 
-@register("textrank.v1")
 class TextRankSummarizer(GraphSummarizer):
     """PageRank over the weighted cosine-similarity graph of the sentences."""
 
+    registered_name = "textrank.v1"
 
-@register("lexrank.v1")
+
 class LexRankSummarizer(GraphSummarizer):
     """PageRank over the graph of sentence pairs whose cosine is at least ``threshold`` (0.1)."""
+
+    registered_name = "lexrank.v1"
 
     params = {
         **GraphSummarizer.params,
         "threshold": Param(float, 0.1, low=0.0, high=1.0, doc="edges with a cosine below this are dropped"),
         "binary": Param(bool, True, doc="unweighted edges (LexRank) instead of cosine weights (TextRank)"),
     }
+
+    def __init__(self, *, k: int = 3, max_words: int | None = None, ratio: float | None = None,
+                 mmr_lambda: float = 1.0, duplicate_threshold: float = 0.7, damping: float = 0.85,
+                 threshold: float = 0.1, binary: bool = True) -> None:
+        self.k = k
+        self.max_words = max_words
+        self.ratio = ratio
+        self.mmr_lambda = mmr_lambda
+        self.duplicate_threshold = duplicate_threshold
+        self.damping = damping
+        self.threshold = threshold
+        self.binary = binary

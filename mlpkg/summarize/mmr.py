@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .batch import Batch
+from .vectorized import Batch
 
 
 def jaccard(a: set, b: set) -> float:

@@ -1,6 +1,6 @@
 """A trained extractor: which sentences would IndoSum's annotators have picked?
 
-Each sentence gets the features of :mod:`mlpkg.summarize.features`; a head learns the
+Each sentence gets the features of :mod:`mlpkg.summarize.sentence_features`; a head learns the
 probability that it is a gold summary sentence. The head is gradient-boosted trees (exported
 to arrays, see :mod:`mlpkg.summarize.trees`) or a logistic regression. The summary takes the
 most probable sentences; how many (``auto_k``) is chosen per article to maximise the expected F1
@@ -15,14 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from ..core.directory import load_arrays
+from ..core.estimator import Param
+from ..core.numeric import sigmoid
 from ..errors import DataError, ModelIntegrityError
-from ..models.base import Param
-from ..models.directory import load_arrays
-from ..registry import register
 from .base import BATCH_ARTICLES, SELECTION_PARAMS, Summarizer
-from .batch import Batch
-from .features import FEATURE_NAMES, sentence_features
+from .sentence_features import FEATURE_NAMES, sentence_features
 from .trees import BoostedTrees
+from .vectorized import Batch
 
 
 def expected_f1_counts(probabilities: np.ndarray, doc: np.ndarray, sizes: np.ndarray, low: int,
@@ -55,13 +55,15 @@ def expected_f1_counts(probabilities: np.ndarray, doc: np.ndarray, sizes: np.nda
     return counts
 
 
-@register("trained_extractor.v1")
 class TrainedExtractor(Summarizer):
     """Learns from gold sentence labels: ``fit(sentence_lists, label_lists, paragraphs=...)``.
 
     >>> model = TrainedExtractor().fit(train_sentences, train_gold, paragraphs=train_paragraphs)  # doctest: +SKIP
     >>> model.summarize(raw_article_text)                                                       # doctest: +SKIP
     """
+
+    registered_name = "trained_extractor.v1"
+    needs_training = True
 
     params = {
         **SELECTION_PARAMS,
@@ -77,20 +79,39 @@ class TrainedExtractor(Summarizer):
         "seed": Param(int, 0),
     }
 
-    def fit(self, documents: Sequence[Sequence[str]] | None = None, labels: Sequence[Sequence[bool]] | None = None,
-            *, titles: Sequence[str | None] | None = None,
-            paragraphs: Sequence[Sequence[int]] | None = None) -> "TrainedExtractor":
-        """Learn from articles split into sentences and one gold label (bool) per sentence."""
+    def __init__(self, *, k: int = 5, max_words: int | None = None, ratio: float | None = None,
+                 mmr_lambda: float = 1.0, duplicate_threshold: float = 0.7, auto_k: bool = True, min_k: int = 2,
+                 head: str = "gbdt", max_iter: int = 300, learning_rate: float = 0.1, max_depth: int = 5,
+                 l2_regularization: float = 1.0, C: float = 1.0, seed: int = 0) -> None:
+        self.k = k
+        self.max_words = max_words
+        self.ratio = ratio
+        self.mmr_lambda = mmr_lambda
+        self.duplicate_threshold = duplicate_threshold
+        self.auto_k = auto_k
+        self.min_k = min_k
+        self.head = head
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.max_depth = max_depth
+        self.l2_regularization = l2_regularization
+        self.C = C
+        self.seed = seed
+
+    def fit(self, documents: Sequence[Sequence[str]] | None = None, gold: Sequence[Sequence[bool]] | None = None,
+            *, titles: Sequence[str | None] | None = None, paragraphs: Sequence[Sequence[int]] | None = None,
+            dev: tuple[Sequence[Sequence[str]], Sequence[Sequence[bool]]] | None = None) -> "TrainedExtractor":
+        """Learn from articles split into sentences and one gold flag (bool) per sentence (``dev`` unused)."""
         self._validate()
-        if documents is None or labels is None:
+        if documents is None or gold is None:
             raise DataError("TrainedExtractor.fit needs sentence lists and one gold label list per article")
         docs = self.documents(documents, titles, paragraphs)
-        if len(labels) != len(docs):
-            raise DataError(f"fit got {len(docs)} articles but {len(labels)} label lists")
-        for i, (doc, gold) in enumerate(zip(docs, labels)):
-            if len(gold) != len(doc):
-                raise DataError(f"article {i}: {len(doc)} sentences but {len(gold)} gold labels")
-        y = np.concatenate([np.asarray(g, dtype=bool) for g in labels] or [np.zeros(0, dtype=bool)])
+        if len(gold) != len(docs):
+            raise DataError(f"fit got {len(docs)} articles but {len(gold)} label lists")
+        for i, (doc, flags) in enumerate(zip(docs, gold)):
+            if len(flags) != len(doc):
+                raise DataError(f"article {i}: {len(doc)} sentences but {len(flags)} gold labels")
+        y = np.concatenate([np.asarray(g, dtype=bool) for g in gold] or [np.zeros(0, dtype=bool)])
         if y.all() or not y.any():
             raise DataError(f"fit needs both gold and non-gold sentences; got {int(y.sum())} gold of {len(y)}")
         self.uses_titles_ = any(doc.title for doc in docs)
@@ -135,7 +156,7 @@ class TrainedExtractor(Summarizer):
         if self.trees_ is not None:
             return self.trees_.predict_proba(X)
         lin = self.linear_
-        return 1.0 / (1.0 + np.exp(-(((X - lin["mean"]) / lin["scale"]) @ lin["coef"] + lin["intercept"][0])))
+        return sigmoid(((X - lin["mean"]) / lin["scale"]) @ lin["coef"] + lin["intercept"][0])
 
     def score_batch(self, batch: Batch) -> np.ndarray:
         return self.probabilities(sentence_features(batch, self.uses_titles_))

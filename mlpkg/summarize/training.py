@@ -1,23 +1,22 @@
 """Train (when the summariser learns) and evaluate a summariser from a config; write its directory.
 
 The trained extractor learns on the ``train`` and ``dev`` splits (IndoSum folds 1-3) and is
-tested on ``test`` (fold 4); a summariser whose ``fit`` takes a dev set (``dev_documents``)
-learns on ``train`` and early-stops on ``dev``. With ``data.fold_field`` set, the metrics also
+tested on ``test`` (fold 4); a summariser that early-stops (``uses_dev``) learns on ``train``
+and gets ``dev`` as ``fit(..., dev=(documents, gold))``. With ``data.fold_field`` set, the metrics also
 hold a fold rotation: each fold summarised by a model trained on the other folds.
 """
 
 from __future__ import annotations
 
-import inspect
 import time
 from pathlib import Path
 
-from ..config import RunConfig, save_config
+from ..config import RunConfig, config_yaml
+from ..core.directory import write_model_dir
+from ..core.registry import build_model
 from ..errors import DataError
-from ..models.directory import write_json, write_manifest
-from ..registry import resolve
+from ..evaluate.provenance import describe_rows
 from .base import Summarizer
-from .card import summarizer_card
 from .evaluation import (
     SummaryData,
     baselines,
@@ -26,11 +25,7 @@ from .evaluation import (
     load_summary_data,
     score_choices,
 )
-
-
-def is_trained(model: Summarizer) -> bool:
-    """Whether the summariser learns from gold labels (it overrides ``fit``)."""
-    return type(model).fit is not Summarizer.fit
+from .summarizer_card import summarizer_card
 
 
 def _load(cfg: RunConfig, split: str | None = None) -> SummaryData:
@@ -45,11 +40,7 @@ def _load(cfg: RunConfig, split: str | None = None) -> SummaryData:
 
 
 def _new_model(cfg: RunConfig) -> Summarizer:
-    cls = resolve(cfg.model["name"])
-    params = {k: v for k, v in cfg.model.items() if k != "name"}
-    if "seed" in cls.params:
-        params.setdefault("seed", cfg.seed)
-    model = cls(**params)
+    model = build_model(cfg.model, cfg.seed)
     if not isinstance(model, Summarizer):
         raise DataError(f"model.name {cfg.model['name']!r} is a {model.kind or type(model).__name__}, "
                         "not a summariser; task: summarize needs one of the summarisers")
@@ -57,15 +48,13 @@ def _new_model(cfg: RunConfig) -> Summarizer:
 
 
 def _fit(model: Summarizer, train: SummaryData, dev: SummaryData | None = None) -> Summarizer:
-    if not is_trained(model):
+    if not model.needs_training:
         return model.fit()
     if train.sentences is None or train.gold is None:
         raise DataError(f"{model.registered_name} learns from gold labels: the data needs the sentences "
                         "and gold columns")
-    kwargs = {"titles": train.titles, "paragraphs": train.paragraphs}
-    if dev is not None and "dev_documents" in inspect.signature(model.fit).parameters:
-        kwargs.update(dev_documents=dev.sentences, dev_labels=dev.gold)
-    return model.fit(train.sentences, train.gold, **kwargs)
+    return model.fit(train.sentences, train.gold, titles=train.titles, paragraphs=train.paragraphs,
+                     dev=(dev.sentences, dev.gold) if dev is not None and model.uses_dev else None)
 
 
 def fold_rotation(cfg: RunConfig, data: SummaryData, log=print) -> dict:
@@ -99,7 +88,7 @@ def train_summarizer(cfg: RunConfig, log=print) -> dict:
     if not len(test):
         raise DataError(f"{cfg.data.path}: the test split is empty")
     log(f"data: {cfg.data.path} train={len(train)} dev={len(dev)} test={len(test)}")
-    takes_dev = is_trained(model) and "dev_documents" in inspect.signature(model.fit).parameters
+    takes_dev = model.needs_training and model.uses_dev
     if takes_dev:
         model = _fit(model, train, dev)
     else:
@@ -110,7 +99,7 @@ def train_summarizer(cfg: RunConfig, log=print) -> dict:
     metrics = {"test": results}
     if cfg.data.fold_field:
         everything = SummaryData.concat([train, dev, test])
-        if is_trained(model):
+        if model.needs_training:
             metrics["fold_rotation"] = fold_rotation(cfg, everything, log)
         else:  # nothing is learned: every fold is already unseen
             metrics["fold_rotation"] = evaluate_summarizer(model, everything, ("sentences",))
@@ -121,12 +110,8 @@ def train_summarizer(cfg: RunConfig, log=print) -> dict:
     log("\n\n".join(format_summary_table(*t) for t in tables))
     table = "\n\n".join(format_summary_table(*t, markdown=True) for t in tables)
 
-    out.mkdir(parents=True, exist_ok=True)
-    model.save(out)
-    save_config(cfg, out / "config.yaml")
-    write_json(out / "metrics.json", metrics)
-    counts = {"train": len(train), "dev": len(dev), "test": len(test)}
-    (out / "README.md").write_text(summarizer_card(cfg, model, counts, table, trained=is_trained(model),
-                                                   early_stopped=takes_dev), encoding="utf-8")
-    write_manifest(out)
+    profiles = {name: describe_rows(cfg.data.path, split.ids, cfg.data.id_field, cfg.data.fold_field)
+                for name, split in (("train", train), ("dev", dev), ("test", test))}
+    card = summarizer_card(cfg, model, profiles, table, trained=model.needs_training, early_stopped=takes_dev)
+    write_model_dir(out, model, {"config.yaml": config_yaml(cfg), "metrics.json": metrics, "README.md": card})
     return {"output_dir": str(out), "metrics": metrics, "seconds": round(time.perf_counter() - start, 1)}

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.numeric import sigmoid
+
 # Rows are scored in chunks so that the (rows x trees) index arrays stay in the CPU cache.
 _CHUNK_ROWS = 1024
 
@@ -82,7 +84,7 @@ class BoostedTrees:
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Probability of the positive class."""
-        return 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        return sigmoid(self.decision_function(X))
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {"tree_feature": self.feature, "tree_threshold": self.threshold, "tree_value": self.value,

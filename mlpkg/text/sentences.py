@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 import string
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+if TYPE_CHECKING:
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
 
 # Lower-case, without the final period; Punkt matches these case-insensitively. Words that are also
 # ordinary words or period-less acronyms are left out, since ending a sentence with them is common in
@@ -37,6 +39,9 @@ _GLUED_BOUNDARY = re.compile(r"(?<=[a-z]{3}[.!?])(?=[A-Z][a-z]{2})")
 
 @lru_cache(maxsize=1)
 def _tokenizer() -> PunktSentenceTokenizer:
+    # imported here: nltk takes seconds to import, and classifiers never split sentences
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
     params = PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS)
     return PunktSentenceTokenizer(params)

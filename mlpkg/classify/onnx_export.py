@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.directory import write_manifest
 from ..errors import ConfigError, OnnxMismatchError
 from ..extras import require
-from .directory import write_manifest
 
 ONNX_FILE = "model.onnx"
 OPSET = 18
@@ -69,7 +69,7 @@ def _logits_module(model):
 def export_onnx(model_dir: str | Path, output: str | Path | None = None, tolerance: float = TOLERANCE) -> dict:
     """Write the ONNX file and return the agreement report; raise when ONNX and torch disagree."""
     require("onnx", "mlpkg export-onnx")
-    from . import load_model
+    from ..core.directory import load_model
     from .bert import BertClassifier
 
     model_dir = Path(model_dir)

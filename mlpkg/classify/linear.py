@@ -6,16 +6,6 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
-
-
-def softmax(x: np.ndarray) -> np.ndarray:
-    z = x - x.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
 def fit_platt(scores: np.ndarray, y: np.ndarray, smooth: bool = False) -> tuple[float, float]:
     """Platt scaling: P(y=1 | s) = sigmoid(a*s + b), fitted on out-of-fold scores.
 

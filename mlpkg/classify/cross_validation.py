@@ -15,8 +15,8 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from ..data.folds import train_rows
-from .metrics import expected_calibration_error, multilabel_metrics, tag_matrix
-from .tables import render_table
+from ..evaluate.metrics import expected_calibration_error, multilabel_metrics, tag_matrix
+from ..evaluate.tables import render_table
 
 
 def _fit_and_predict(fit: Callable, data, test: np.ndarray, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from ..evaluate.provenance import data_scope, data_table, describe_folds, settings_lines
 
-def summarizer_card(cfg, model, counts: dict[str, int], table: str, trained: bool, early_stopped: bool = False) -> str:
+
+def summarizer_card(cfg, model, profiles: dict[str, dict], table: str, trained: bool,
+                    early_stopped: bool = False) -> str:
+    """The card of a summariser directory; ``profiles`` (split -> :func:`~mlpkg.evaluate.provenance.describe_rows`)
+    describe the rows the run used, folds included, so the card states what this run's data was."""
     name = cfg.model["name"]
+    train, dev, test = (describe_folds(profiles.get(split, {})) for split in ("train", "dev", "test"))
     if not trained:
-        how = "Unsupervised: nothing is learned; the directory holds the settings only."
+        how = f"Unsupervised: nothing is learned; the directory holds the settings only. Tested on `test`{test}."
     elif early_stopped:
-        how = "Trained on the `train` split with early stopping on `dev`; tested on `test`."
+        how = f"Trained on the `train` split{train} with early stopping on `dev`{dev}; tested on `test`{test}."
     else:
-        how = "Trained on the `train` and `dev` splits (IndoSum folds 1-3); tested on `test` (fold 4)."
-    params = ", ".join(f"{k}={v!r}" for k, v in model.get_params().items())
+        how = f"Trained on the `train`{train} and `dev`{dev} splits; tested on `test`{test}."
     lines = [
         f"# {cfg.output_dir}: extractive summariser `{name}`",
         "",
@@ -19,9 +24,7 @@ def summarizer_card(cfg, model, counts: dict[str, int], table: str, trained: boo
         "",
         "## Data",
         "",
-        "| split | articles |",
-        "|---|---:|",
-        *[f"| {k} | {v} |" for k, v in counts.items()],
+        *data_table(profiles, "articles"),
         "",
         "## Metrics",
         "",
@@ -33,12 +36,7 @@ def summarizer_card(cfg, model, counts: dict[str, int], table: str, trained: boo
         "",
         table,
         "",
-        "## Settings",
-        "",
-        f"`{params}`",
-        "",
-        "The full resolved configuration is in `config.yaml`.",
-        "",
+        *settings_lines(model),
         "## Intended use",
         "",
         "Short extractive summaries of Indonesian news articles given as raw text (the summariser cleans "
@@ -47,8 +45,9 @@ def summarizer_card(cfg, model, counts: dict[str, int], table: str, trained: boo
         "",
         "## Limits",
         "",
-        "- IndoSum's news is 2017 national-portal news; summaries were written by annotators, mostly from the "
-        "first paragraphs. On other text (opinion, press releases, long reports) position is a weaker signal.",
+        f"- {data_scope(profiles) or 'The data file records neither dates nor sources of its articles.'} "
+        "Reference summaries are the data file's own; on other text (opinion, press releases, long reports) "
+        "sentence position can be a weaker signal.",
         "- Extractive: a summary can only be as good as the article's own sentences; it does not resolve pronouns "
         "or remove quotes out of context.",
         "",

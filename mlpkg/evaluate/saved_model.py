@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from ..models import load_model
-from ..models.directory import write_json
+from ..core.directory import load_model
+from ..core.files import write_json
 from .metrics import format_table
 
 
@@ -29,9 +29,9 @@ def evaluate_model_dir(model_dir: str, data: str, split: str | None = None, outp
         fields = {"split_field": split_field} if split_field else {}
         return evaluate_summarizer_file(model, data, split=split, output=output, **fields)
 
+    from ..classify.evaluation import score_classifier, write_classifier_report
+    from ..classify.training import load_split
     from ..config import DataConfig
-    from ..trainer import load_split
-    from .classify import score_classifier, write_classifier_report
     from .provenance import run_metadata
 
     saved = {k: v for k, v in _training_data_fields(Path(model_dir)).items() if k in DataConfig.__dataclass_fields__}

@@ -17,17 +17,16 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from ..core.estimator import Param
+from ..core.numeric import sigmoid
 from ..data.folds import grouped_folds, train_rows
 from ..errors import DataError
-from ..registry import register
 from ..text.clean import clean
-from .base import Param
 from .lexicon_features import TagLexicon, joined, lexicon_problem, normalized_parts
-from .linear import fit_platt, sigmoid
+from .linear import fit_platt
 from .tfidf import TfidfClassifier
 
 
-@register("tfidf_lexicon.v1")
 class TfidfLexiconClassifier(TfidfClassifier):
     """TF-IDF n-grams + tag lexicon densities, one linear head per tag, out-of-fold calibration.
 
@@ -37,26 +36,52 @@ class TfidfLexiconClassifier(TfidfClassifier):
     (len(texts), 1)
     """
 
+    registered_name = "tfidf_lexicon.v1"
+
     scores_out_of_fold = True  # fit() leaves oof_proba_: calibrated scores of its rows, predicted out of fold
 
     params = {
         **TfidfClassifier.params,
         "head": Param(str, "linear_svc", choices=("logreg", "linear_svc"), doc="linear head"),
         "C": Param(float, 0.5, low=1e-6, doc="inverse regularisation"),
-        "char_ngrams": Param(list, [], low=1, item=int, lengths=(0, 2), ascending=True,
+        "char_ngrams": Param((list, tuple), (), low=1, item=int, lengths=(0, 2), ascending=True,
                              doc="char n-gram range [min, max]; [] disables"),
-        "lexicon": Param(dict, {}, validator=lexicon_problem, doc="tag -> list of term patterns (regex)"),
+        "lexicon": Param((dict, type(None)), None, validator=lexicon_problem,
+                         doc="tag -> list of term patterns (regex); None: no lexicon"),
         "lexicon_weight": Param(float, 1.0, low=0.0, doc="scale of the lexicon features (0 = model alone)"),
         "lead_chars": Param(int, 400, low=50, doc="characters of the body that count as the lead"),
         "calibration_folds": Param(int, 5, low=2, high=10),
     }
+
+    def __init__(self, *, head: str = "linear_svc", C: float = 0.5, alpha: float = 0.3,
+                 word_ngrams: list[int] | tuple[int, ...] = (1, 2), char_ngrams: list[int] | tuple[int, ...] = (),
+                 min_df: int = 2, max_features_word: int = 150000, max_features_char: int = 150000,
+                 char_max_chars: int = 2000, sublinear_tf: bool = True, class_weight: str = "balanced",
+                 calibration_folds: int = 5, seed: int = 0, lexicon: dict[str, list[str]] | None = None,
+                 lexicon_weight: float = 1.0, lead_chars: int = 400) -> None:
+        self.head = head
+        self.C = C
+        self.alpha = alpha
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.max_features_word = max_features_word
+        self.max_features_char = max_features_char
+        self.char_max_chars = char_max_chars
+        self.sublinear_tf = sublinear_tf
+        self.class_weight = class_weight
+        self.calibration_folds = calibration_folds
+        self.seed = seed
+        self.lexicon = lexicon
+        self.lexicon_weight = lexicon_weight
+        self.lead_chars = lead_chars
 
     def _head(self, n_classes: int = 2):
         # the dense lexicon columns make liblinear's dual solver need more than its default 1,000 rounds
         return super()._head(n_classes).set_params(max_iter=5000)
 
     def _lexicon(self) -> TagLexicon:
-        return TagLexicon(self.lexicon, self.lead_chars)
+        return TagLexicon(self.lexicon or {}, self.lead_chars)
 
     def _blocks(self, texts: list[str], fit: bool) -> sp.csr_matrix:
         # each text is cleaned and normalised once: its joined parts feed the n-grams, the parts the lexicon
@@ -83,10 +108,11 @@ class TfidfLexiconClassifier(TfidfClassifier):
                 oof[test, j] = np.asarray(X[test] @ W.T).ravel() + b[0]
         return oof
 
-    def _fit_texts(self, texts: list[str], Y: np.ndarray, groups: np.ndarray | None = None) -> None:
+    def _fit_texts(self, texts: list[str], Y: np.ndarray, groups: np.ndarray | None = None,
+                   dev: tuple[list[str], np.ndarray] | None = None) -> None:
         if not self.multi_label_:
             raise DataError("tfidf_lexicon.v1 is a multi-label tagger: give each text a list of tags")
-        unknown = sorted(set(self.lexicon) - set(self.labels_))
+        unknown = sorted(set(self.lexicon or {}) - set(self.labels_))
         if unknown:
             raise DataError(f"model.lexicon has tags {unknown} that are not in the label set {self.labels_}")
         X = self._blocks(texts, fit=True)

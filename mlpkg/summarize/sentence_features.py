@@ -6,7 +6,7 @@ central and how typical of its article a sentence is. Centrality is the mean sim
 other sentences: PageRank over the same graph added nothing to it on IndoSum (fold rotation,
 ROUGE-1 70.92 without it, 70.84 with it) and cost a tenth of the extractor's time. The surface
 features (numbers, capitals, quotes) are worth 1.4 ROUGE-1. All features of a batch are computed
-together (see :mod:`mlpkg.summarize.batch`) and are finite, so trees need no missing values.
+together (see :mod:`mlpkg.summarize.vectorized`) and are finite, so trees need no missing values.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .batch import Batch
+from .vectorized import Batch
 
 FEATURE_NAMES = (
     "position", "relative_position", "sentences_in_article", "paragraph", "relative_paragraph",

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import ModelIntegrityError
+from .files import write_json, write_text
 
 META_FILE = "mlpkg.json"
 MANIFEST_FILE = "manifest.json"
@@ -40,7 +39,7 @@ def write_manifest(directory: Path) -> dict[str, str]:
         for p in sorted(directory.rglob("*"))
         if p.is_file() and p.name != MANIFEST_FILE
     }
-    _atomic_write_text(directory / MANIFEST_FILE, json.dumps({"sha256": files}, indent=1, sort_keys=True))
+    write_text(directory / MANIFEST_FILE, json.dumps({"sha256": files}, indent=1, sort_keys=True))
     return files
 
 
@@ -87,17 +86,6 @@ def _read_manifest(manifest: Path) -> dict[str, str]:
     return expected
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
-def write_json(path: Path, obj: Any) -> None:
-    _atomic_write_text(Path(path), json.dumps(obj, indent=1, ensure_ascii=False, sort_keys=False))
-
-
 def read_json(path: Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
@@ -131,10 +119,25 @@ def save_estimator(model: Any, directory: Path) -> Path:
         elif isinstance(content, bytes):
             target.write_bytes(content)
         elif isinstance(content, str):
-            _atomic_write_text(target, content)
+            write_text(target, content)
         else:
             write_json(target, content)
     write_json(directory / META_FILE, meta)
+    write_manifest(directory)
+    return directory
+
+
+def write_model_dir(directory: str | Path, model: Any, files: dict[str, Any]) -> Path:
+    """THE writer of a trained model's folder (classifiers and summarisers alike).
+
+    The model's own files and ``mlpkg.json``, then ``files`` (a ``str`` is written as text, anything
+    else as JSON: ``config.yaml``, ``metrics.json``, the card ``README.md``...), then the manifest over
+    everything in the folder, so files a caller wrote there before (a report) are hashed too.
+    """
+    directory = Path(directory)
+    model.save(directory)
+    for name, content in files.items():
+        (write_text if isinstance(content, str) else write_json)(directory / name, content)
     write_manifest(directory)
     return directory
 
@@ -144,9 +147,10 @@ def read_meta(directory: Path) -> dict[str, Any]:
     return read_json(Path(directory) / META_FILE)
 
 
-def load_estimator(directory: Path) -> Any:
+def load_model(directory: str | Path) -> Any:
+    """Load any saved model directory (classifier or summariser), verifying its manifest first."""
     from ..extras import require_for
-    from ..registry import resolve
+    from .registry import resolve
 
     directory = Path(directory)
     meta = read_meta(directory)

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from ..data.keywords import keyword_rule
-from .bootstrap import bootstrap_intervals
-from .metrics import metrics_by_group, multilabel_metrics, singlelabel_metrics, tag_matrix
-from .provenance import metadata_rows
-from .report import (
+from ..evaluate.bootstrap import bootstrap_intervals
+from ..evaluate.metrics import metrics_by_group, multilabel_metrics, singlelabel_metrics, tag_matrix
+from ..evaluate.provenance import metadata_rows
+from ..evaluate.report import (
     errors_html,
     features_html,
     key_value_html,
@@ -23,12 +23,12 @@ from .report import (
     table_html,
     write_report,
 )
-from .tables import group_table
+from ..evaluate.tables import group_table
 
 
 def score_classifier(model, rows, worst: int = 20) -> dict:
     """Metrics plus what the report needs (probabilities, predictions, worst errors, bootstrap
-    intervals, per-publisher metrics) of ``model`` on ``rows`` (a :class:`~mlpkg.trainer.LabelledSplit`)."""
+    intervals, per-publisher metrics) of ``model`` on ``rows`` (a :class:`~mlpkg.classify.training.LabelledSplit`)."""
     proba = model.predict_proba(rows.texts)
     pred = model.decide(proba)
     labels = model.labels_

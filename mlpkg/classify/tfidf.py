@@ -21,14 +21,14 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
-from ..registry import register
+from ..core.directory import load_arrays, read_json
+from ..core.estimator import Param
+from ..core.numeric import sigmoid, softmax
 from ..text.clean import clean
 from ..text.normalize import normalize_for_features
-from .base import Param
 from .classifier import Classifier
-from .directory import load_arrays, read_json
-from .features import CachedCharNgrams, fit_char_vectorizer, truncate_words
-from .linear import fit_matrix_scaling, fit_platt, sigmoid, softmax
+from .linear import fit_matrix_scaling, fit_platt
+from .text_features import CachedCharNgrams, fit_char_vectorizer, truncate_words
 
 
 def _vectorizer(
@@ -47,7 +47,6 @@ def _vectorizer(
     )
 
 
-@register("tfidf_linear.v1")
 class TfidfClassifier(Classifier):
     """TF-IDF features (word and char n-grams) with a linear head.
 
@@ -56,13 +55,15 @@ class TfidfClassifier(Classifier):
     [['koperasi']]
     """
 
+    registered_name = "tfidf_linear.v1"
+
     params = {
         "head": Param(str, "logreg", choices=("logreg", "linear_svc", "complement_nb"), doc="linear head"),
         "C": Param(float, 4.0, low=1e-6, doc="inverse regularisation (logreg, linear_svc)"),
         "alpha": Param(float, 0.3, low=1e-6, doc="smoothing (complement_nb)"),
-        "word_ngrams": Param(list, [1, 2], low=1, item=int, lengths=(2,), ascending=True,
+        "word_ngrams": Param((list, tuple), (1, 2), low=1, item=int, lengths=(2,), ascending=True,
                              doc="word n-gram range [min, max]"),
-        "char_ngrams": Param(list, [3, 5], low=1, item=int, lengths=(0, 2), ascending=True,
+        "char_ngrams": Param((list, tuple), (3, 5), low=1, item=int, lengths=(0, 2), ascending=True,
                              doc="char n-gram range [min, max]; [] disables"),
         "min_df": Param(int, 2, low=1),
         "max_features_word": Param(int, 150_000, low=1),
@@ -73,6 +74,25 @@ class TfidfClassifier(Classifier):
         "calibration_folds": Param(int, 3, low=2, high=10),
         "seed": Param(int, 0),
     }
+
+    def __init__(self, *, head: str = "logreg", C: float = 4.0, alpha: float = 0.3,
+                 word_ngrams: list[int] | tuple[int, ...] = (1, 2), char_ngrams: list[int] | tuple[int, ...] = (3, 5),
+                 min_df: int = 2, max_features_word: int = 150000, max_features_char: int = 150000,
+                 char_max_chars: int = 2000, sublinear_tf: bool = True, class_weight: str = "balanced",
+                 calibration_folds: int = 3, seed: int = 0) -> None:
+        self.head = head
+        self.C = C
+        self.alpha = alpha
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.max_features_word = max_features_word
+        self.max_features_char = max_features_char
+        self.char_max_chars = char_max_chars
+        self.sublinear_tf = sublinear_tf
+        self.class_weight = class_weight
+        self.calibration_folds = calibration_folds
+        self.seed = seed
 
     # --- features -----------------------------------------------------------------------
     def _prepare(self, texts: list[str]) -> list[str]:
@@ -161,7 +181,8 @@ class TfidfClassifier(Classifier):
             A, c = fit_matrix_scaling(self._oof_scores(X, y), y, len(self.labels_))
             self.calibration_ = {"A": A, "c": c}
 
-    def _fit_texts(self, texts: list[str], Y: np.ndarray, groups: np.ndarray | None = None) -> None:
+    def _fit_texts(self, texts: list[str], Y: np.ndarray, groups: np.ndarray | None = None,
+                   dev: tuple[list[str], np.ndarray] | None = None) -> None:
         self._fit_matrix(self._fit_features(self._prepare(texts)), Y)
 
     def _proba(self, texts: list[str]) -> np.ndarray:

@@ -7,15 +7,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import DataConfig, RunConfig, save_config
-from .data.load import check_schema, load_table
-from .errors import ConfigError, DataError
-from .extras import require_for
-from .models.directory import write_json, write_manifest
-from .registry import resolve
-from .text.normalize import article_text
-
-DROPPED_COUNT = "rows dropped (every label in data.drop_labels)"
+from ..config import DataConfig, RunConfig, config_yaml
+from ..core.directory import write_model_dir
+from ..core.files import write_json
+from ..core.registry import build_model, resolve
+from ..data.load import check_schema, load_table
+from ..errors import ConfigError, DataError
+from ..extras import require_for
+from ..text.normalize import article_text
 
 
 @dataclass
@@ -92,16 +91,8 @@ def _dropped_note(d: DataConfig, *splits: LabelledSplit) -> str:
     return f"; dropped {sum(s.dropped for s in splits)} rows whose labels are all in data.drop_labels"
 
 
-def build_model(cfg: RunConfig):
-    params = {k: v for k, v in cfg.model.items() if k != "name"}
-    cls = resolve(cfg.model["name"])
-    if "seed" in cls.params:
-        params.setdefault("seed", cfg.seed)
-    return cls(**params)
-
-
 def _tune(cfg: RunConfig, model, y: list, proba) -> None:
-    from .models.thresholds import tune_thresholds
+    from .thresholds import tune_thresholds
 
     t = cfg.thresholds
     model.set_thresholds(tune_thresholds(model.binarize(y), proba, model.labels_, t.objective, t.min_precision,
@@ -109,11 +100,8 @@ def _tune(cfg: RunConfig, model, y: list, proba) -> None:
 
 
 def _fit_tuned(cfg: RunConfig, train: LabelledSplit, dev: LabelledSplit):
-    model = build_model(cfg)
-    if hasattr(model, "fit_with_dev"):  # models that early-stop on dev
-        model.fit_with_dev(train.texts, train.y, dev.texts, dev.y, labels=cfg.data.labels)
-    else:
-        model.fit(train.texts, train.y, labels=cfg.data.labels)
+    model = build_model(cfg.model, cfg.seed)
+    model.fit(train.texts, train.y, labels=cfg.data.labels, dev=(dev.texts, dev.y))
     if not model.labels_:
         raise DataError(f"{cfg.data.path}: the train split has no labels")
     if model.multi_label_:
@@ -124,14 +112,14 @@ def _fit_tuned(cfg: RunConfig, train: LabelledSplit, dev: LabelledSplit):
 def fit_on_all(cfg: RunConfig, data: LabelledSplit):
     """Fit on every row of ``data``. Models that score their own training rows out of fold
     (``oof_proba_``) get thresholds from those scores; others hold out one grouped fifth as dev."""
-    model = build_model(cfg)
+    model = build_model(cfg.model, cfg.seed)
     if getattr(type(model), "scores_out_of_fold", False):
         model.fit(data.texts, data.y, labels=cfg.data.labels, groups=data.groups)
         if model.multi_label_:
             _tune(cfg, model, data.y, model.oof_proba_)
         return model
-    from .data.folds import grouped_folds, train_rows
-    from .evaluate.metrics import tag_matrix
+    from ..data.folds import grouped_folds, train_rows
+    from ..evaluate.metrics import tag_matrix
 
     _, dev_rows = grouped_folds(tag_matrix(data.y, cfg.data.labels), data.groups, 5, cfg.seed)[0]
     return _fit_tuned(cfg, data.subset(train_rows(dev_rows, data.groups)), data.subset(dev_rows))
@@ -139,8 +127,8 @@ def fit_on_all(cfg: RunConfig, data: LabelledSplit):
 
 def cv_folds(cfg: RunConfig, data: LabelledSplit, protocol: str) -> list:
     """The folds of ``protocol`` (``group``: grouped k-fold; ``publisher``: one publisher out)."""
-    from .data.folds import grouped_folds, publisher_folds
-    from .evaluate.metrics import tag_matrix
+    from ..data.folds import grouped_folds, publisher_folds
+    from ..evaluate.metrics import tag_matrix
 
     if not cfg.data.labels:
         raise DataError("cross-validation needs data.labels (the tag set) in the config")
@@ -153,50 +141,49 @@ def cv_folds(cfg: RunConfig, data: LabelledSplit, protocol: str) -> list:
 
 def cross_validate_config(cfg: RunConfig, data: LabelledSplit, folds: list, log=print) -> dict:
     """Cross-validate what ``cfg`` trains (thresholds and calibration refitted in every fold)."""
-    from .evaluate.cv import cross_validate
+    from .cross_validation import cross_validate
 
     return cross_validate(lambda part: fit_on_all(cfg, part), data, folds, cfg.data.labels, log=log)
 
 
 def keyword_rule_cv(cfg: RunConfig, data: LabelledSplit, folds: list) -> dict:
     """The keyword rule scored on the same folds (it learns nothing, so only the rows differ)."""
-    from .evaluate.cv import cross_validate
-    from .models.keyword_rule import KeywordRule
+    from .cross_validation import cross_validate
+    from .keyword_rule import KeywordRule
 
     rule = KeywordRule(cfg.data.labels)
     return cross_validate(lambda part: rule, data, folds, cfg.data.labels, log=lambda *_: None, n_jobs=1)
 
 
-def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: dict, counts: dict,
-                     start: float) -> dict:
+def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: dict,
+                     splits: dict[str, LabelledSplit], start: float) -> dict:
     """Save the model with its config, run metadata, metrics (bootstrap intervals and per-publisher
     figures included), report, model card and manifest."""
-    from .evaluate.classify import write_classifier_report
-    from .evaluate.provenance import run_metadata
-    from .models.card import classifier_card, threshold_note
+    from ..evaluate.provenance import describe_rows, run_metadata
+    from .classifier_card import classifier_card, threshold_note
+    from .evaluation import write_classifier_report
 
     out = Path(cfg.output_dir)
     for key, s in scored.items():
         metrics[key] = {**metrics[key], "intervals": s["intervals"], "by_publisher": s["by_publisher"]}
     run = run_metadata(cfg.data.path)
+    profiles = {name: describe_rows(cfg.data.path, split.ids, cfg.data.id_field) for name, split in splits.items()}
+    if cfg.data.drop_labels:
+        profiles = {name: {**p, "dropped": splits[name].dropped} for name, p in profiles.items()}
     out.mkdir(parents=True, exist_ok=True)
-    model.save(out)
-    save_config(cfg, out / "config.yaml")
-    write_json(out / "metrics.json", metrics)
-    write_json(out / "run.json", run)
     result = {"output_dir": str(out), "metrics": metrics}
     if cfg.evaluation.report:
         note = threshold_note(cfg, from_cv="cv" in metrics)
         title = f"{cfg.model['name']} on {cfg.data.path}"
         result["report"] = str(write_classifier_report(out, model, scored, extra, title, run, note))
-    (out / "README.md").write_text(classifier_card(cfg, model, counts, metrics, run), encoding="utf-8")
-    write_manifest(out)
+    write_model_dir(out, model, {"config.yaml": config_yaml(cfg), "metrics.json": metrics, "run.json": run,
+                                 "README.md": classifier_card(cfg, model, profiles, metrics, run)})
     return {**result, "seconds": round(time.perf_counter() - start, 1)}
 
 
 def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
     """Grouped k-fold cross-validation over every labelled row, then the model refitted on all."""
-    from .evaluate.classify import scored_from_cv
+    from .evaluation import scored_from_cv
 
     start = time.perf_counter()
     data = load_split(cfg.data, None)
@@ -215,14 +202,12 @@ def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
     log(f"refitted {cfg.model['name']} on all {len(data.texts)} rows; thresholds: "
         + ", ".join(f"{k} {v:.3f}" for k, v in model.thresholds_.items()))
     scored = {"cv": scored_from_cv(cv, data, model.labels_, cfg.evaluation.worst_errors)}
-    counts = {"labelled rows (all used for the final fit)": len(data.texts), "cross-validation folds": len(folds)}
-    if cfg.data.drop_labels:
-        counts[DROPPED_COUNT] = data.dropped
-    return _write_model_dir(cfg, model, metrics, scored, extra, counts, start)
+    return _write_model_dir(cfg, model, metrics, scored, extra, {"all (cross-validated, then the final fit)": data},
+                            start)
 
 
 def train_classifier(cfg: RunConfig, log=print) -> dict:
-    from .evaluate.classify import keyword_baseline, score_classifier
+    from .evaluation import keyword_baseline, score_classifier
 
     if cfg.evaluation.protocol == "cv":
         return train_classifier_cv(cfg, log=log)
@@ -250,10 +235,7 @@ def train_classifier(cfg: RunConfig, log=print) -> dict:
             metrics["keyword_rule_heldout_test"] = extra["Keyword rule, held-out split"] = keyword_baseline(
                 h_test.texts, h_test.y, model.labels_)
         log(f"held-out evaluation on {field_}: test={len(h_test.texts)}")
-    counts = {"train": len(train.texts), "dev": len(dev.texts), "test": len(test.texts)}
-    if cfg.data.drop_labels:
-        counts[DROPPED_COUNT] = train.dropped + dev.dropped + test.dropped
-    return _write_model_dir(cfg, model, metrics, scored, extra, counts, start)
+    return _write_model_dir(cfg, model, metrics, scored, extra, {"train": train, "dev": dev, "test": test}, start)
 
 
 PROTOCOL_TITLES = {
@@ -265,8 +247,8 @@ PROTOCOL_TITLES = {
 def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> dict:
     """Cross-validate ``cfg`` under each protocol beside the keyword rule on the same folds; write
     ``cv.json``, ``cv.md`` and (``evaluation.report``) ``report.html`` with out-of-fold plots to ``out``."""
-    from .evaluate.classify import scored_from_cv, write_classifier_report
-    from .evaluate.cv import format_cv_table
+    from .cross_validation import format_cv_table
+    from .evaluation import scored_from_cv, write_classifier_report
 
     require_for(resolve(cfg.model["name"]), f"model {cfg.model['name']!r}")
     out = Path(out)
@@ -312,7 +294,7 @@ class _LabelsOnly:
         self.thresholds_ = {}
 
     def binarize(self, y: list):
-        from .evaluate.metrics import tag_matrix
+        from ..evaluate.metrics import tag_matrix
 
         return tag_matrix(y, self.labels_)
 
@@ -334,15 +316,15 @@ def train(cfg: RunConfig, log=print) -> dict:
     """Run what the config describes; returns the output directory and the metrics."""
     require_for(resolve(cfg.model["name"]), f"model {cfg.model['name']!r}")
     if cfg.task == "summarize":
-        from .summarize.training import train_summarizer
+        from ..summarize.training import train_summarizer
 
         return train_summarizer(cfg, log=log)
     return train_classifier(cfg, log=log)
 
 
 def summary_lines(result: dict) -> list[str]:
-    from .evaluate.cv import format_cv_table
-    from .evaluate.metrics import format_table
+    from ..evaluate.metrics import format_table
+    from .cross_validation import format_cv_table
 
     lines = []
     for key, metrics in result["metrics"].items():

@@ -22,7 +22,9 @@ TITLE_MAX_CHARS = 300
 
 
 def lexicon_problem(value: object) -> str | None:
-    """What is wrong with a lexicon value (a mapping of tag to a list of patterns), or None."""
+    """What is wrong with a lexicon value (a mapping of tag to a list of patterns, or None), or None."""
+    if value is None:
+        return None
     if not isinstance(value, dict):
         return f"expected a mapping of tag -> list of terms, got {type(value).__name__}"
     for tag, terms in value.items():

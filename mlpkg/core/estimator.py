@@ -1,17 +1,23 @@
 """The estimator contract every classifier and summariser follows.
 
-Hyperparameters are keyword-only constructor arguments stored verbatim and validated at
-``fit`` (and at config load) against a declarative ``params`` table; fitted state ends in an
-underscore; ``save``/``load`` go through a self-describing model directory (see
-:mod:`mlpkg.models.directory`).
+Hyperparameters are keyword-only constructor arguments stored verbatim (no logic in ``__init__``)
+and validated at ``fit`` (and at config load) against a declarative ``params`` table; fitted
+state ends in an underscore; ``get_params``/``set_params``/:func:`clone` work on every model;
+``save``/``load`` go through a self-describing model directory (see :mod:`mlpkg.core.directory`).
+
+One fit contract: ``fit(X, y, *, dev=None, ...)`` where ``dev`` is ``(X_dev, y_dev)``, held-out
+data the model may early-stop on (``uses_dev``); a model that does not use it ignores it.
+Classifiers: ``X`` texts, ``y`` tags or classes (``labels`` is the label set). Summarisers: ``X``
+sentence lists, ``y`` per-sentence ``gold`` flags; ``needs_training`` says whether ``fit`` learns.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from ..errors import ModelKindError, NotFittedError, ParameterError, allowed
 
@@ -25,7 +31,7 @@ class Param:
     mlpkg.errors.ParameterError: [E006] parameter 'word_ngrams': must be a list of 2 ints, each >= 1, ... got [3, 1]
     """
 
-    kind: type | tuple[type, ...]
+    types: type | tuple[type, ...]  # the accepted Python type(s)
     default: Any
     choices: tuple | None = None
     low: float | None = None  # for a list: the bound of every element
@@ -39,7 +45,7 @@ class Param:
     ascending: bool = False  # a list's elements in ascending order (a [min, max] range)
 
     def check(self, name: str, value: Any) -> None:
-        kinds = self.kind if isinstance(self.kind, tuple) else (self.kind,)
+        kinds = self.types if isinstance(self.types, tuple) else (self.types,)
         if float in kinds and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
@@ -47,7 +53,7 @@ class Param:
             raise ParameterError(name, f"expected {names}, got {value!r}")
         if self.choices is not None and value not in self.choices:
             raise ParameterError(name, f"must be one of {allowed(self.choices)}, got {value!r}")
-        if isinstance(value, list):
+        if isinstance(value, (list, tuple)):
             if not self._list_ok(value):
                 raise ParameterError(name, f"must be {self._list_rule()}, got {value!r}")
         elif _is_number(value) and not self._in_range(value):
@@ -64,11 +70,11 @@ class Param:
         bounds = [] if self.low is None else [f"{'>' if self.exclusive_low else '>='} {self.low}"]
         return " and ".join(bounds + ([] if self.high is None else [f"<= {self.high}"]))
 
-    def _list_ok(self, value: list) -> bool:
+    def _list_ok(self, value: list | tuple) -> bool:
         return ((self.lengths is None or len(value) in self.lengths)
                 and (self.item is None or all(isinstance(v, self.item) and not isinstance(v, bool) for v in value))
                 and all(_is_number(v) and self._in_range(v) for v in value if self._range())
-                and (not self.ascending or value == sorted(value)))
+                and (not self.ascending or list(value) == sorted(value)))
 
     def _list_rule(self) -> str:
         count = "" if self.lengths is None else " or ".join(map(str, self.lengths)) + " "
@@ -82,22 +88,27 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+Self = TypeVar("Self", bound="Estimator")
+
+
+def clone(model: Self) -> Self:
+    """A new, unfitted model with the same hyperparameters (deep-copied).
+
+    >>> from mlpkg.summarize import LeadSummarizer
+    >>> clone(LeadSummarizer(k=2).fit()).get_params() == LeadSummarizer(k=2).get_params()
+    True
+    """
+    return type(model)(**copy.deepcopy(model.get_params()))
+
+
 class Estimator:
     """Base of every registered model: parameters, validation, fitted check, save/load."""
 
     registered_name: ClassVar[str] = ""
-    kind: ClassVar[str] = ""  # "classifier" or "summarizer"
+    kind: ClassVar[str] = ""  # "classifier" or "summarizer" (stored as "kind" in mlpkg.json)
     params: ClassVar[dict[str, Param]] = {}
     extra: ClassVar[str | None] = None  # the optional dependency group it needs (mlpkg.extras), if any
-
-    def __init__(self, **kwargs: Any):
-        unknown = sorted(set(kwargs) - set(self.params))
-        if unknown:
-            raise ParameterError(
-                unknown[0], f"unknown parameter for {type(self).__name__}; allowed: {allowed(self.params)}"
-            )
-        for name, spec in self.params.items():
-            setattr(self, name, kwargs.get(name, spec.default))
+    uses_dev: ClassVar[bool] = False  # fit(..., dev=(X, y)) early-stops on dev; otherwise dev is ignored
 
     @classmethod
     def param_problems(cls, values: dict[str, Any]) -> list[ParameterError]:
@@ -121,7 +132,24 @@ class Estimator:
             raise problems[0]
 
     def get_params(self) -> dict[str, Any]:
+        """The hyperparameters, as passed to ``__init__``."""
         return {name: getattr(self, name) for name in self.params}
+
+    def set_params(self, **values: Any) -> Self:
+        """Change hyperparameters (validated at the next ``fit``); an unknown name is a :class:`ParameterError`.
+
+        >>> from mlpkg.summarize import LeadSummarizer
+        >>> LeadSummarizer(k=2).set_params(k=4).get_params()["k"]
+        4
+        """
+        for name in values:
+            if name not in self.params:
+                raise ParameterError(
+                    name, f"unknown parameter for {type(self).__name__}; allowed: {allowed(self.params)}"
+                )
+        for name, value in values.items():
+            setattr(self, name, value)
+        return self
 
     def _validate(self) -> None:
         self.validate_params(self.get_params())
@@ -147,9 +175,9 @@ class Estimator:
 
     @classmethod
     def load(cls, directory: str | Path) -> "Estimator":
-        from .directory import load_estimator
+        from .directory import load_model
 
-        model = load_estimator(Path(directory))
+        model = load_model(directory)
         if not isinstance(model, cls):
             raise ModelKindError(f"{directory} holds a {type(model).__name__}, not a {cls.__name__}")
         return model

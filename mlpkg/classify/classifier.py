@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from ..core.estimator import Estimator
 from ..errors import DataError
 from ..text.normalize import article_text
-from .base import Estimator
 
 Labels = Sequence[str] | str
 Articles = str | Mapping[str, Any] | Iterable[str | Mapping[str, Any]]
@@ -44,8 +44,9 @@ def article_inputs(articles: Articles, titles: Sequence[str | None] | None = Non
 class Classifier(Estimator):
     """Multi-label when ``fit`` gets lists of tags, single-label when it gets one class per text.
 
-    Subclasses implement ``_fit_texts(texts, Y, groups)`` (``Y`` a 0/1 matrix, one column per label)
-    and ``_proba(texts)`` (calibrated probabilities, one column per label).
+    Subclasses implement ``_fit_texts(texts, Y, groups, dev)`` (``Y`` a 0/1 matrix, one column per
+    label; ``dev`` ``(texts, Y)`` or None, for models that early-stop) and ``_proba(texts)``
+    (calibrated probabilities, one column per label).
     """
 
     kind = "classifier"
@@ -54,11 +55,18 @@ class Classifier(Estimator):
         self,
         texts: Iterable[str],
         y: Sequence[Labels],
+        *,
         labels: Sequence[str] | None = None,
         groups: Sequence | None = None,
+        dev: tuple[Sequence[str], Sequence[Labels]] | None = None,
     ) -> "Classifier":
-        """``groups`` (optional, one per text) keeps near-copies in one fold wherever a model
-        scores its own training rows out of fold (calibration, thresholds)."""
+        """Learn from ``texts`` and their tags (lists: multi-label) or classes (strings: single-label).
+
+        ``labels``: the label set (default: the labels seen in ``y``). ``groups`` (optional, one per
+        text) keeps near-copies in one fold wherever a model scores its own training rows out of
+        fold (calibration, thresholds). ``dev``: ``(texts, y)`` held out, for models that early-stop
+        on it (``uses_dev``); the others ignore it.
+        """
         self._validate()
         texts = list(texts)
         if len(texts) != len(y):
@@ -73,7 +81,8 @@ class Classifier(Estimator):
         Y = self.binarize(y)
         if groups is not None and len(groups) != len(texts):
             raise DataError(f"fit got {len(texts)} texts but {len(groups)} groups")
-        self._fit_texts(texts, Y, None if groups is None else np.asarray(groups))
+        dev_data = (list(dev[0]), self.binarize(dev[1])) if dev is not None and len(dev[0]) else None
+        self._fit_texts(texts, Y, None if groups is None else np.asarray(groups), dev_data)
         self.is_fitted_ = True
         return self
 

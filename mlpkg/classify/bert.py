@@ -22,30 +22,31 @@ from typing import Any
 
 import numpy as np
 
+from ..core.checkpoint import load_pretrained, load_tokenizer, quiet_transformers
+from ..core.estimator import Param
+from ..core.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
 from ..errors import ParameterError
-from ..registry import register
 from ..text.clean import clean
-from .base import Param
-from .checkpoint import load_pretrained, load_tokenizer, quiet_transformers
 from .classifier import Classifier
-from .finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
 
 HF_DIR = "hf"
 LONG_TEXT = ("head", "head_tail", "chunk_mean", "chunk_max")
 _CHARS_PER_TOKEN_CAP = 24  # generous: Indonesian WordPiece averages ~5 characters a token
 
 
-@register("indobert_classifier.v1")
 class BertClassifier(Classifier):
     """Fine-tuned IndoBERT (or any BERT-like checkpoint folder).
 
     >>> clf = BertClassifier(model_name_or_path="models/indobert-base-p1", epochs=3)  # doctest: +SKIP
-    >>> clf.fit_with_dev(train_texts, train_tags, dev_texts, dev_tags)                 # doctest: +SKIP
+    >>> clf.fit(train_texts, train_tags, dev=(dev_texts, dev_tags))                    # doctest: +SKIP
     >>> clf.predict(["Koperasi Desa Merah Putih resmi diluncurkan"])                    # doctest: +SKIP
     [['koperasi']]
     """
 
+    registered_name = "indobert_classifier.v1"
+
     extra = "bert"
+    uses_dev = True  # early stopping on dev macro-F1 (the best epoch's weights are kept)
     params = {
         **FINETUNE_PARAMS,
         "max_length": Param(int, 512, low=16, high=4096, doc="tokens per window, special tokens included"),
@@ -62,6 +63,31 @@ class BertClassifier(Classifier):
         "early_stopping_patience": Param(int, 2, low=0, doc="epochs without better dev macro-F1; 0 = off"),
     }
 
+    def __init__(self, *, model_name_or_path: str = "indobenchmark/indobert-base-p1", learning_rate: float = 3e-05,
+                 weight_decay: float = 0.01, warmup_ratio: float = 0.1, seed: int = 0, mixed_precision: str = "auto",
+                 device: str = "auto", verbose: bool = True, max_length: int = 512, long_text: str = "head_tail",
+                 head_fraction: float = 0.25, stride: int = 64, max_chunks: int = 4, epochs: int = 4,
+                 batch_size: int = 16, predict_batch_size: int = 32, class_weight: str = "balanced",
+                 early_stopping_patience: int = 2) -> None:
+        self.model_name_or_path = model_name_or_path
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.warmup_ratio = warmup_ratio
+        self.seed = seed
+        self.mixed_precision = mixed_precision
+        self.device = device
+        self.verbose = verbose
+        self.max_length = max_length
+        self.long_text = long_text
+        self.head_fraction = head_fraction
+        self.stride = stride
+        self.max_chunks = max_chunks
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.predict_batch_size = predict_batch_size
+        self.class_weight = class_weight
+        self.early_stopping_patience = early_stopping_patience
+
     def _validate(self) -> None:
         super()._validate()
         window = self.max_length - 2
@@ -69,15 +95,8 @@ class BertClassifier(Classifier):
             raise ParameterError("stride", f"must be smaller than max_length - 2 = {window}, got {self.stride}")
 
     # --- training -----------------------------------------------------------------------
-    def fit_with_dev(self, texts, y, dev_texts, dev_y, labels=None) -> "BertClassifier":
-        """``fit`` with early stopping on dev macro-F1 (the best epoch's weights are kept)."""
-        self._dev = (list(dev_texts), list(dev_y))
-        try:
-            return self.fit(texts, y, labels=labels)
-        finally:
-            del self._dev
-
-    def _fit_texts(self, texts: list[str], Y: np.ndarray, groups: np.ndarray | None = None) -> None:
+    def _fit_texts(self, texts: list[str], Y: np.ndarray, groups: np.ndarray | None = None,
+                   dev: tuple[list[str], np.ndarray] | None = None) -> None:
         import torch
         from transformers import AutoModelForSequenceClassification
 
@@ -106,8 +125,8 @@ class BertClassifier(Classifier):
             return loss_fn(logits.float(), target[rows].to(self.device_))
 
         dev_score = None
-        if getattr(self, "_dev", None) and self._dev[0]:
-            dev_docs, dev_Y = self._encode(self._dev[0]), self.binarize(self._dev[1])
+        if dev is not None:
+            dev_docs, dev_Y = self._encode(dev[0]), dev[1]
             dev_score = lambda: self._macro_f1(dev_Y, self._activate(self._doc_logits(dev_docs)))  # noqa: E731
         settings = LoopSettings(self.epochs, self.learning_rate, self.weight_decay, self.warmup_ratio,
                                 self.early_stopping_patience, self.mixed_precision, verbose=self.verbose)
@@ -230,7 +249,7 @@ class BertClassifier(Classifier):
         return pooled.astype(np.float32)
 
     def _activate(self, logits: np.ndarray) -> np.ndarray:
-        from .linear import sigmoid, softmax
+        from ..core.numeric import sigmoid, softmax
 
         return sigmoid(logits) if self.multi_label_ else softmax(logits)
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..evaluate.bootstrap import N_RESAMPLES
 from ..evaluate.metrics import format_table
-from ..evaluate.provenance import metadata_rows
+from ..evaluate.provenance import data_scope, data_table, metadata_rows, settings_lines
 from ..evaluate.tables import group_table, render_table
+
+DROPPED_COUNT = "rows dropped (every label in data.drop_labels)"
 
 
 def _cv_metrics(cfg, metrics: dict) -> list[str]:
-    from ..evaluate.cv import format_cv_table
+    from .cross_validation import format_cv_table
 
     lines = [
         f"Grouped {cfg.evaluation.cv_folds}-fold cross-validation over every labelled row (near-copies in one fold, "
@@ -57,6 +61,14 @@ def _uncertainty_lines(evaluated: dict, labels: list[str]) -> list[str]:
     return lines
 
 
+def _labels_line(data_path: str) -> list[str]:
+    """Where the labels are documented: the data's own datasheet, when it ships beside the file."""
+    from ..data.load import resolve_data_path
+
+    sheet = resolve_data_path(data_path).parent / "DATASHEET.md"
+    return [f"- How the labels were made: `{Path(data_path).parent / 'DATASHEET.md'}`."] if sheet.is_file() else []
+
+
 def _run_lines(run: dict | None) -> list[str]:
     if not run:
         return []
@@ -64,7 +76,9 @@ def _run_lines(run: dict | None) -> list[str]:
                                        markdown=True), ""]
 
 
-def classifier_card(cfg, model, data_counts: dict[str, int], metrics: dict, run: dict | None = None) -> str:
+def classifier_card(cfg, model, profiles: dict[str, dict], metrics: dict, run: dict | None = None) -> str:
+    """The card of a trained classifier; ``profiles`` (split -> :func:`~mlpkg.evaluate.provenance.describe_rows`)
+    describe the rows the run used, so every claim about the data comes from the data."""
     name = cfg.model["name"]
     lines = [
         f"# {cfg.output_dir}: {'multi-label topic tagger' if model.multi_label_ else 'news category classifier'}",
@@ -75,10 +89,10 @@ def classifier_card(cfg, model, data_counts: dict[str, int], metrics: dict, run:
         "",
         "## Data",
         "",
-        "| split | rows |",
-        "|---|---:|",
-        *[f"| {k} | {v} |" for k, v in data_counts.items()],
+        *data_table(profiles),
         "",
+        *([f"{DROPPED_COUNT}: {sum(p['dropped'] for p in profiles.values())}.", ""]
+          if any("dropped" in p for p in profiles.values()) else []),
         "## Metrics",
         "",
     ]
@@ -104,14 +118,8 @@ def classifier_card(cfg, model, data_counts: dict[str, int], metrics: dict, run:
             + threshold_note(cfg, from_cv="cv" in metrics),
             "",
         ]
-    params = ", ".join(f"{k}={v!r}" for k, v in model.get_params().items())
     lines += [
-        "## Settings",
-        "",
-        f"`{params}`",
-        "",
-        "The full resolved configuration is in `config.yaml`.",
-        "",
+        *settings_lines(model),
         "## Intended use",
         "",
         "Tagging Indonesian news articles (title + body, raw text: the model cleans datelines and link teasers "
@@ -121,9 +129,9 @@ def classifier_card(cfg, model, data_counts: dict[str, int], metrics: dict, run:
         "",
         "- Rare tags have few examples (see supports above): per-label F1 on tens of articles moves by several "
         "points with one article; read the counts, not only the scores.",
-        "- Trained on 2015-2025 news from a handful of national portals; regional outlets, opinion pieces and "
-        "non-news text (press releases, social media) were not seen.",
-        "- Labels follow `LABELLING.md`: an article is tagged only when it is mainly about the topic.",
+        f"- {data_scope(profiles) or 'The data file records neither dates nor sources of its rows.'} Text from "
+        "other periods, outlets or genres (opinion, press releases, social media) may score differently.",
+        *_labels_line(cfg.data.path),
         "",
         *_run_lines(run),
         "## Files",

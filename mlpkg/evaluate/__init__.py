@@ -1,0 +1,1 @@
+"""Evaluation shared by every task: metrics, bootstrap intervals, reports, tables, provenance."""
