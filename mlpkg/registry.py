@@ -1,43 +1,43 @@
 """Registered model and summariser names, resolved from configs.
 
-A registered name never changes meaning: a new behaviour gets a new versioned name
-(``tfidf_linear.v2``), so an old config keeps training the model it always did.
+A lazy map of name -> ``"module:Class"``: importing this module imports no model, and no model
+imports it (each class names itself in ``registered_name``), so there is no import circle. A
+registered name never changes meaning: a new behaviour gets a new versioned name
+(``tfidf_linear.v2``), so an old config keeps training the model it always did. To add a model,
+add one line here and set ``registered_name`` on its class.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 
 from .errors import ConfigError, allowed
 
-_REGISTRY: dict[str, type] = {}
-
-
-def register(name: str) -> Callable[[type], type]:
-    def deco(cls: type) -> type:
-        if name in _REGISTRY and _REGISTRY[name] is not cls:
-            raise ValueError(f"{name!r} is already registered to {_REGISTRY[name].__name__}")
-        cls.registered_name = name
-        _REGISTRY[name] = cls
-        return cls
-
-    return deco
-
-
-def _load_builtin() -> None:
-    # Importing the modules runs their @register decorators. The torch-based models register
-    # too, but import torch only when used, so this stays cheap.
-    from . import models, summarize  # noqa: F401
+REGISTRY: dict[str, str] = {
+    "tfidf_linear.v1": "mlpkg.models.tfidf:TfidfClassifier",
+    "tfidf_lexicon.v1": "mlpkg.models.tfidf_lexicon:TfidfLexiconClassifier",
+    "indobert_classifier.v1": "mlpkg.models.bert:BertClassifier",
+    "lead.v1": "mlpkg.summarize.position:LeadSummarizer",
+    "centroid.v1": "mlpkg.summarize.centroid:CentroidSummarizer",
+    "textrank.v1": "mlpkg.summarize.graph:TextRankSummarizer",
+    "lexrank.v1": "mlpkg.summarize.graph:LexRankSummarizer",
+    "trained_extractor.v1": "mlpkg.summarize.trained:TrainedExtractor",
+    "indobert_extractor.v1": "mlpkg.summarize.bertsum:BertSumSummarizer",
+}
 
 
 def registered_names() -> list[str]:
-    _load_builtin()
-    return sorted(_REGISTRY)
+    return sorted(REGISTRY)
 
 
 def resolve(name: str, where: str = "model.name") -> type:
-    _load_builtin()
+    """The class registered as ``name`` (its module is imported now, not before)."""
     try:
-        return _REGISTRY[name]
+        target = REGISTRY[name]
     except KeyError:
-        raise ConfigError(f"{where}: unknown name {name!r}; registered: {allowed(sorted(_REGISTRY))}") from None
+        raise ConfigError(f"{where}: unknown name {name!r}; registered: {allowed(sorted(REGISTRY))}") from None
+    module, _, attr = target.partition(":")
+    cls = getattr(importlib.import_module(module), attr)
+    if cls.registered_name != name:
+        raise TypeError(f"{target} names itself {cls.registered_name!r}, but is registered as {name!r}")
+    return cls

@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
-from ..registry import register
 from ..text.clean import clean
 from .base import Param
 from .checkpoint import load_pretrained, load_tokenizer, quiet_transformers
@@ -35,7 +34,6 @@ LONG_TEXT = ("head", "head_tail", "chunk_mean", "chunk_max")
 _CHARS_PER_TOKEN_CAP = 24  # generous: Indonesian WordPiece averages ~5 characters a token
 
 
-@register("indobert_classifier.v1")
 class BertClassifier(Classifier):
     """Fine-tuned IndoBERT (or any BERT-like checkpoint folder).
 
@@ -44,6 +42,8 @@ class BertClassifier(Classifier):
     >>> clf.predict(["Koperasi Desa Merah Putih resmi diluncurkan"])                    # doctest: +SKIP
     [['koperasi']]
     """
+
+    registered_name = "indobert_classifier.v1"
 
     extra = "bert"
     params = {

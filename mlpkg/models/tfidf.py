@@ -21,7 +21,6 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
-from ..registry import register
 from ..text.clean import clean
 from ..text.normalize import normalize_for_features
 from .base import Param
@@ -48,7 +47,6 @@ def _vectorizer(
     )
 
 
-@register("tfidf_linear.v1")
 class TfidfClassifier(Classifier):
     """TF-IDF features (word and char n-grams) with a linear head.
 
@@ -56,6 +54,8 @@ class TfidfClassifier(Classifier):
     >>> clf.predict(["Koperasi Desa Merah Putih resmi diluncurkan"])           # doctest: +SKIP
     [['koperasi']]
     """
+
+    registered_name = "tfidf_linear.v1"
 
     params = {
         "head": Param(str, "logreg", choices=("logreg", "linear_svc", "complement_nb"), doc="linear head"),

@@ -19,7 +19,6 @@ import scipy.sparse as sp
 
 from ..data.folds import grouped_folds, train_rows
 from ..errors import DataError
-from ..registry import register
 from ..text.clean import clean
 from .base import Param
 from .lexicon_features import TagLexicon, joined, lexicon_problem, normalized_parts
@@ -27,7 +26,6 @@ from .linear import fit_platt, sigmoid
 from .tfidf import TfidfClassifier
 
 
-@register("tfidf_lexicon.v1")
 class TfidfLexiconClassifier(TfidfClassifier):
     """TF-IDF n-grams + tag lexicon densities, one linear head per tag, out-of-fold calibration.
 
@@ -36,6 +34,8 @@ class TfidfLexiconClassifier(TfidfClassifier):
     >>> clf.oof_proba_.shape                                                         # doctest: +SKIP
     (len(texts), 1)
     """
+
+    registered_name = "tfidf_lexicon.v1"
 
     scores_out_of_fold = True  # fit() leaves oof_proba_: calibrated scores of its rows, predicted out of fold
 

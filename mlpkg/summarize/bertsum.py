@@ -25,7 +25,6 @@ from ..errors import DataError, ParameterError
 from ..models.base import Param
 from ..models.checkpoint import load_pretrained, load_tokenizer, quiet_transformers
 from ..models.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
-from ..registry import register
 from .base import SELECTION_PARAMS, Summarizer
 from .batch import Batch
 from .document import Document
@@ -71,7 +70,6 @@ def _scorer(encoder, layers: int, max_sentences: int):
     return SentenceScorer()
 
 
-@register("indobert_extractor.v1")
 class BertSumSummarizer(Summarizer):
     """Sentence scorer fine-tuned from an IndoBERT checkpoint on gold extractive labels.
 
@@ -79,6 +77,8 @@ class BertSumSummarizer(Summarizer):
     >>> model.fit(train_sentences, train_gold, dev_documents=dev_sentences, dev_labels=dev_gold)  # doctest: +SKIP
     >>> model.summarize("Koperasi Desa Merah Putih resmi diluncurkan. ...")  # doctest: +SKIP
     """
+
+    registered_name = "indobert_extractor.v1"
 
     extra = "bert"
     params = {

@@ -18,7 +18,6 @@ import numpy as np
 from ..errors import DataError, ModelIntegrityError
 from ..models.base import Param
 from ..models.directory import load_arrays
-from ..registry import register
 from .base import BATCH_ARTICLES, SELECTION_PARAMS, Summarizer
 from .batch import Batch
 from .features import FEATURE_NAMES, sentence_features
@@ -55,13 +54,14 @@ def expected_f1_counts(probabilities: np.ndarray, doc: np.ndarray, sizes: np.nda
     return counts
 
 
-@register("trained_extractor.v1")
 class TrainedExtractor(Summarizer):
     """Learns from gold sentence labels: ``fit(sentence_lists, label_lists, paragraphs=...)``.
 
     >>> model = TrainedExtractor().fit(train_sentences, train_gold, paragraphs=train_paragraphs)  # doctest: +SKIP
     >>> model.summarize(raw_article_text)                                                       # doctest: +SKIP
     """
+
+    registered_name = "trained_extractor.v1"
 
     params = {
         **SELECTION_PARAMS,
