@@ -23,6 +23,7 @@ import io
 import json
 import os
 import pstats
+import re
 import subprocess
 import sys
 import tempfile
@@ -100,18 +101,21 @@ def py_spy(py_spy_bin: str, model_dir: Path, src: Path, work: Path, chunk_size: 
                     *command], cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     subprocess.run([py_spy_bin, "record", "--subprocesses", "--rate", "100", "-o", str(svg), "--", *command],
                    cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    own, inclusive, per_process = Counter(), Counter(), Counter()
+    own, inclusive, per_role = Counter(), Counter(), Counter()
     total = 0
     for line in raw.read_text(encoding="utf-8").splitlines():
         stack, _, count = line.rpartition(" ")
         n = int(count)
         frames = stack.split(";")
+        processes = sum(f.startswith("process ") for f in frames)  # the driver, its fork server, a worker
+        code = [re.sub(r":\d+\)$", ")", f) for f in frames if not f.startswith("process ")]  # by function
         total += n
-        per_process[frames[0][:80]] += n
-        own[frames[-1]] += n
-        for frame in set(frames[1:]):
+        per_role[("driver", "fork server", "worker")[min(processes, 3) - 1]] += n
+        if code:
+            own[code[-1]] += n
+        for frame in set(code):
             inclusive[frame] += n
-    return {"samples": total, "processes": per_process.most_common(),
+    return {"samples": total, "processes": per_role.most_common(),
             "self": [(f, n) for f, n in own.most_common(top)],
             "inclusive": [(f, n) for f, n in inclusive.most_common(top)]}
 
@@ -150,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
              "this table; waiting for it is)", "", driver_md, ""]
     if spy:
         lines += [f"## Whole process tree, py-spy (`--subprocesses`, {spy['samples']:,} samples at 200/s; flame "
-                  f"graph: `{args.name}.svg`)", "", "Samples per process: "
+                  f"graph: `{args.name}.svg`)", "", "Samples per process (role): "
                   + "; ".join(f"`{p}` {n:,}" for p, n in spy["processes"]), "",
                   "| function (own samples) | samples | % | | function (inclusive) | samples | % |",
                   "|---|---:|---:|---|---|---:|---:|"]

@@ -5,12 +5,15 @@ output is the same to the last character or bit, never only "close".
 """
 
 import re
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from mlpkg.batch.tagger import ModelInfo, worker_preload
 from mlpkg.models import load_model
 from mlpkg.models.lexicon_features import TagLexicon, _word_start_pattern, normalized_parts
 from mlpkg.models.tfidf_lexicon import TfidfLexiconClassifier
@@ -91,18 +94,50 @@ def test_word_ngram_counter_declines_what_it_cannot_reproduce(params):
     assert WordNgramCounter.for_vectorizer(vectorizer) is None
 
 
-def test_default_model_scores_are_identical_with_and_without_the_fast_paths(topic_sample, tmp_path):
+LEXICON = {"koperasi": ["koperasi", "ksp\\b", "simpan pinjam"], "umkm": ["umkm\\b", "usaha mikro"],
+           "pendidikan": ["sekolah", "siswa", "guru\\b"]}
+
+
+@pytest.fixture(scope="module")
+def lexicon_model_dir(topic_sample, tmp_path_factory) -> Path:
     texts = [article_text(t, b) for t, b in zip(topic_sample["title"], topic_sample["text"])]
-    lexicon = {"koperasi": ["koperasi", "ksp\\b", "simpan pinjam"], "umkm": ["umkm\\b", "usaha mikro"],
-               "pendidikan": ["sekolah", "siswa", "guru\\b"]}
-    model = TfidfLexiconClassifier(lexicon=lexicon, max_features_word=20_000).fit(
+    model = TfidfLexiconClassifier(lexicon=LEXICON, max_features_word=20_000).fit(
         texts, [list(t) for t in topic_sample["tags"]], labels=["koperasi", "umkm", "pendidikan"])
-    model.save(tmp_path / "m")
-    fast = load_model(tmp_path / "m")
-    slow = load_model(tmp_path / "m")
+    directory = tmp_path_factory.mktemp("speed") / "model"
+    model.save(directory)
+    return directory
+
+
+def test_default_model_scores_are_identical_with_and_without_the_fast_paths(topic_sample, lexicon_model_dir):
+    texts = [article_text(t, b) for t, b in zip(topic_sample["title"], topic_sample["text"])] + EDGE_CASES
+    fast, slow = load_model(lexicon_model_dir), load_model(lexicon_model_dir)
     slow._word_counter_cache = (slow.word_vectorizer_, None)  # scikit-learn's own transform
-    slow_lexicon = TagLexicon(lexicon, slow.lead_chars)
+    slow_lexicon = TagLexicon(LEXICON, slow.lead_chars)
     slow_lexicon._patterns = {tag: _word_start_pattern(["(?:" + t + ")" for t in terms])  # not plain: plain regex
-                              for tag, terms in lexicon.items()}
+                              for tag, terms in LEXICON.items()}
     slow._lexicon = lambda: slow_lexicon
-    np.testing.assert_array_equal(fast.predict_proba(texts + EDGE_CASES), slow.predict_proba(texts + EDGE_CASES))
+    np.testing.assert_array_equal(fast.predict_proba(texts), slow.predict_proba(texts))
+
+
+def test_tagging_worker_and_driver_import_only_what_a_tfidf_model_needs(lexicon_model_dir):
+    code = ("import sys\n"
+            "import mlpkg.cli, mlpkg.batch.job\n"
+            "heavy = ('sklearn', 'scipy', 'nltk', 'torch', 'transformers', 'pandas')\n"
+            "driver = sorted({m.split('.')[0] for m in sys.modules} & set(heavy))\n"
+            "assert not driver, f'the driver imports {driver}'\n"
+            "from mlpkg.batch.tagger import Tagger\n"
+            "from mlpkg.batch.validate import Article\n"
+            "Tagger(sys.argv[1]).rows([Article(1, 'a', 'Koperasi desa', 'Koperasi desa merah putih diluncurkan.')])\n"
+            "unneeded = ('nltk', 'torch', 'transformers', 'mlpkg.summarize', 'mlpkg.models.bert',\n"
+            "            'mlpkg.text.sentences')\n"
+            "loaded = sorted(m for m in sys.modules if m.startswith(unneeded))\n"
+            "assert not loaded, f'a worker tagging with a TF-IDF model imports {loaded}'\n")
+    subprocess.run([sys.executable, "-c", code, str(lexicon_model_dir)], check=True, cwd=Path(__file__).parents[1])
+
+
+def test_fork_server_preloads_the_models_own_module_but_never_torch(lexicon_model_dir, tmp_path):
+    info = ModelInfo.read(lexicon_model_dir, "classifier", "--model")
+    assert worker_preload(info, None) == ["mlpkg.batch.tagger", "psutil", "mlpkg.models.tfidf_lexicon"]
+    (tmp_path / "hf").mkdir()  # a model whose weights run on torch
+    torch_model = ModelInfo(str(tmp_path), "indobert_classifier.v1", "0" * 16, "classifier", ["koperasi"])
+    assert "mlpkg.models.bert" not in worker_preload(torch_model)

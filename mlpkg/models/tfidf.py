@@ -208,7 +208,7 @@ class TfidfClassifier(Classifier):
         def rebuild(analyzer: str, ngrams: list[int], vocab_file: str, idf: np.ndarray) -> TfidfVectorizer:
             vec = _vectorizer(analyzer, ngrams, 1, None, model.sublinear_tf)
             terms = read_json(directory / vocab_file)
-            vec.vocabulary_ = {t: i for i, t in enumerate(terms)}
+            vec.vocabulary_ = dict(zip(terms, range(len(terms))))
             vec.idf_ = idf.astype(np.float64)
             return vec
 
