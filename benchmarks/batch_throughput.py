@@ -18,8 +18,9 @@ The input is :mod:`realistic_news`: long articles (bodies cut at 3,000 character
 - per-worker start-up: a forked local worker (the fork server has imported the tagging code and
   the model's module) loads the model and tags one article; a fresh process (what a Ray actor
   pays) also imports the code first;
-- with ``--compare-with DIR`` (a checkout of mlpkg before a change), the first ``--bare-rows``
-  output lines of the 1-worker job against the lines that code writes for the same rows.
+- with ``--compare-with DIR`` (a checkout of mlpkg before a change): that code's ``mlpkg tag`` at
+  2 workers on the same input (its output file must equal the 1-worker job's byte for byte), and
+  the first ``--bare-rows`` output lines of the 1-worker job against the lines its tagger writes.
 
 Writes benchmarks/results/batch_throughput.{json,md}.
 """
@@ -132,14 +133,18 @@ def _tree(proc: psutil.Process) -> list[psutil.Process]:
         return []
 
 
-def run_tag(model_dir: Path, src: Path, out: Path, rows: int, workers: int, summarizer: Path | None) -> dict:
-    """``mlpkg tag`` end to end in a subprocess; peak RSS and PSS summed over its process tree."""
+def run_tag(model_dir: Path, src: Path, out: Path, rows: int, workers: int, summarizer: Path | None,
+            code: Path | None = None) -> dict:
+    """``mlpkg tag`` end to end in a subprocess (of the mlpkg in ``code``, default this one); peak RSS
+    and PSS summed over its process tree."""
     command = [sys.executable, "-m", "mlpkg", "tag", "--model", str(model_dir), "--input", str(src),
                "--output", str(out), "--workers", str(workers), "--progress", "log"]
     command += ["--summarizer", str(summarizer)] if summarizer else []
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {**os.environ, "PYTHONPATH": str(code or ROOT)}
+    proc = subprocess.Popen(command, cwd=code or ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
     ps = psutil.Process(proc.pid)
     peak_rss = peak_pss = 0
     cpu: dict[int, float] = {}
@@ -168,7 +173,8 @@ def run_tag(model_dir: Path, src: Path, out: Path, rows: int, workers: int, summ
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{stderr[-3000:]}")
     speed = next((line for line in stderr.splitlines() if " rows/s after " in line), "")
     mib = 1 / 2**20
-    return {"workers": workers, "summarizer": summarizer is not None, "rows": rows, "summary": stdout.strip(),
+    return {"workers": workers, "summarizer": summarizer is not None, "code": str(code) if code else None,
+            "rows": rows, "summary": stdout.strip(),
             "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds, 1),
             "job_rows_per_s": float(speed.split()[0]) if speed else None,
             "job_startup_s": float(speed.split(" after ")[1].split("s of")[0]) if speed else None,
@@ -223,7 +229,8 @@ def markdown(result: dict) -> str:
     for run in result["runs"]:
         name = f"{run['workers']} worker{'s' if run['workers'] > 1 else ''}" + (", --summarizer" if run["summarizer"]
                                                                                 else "")
-        aim = TARGETS["with --summarizer"] if run["summarizer"] else TARGETS.get(name)
+        aim = None if run.get("code") else TARGETS["with --summarizer"] if run["summarizer"] else TARGETS.get(name)
+        name += ", **code before this change**" if run.get("code") else ""
         verdict = "" if aim is None else f"≥ {aim:,}: {'reached' if run['rows_per_s'] >= aim else 'not reached'}"
         lines.append(
             f"| {name} | {run['rows']:,} | {run['seconds']} | **{run['rows_per_s']:,.0f}** | "
@@ -251,7 +258,8 @@ def markdown(result: dict) -> str:
         p = result["predictions"]
         lines += ["", f"Predictions: {p['identical']:,} of the first {p['rows']:,} output lines of the 1-worker job "
                   f"are byte-identical to those the code before this change writes (`{p['code']}`), scores to the 4 "
-                  "decimals written."]
+                  "decimals written; the whole output file of its job and of the 1-worker job are "
+                  + ("byte-identical." if p.get("whole_output_identical") else "**not** identical.")]
     lines += ["", f"Reproduce: `{result['command']}`", ""]
     return "\n".join(lines)
 
@@ -293,22 +301,28 @@ def main(argv: list[str] | None = None) -> None:
 
         rates: dict[str, list] = {"bare": [], "mlpkg": []}
         measure()
-        plan = [(src, args.rows, w, None) for w in args.workers]
+        old_code = Path(args.compare_with).resolve() if args.compare_with else None
+        plan = [(src, args.rows, w, None, None) for w in args.workers]
+        plan += [(src, args.rows, 2, None, old_code)] if old_code else []
         if summarizer:
             small = work / "news_small.jsonl"
             with open(src, "rb") as fin, open(small, "wb") as fout:
                 fout.writelines(line for _, line in zip(range(args.summarizer_rows), fin))
-            plan.append((small, args.summarizer_rows, 2, summarizer))
+            plan.append((small, args.summarizer_rows, 2, summarizer, None))
         runs = []
-        for i, (path, rows, workers, summ) in enumerate(plan):
-            runs.append(run_tag(model_dir, path, work / f"out{i}.jsonl", rows, workers, summ))
+        for i, (path, rows, workers, summ, code) in enumerate(plan):
+            runs.append(run_tag(model_dir, path, work / f"out{i}.jsonl", rows, workers, summ, code))
             measure()
             runs[-1]["bare_rows_per_s"] = (rates["bare"][-2]["rows_per_s"] + rates["bare"][-1]["rows_per_s"]) / 2
             runs[-1]["mlpkg_rows_per_s"] = (rates["mlpkg"][-2]["rows_per_s"] + rates["mlpkg"][-1]["rows_per_s"]) / 2
             print(runs[-1], flush=True)
         one_worker = next((i for i, run in enumerate(runs) if run["workers"] == 1 and not run["summarizer"]), 0)
-        predictions = (compare_lines(Path(args.compare_with).resolve(), model_dir, src, work / f"out{one_worker}.jsonl",
-                                     args.bare_rows) if args.compare_with else None)
+        predictions = (compare_lines(old_code, model_dir, src, work / f"out{one_worker}.jsonl", args.bare_rows)
+                       if old_code else None)
+        if old_code:  # the whole output of the old code's job against this code's
+            old_run = next(i for i, run in enumerate(runs) if run.get("code"))
+            predictions["whole_output_identical"] = (work / f"out{old_run}.jsonl").read_bytes() == (
+                work / f"out{one_worker}.jsonl").read_bytes()
         started = startup(model_dir)
     result = {
         "model": str(model_dir), "model_name": read_meta(model_dir)["name"], "model_hash": model_hash(model_dir),

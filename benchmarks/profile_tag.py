@@ -108,7 +108,8 @@ def py_spy(py_spy_bin: str, model_dir: Path, src: Path, work: Path, chunk_size: 
         n = int(count)
         frames = stack.split(";")
         processes = sum(f.startswith("process ") for f in frames)  # the driver, its fork server, a worker
-        code = [re.sub(r":\d+\)$", ")", f) for f in frames if not f.startswith("process ")]  # by function
+        # by function (no line numbers); the fork server's command line stands in as a frame: shortened
+        code = [re.sub(r":\d+\)$", ")", f)[:90] for f in frames if not f.startswith("process ")]
         total += n
         per_role[("driver", "fork server", "worker")[min(processes, 3) - 1]] += n
         if code:
