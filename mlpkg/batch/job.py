@@ -47,7 +47,7 @@ from .parts import ChunkCounts, PartStore, input_fingerprint
 from .paths import STDIO, check_distinct, check_input, check_writable, os_error
 from .progress import MODES, Progress, mute, say
 from .records import file_format, parquet_rows, read_records
-from .tagger import ModelInfo, init_worker, tag_in_worker
+from .tagger import ModelInfo, init_worker, tag_in_worker, worker_preload
 from .validate import Article, Fields, Record, SeenIds, columns_of, dumps_line, validate_chunk
 from .writers import concat_jsonl, write_output
 
@@ -212,7 +212,7 @@ def run_local(chunks: Iterable[Chunk], model: ModelInfo | None, summarizer: Mode
     # Workers fork from a single-threaded server that has imported the models' code once: fast
     # to start (no per-worker imports), and safe, unlike forking a driver that runs pyarrow threads.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["mlpkg.batch.tagger"])
+    context.set_forkserver_preload(worker_preload(model, summarizer))
     initargs = (model.path if model else None, summarizer.path if summarizer else None, os.getpid())
     with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker, initargs=initargs) as pool:
         pending: deque = deque()

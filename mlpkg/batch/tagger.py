@@ -123,6 +123,19 @@ def tag_articles(tagger: Tagger, articles: list[Article]) -> list[tuple[int, boo
 _WORKER_TAGGER: Tagger | None = None
 
 
+def worker_preload(*models: ModelInfo | None) -> list[str]:
+    """Modules a fork server imports once so that every worker it forks starts with them loaded: the
+    tagging code, the driver watch, and each model's own module (from the registry, without importing
+    it here). Models that run on torch are left to the workers: torch is not imported before a fork."""
+    from ..core.registry import REGISTRY
+
+    modules = ["mlpkg.batch.tagger", "psutil"]
+    for info in models:
+        if info is not None and info.name in REGISTRY and not Path(info.path, "hf").is_dir():
+            modules.append(REGISTRY[info.name].partition(":")[0])
+    return modules
+
+
 def init_worker(model_dir: str | None, summarizer_dir: str | None, driver_pid: int) -> None:
     """Process-pool initializer: load the models once per worker process.
 

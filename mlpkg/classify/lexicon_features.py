@@ -11,7 +11,7 @@ runs as ``0``), each starting at a word boundary: ``kopdes``, ``simpan pinjam``,
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -19,6 +19,9 @@ from ..text.normalize import normalize_for_features
 
 PARTS = ("title", "lead", "body", "density")
 TITLE_MAX_CHARS = 300
+# Words of word characters separated by single spaces, a word may end in an optional character
+# ('kspps?'), the term may end in '\b': every match starts and ends with a word character.
+_PLAIN_TERM = re.compile(r"\w+(?:\w\?)?(?: \w+(?:\w\?)?)*(?:\\b)?")
 
 
 def lexicon_problem(value: object) -> str | None:
@@ -57,6 +60,25 @@ def joined(parts: tuple[str, str]) -> str:
     return " ".join(p for p in parts if p)
 
 
+def _word_start_pattern(terms: list[str]) -> Callable[[str], int]:
+    """Counts of ``\\b(?:term1)|\\b(?:term2)|...`` in a feature-form text, as a function of ``" " + text``.
+
+    Python's regex engine tries a pattern that opens with ``\\b`` at every character. When every
+    term is plain (see ``_PLAIN_TERM``), a word start in feature-form text (word characters and
+    spaces) is just "after a space", so the same matches are found by `` (?:...)``, which the engine
+    only tries at spaces, on the text behind one space; the terms are grouped by their first letter
+    (their order kept within a group, so the alternative that wins at a place is the same).
+    """
+    if not all(_PLAIN_TERM.fullmatch(t) for t in terms):
+        rx = re.compile("|".join(rf"\b(?:{t})" for t in terms))
+        return lambda spaced: len(rx.findall(spaced[1:]))
+    groups: dict[str, list[str]] = {}
+    for term in terms:
+        groups.setdefault(term[0], []).append(term[1:])
+    rx = re.compile(" (?:" + "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items()) + ")")
+    return lambda spaced: len(rx.findall(spaced))
+
+
 class TagLexicon:
     """Counts a tag's terms; four features per tag: title hits, lead hits, body hits, body density.
 
@@ -69,9 +91,7 @@ class TagLexicon:
         self.terms = terms
         self.lead_chars = lead_chars
         self.tags = list(terms)
-        self._patterns = {
-            tag: re.compile("|".join(rf"\b(?:{t.lower()})" for t in ts)) for tag, ts in terms.items()
-        }
+        self._patterns = {tag: _word_start_pattern([t.lower() for t in ts]) for tag, ts in terms.items()}
 
     @property
     def feature_names(self) -> list[str]:
@@ -84,12 +104,9 @@ class TagLexicon:
     def counts_parts(self, parts: tuple[str, str]) -> dict[str, tuple[int, int, int, int]]:
         """:meth:`counts` of an article already split by :func:`normalized_parts`."""
         title, body = parts
-        lead = body[: self.lead_chars]
         words = body.count(" ") + 1 if body else 0
-        return {
-            tag: (len(rx.findall(title)), len(rx.findall(lead)), len(rx.findall(body)), words)
-            for tag, rx in self._patterns.items()
-        }
+        title, lead, body = " " + title, " " + body[: self.lead_chars], " " + body  # see _word_start_pattern
+        return {tag: (count(title), count(lead), count(body), words) for tag, count in self._patterns.items()}
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         """Dense features, shape (n_texts, 4 * n_tags): log1p of title/lead/body hits and the

@@ -29,6 +29,7 @@ from ..text.normalize import normalize_for_features
 from .classifier import Classifier
 from .linear import fit_matrix_scaling, fit_platt
 from .text_features import CachedCharNgrams, fit_char_vectorizer, truncate_words
+from .word_ngrams import WordNgramCounter, word_tfidf
 
 
 def _vectorizer(
@@ -102,12 +103,20 @@ class TfidfClassifier(Classifier):
         return [truncate_words(p, self.char_max_chars) for p in prepared]
 
     def _features(self, prepared: list[str]) -> sp.csr_matrix:
-        blocks = [self.word_vectorizer_.transform(prepared)]
+        blocks = [word_tfidf(self.word_vectorizer_, prepared, self._word_counter())]
         if self.char_vectorizer_ is not None:
             if getattr(self, "_char_cache", None) is None:
                 self._char_cache = CachedCharNgrams(self.char_vectorizer_)
             blocks.append(self._char_cache.transform(self._char_texts(prepared)))
         return sp.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0].tocsr()
+
+    def _word_counter(self) -> WordNgramCounter | None:
+        """The fast counter of the word vectorizer's n-grams, built on first use (per fitted vectorizer)."""
+        cached = getattr(self, "_word_counter_cache", None)
+        if cached is None or cached[0] is not self.word_vectorizer_:
+            cached = self._word_counter_cache = (self.word_vectorizer_,
+                                                 WordNgramCounter.for_vectorizer(self.word_vectorizer_))
+        return cached[1]
 
     def _fit_features(self, prepared: list[str]) -> sp.csr_matrix:
         self.word_vectorizer_ = _vectorizer(
@@ -222,7 +231,7 @@ class TfidfClassifier(Classifier):
         def rebuild(analyzer: str, ngrams: list[int], vocab_file: str, idf: np.ndarray) -> TfidfVectorizer:
             vec = _vectorizer(analyzer, ngrams, 1, None, model.sublinear_tf)
             terms = read_json(directory / vocab_file)
-            vec.vocabulary_ = {t: i for i, t in enumerate(terms)}
+            vec.vocabulary_ = dict(zip(terms, range(len(terms))))
             vec.idf_ = idf.astype(np.float64)
             return vec
 

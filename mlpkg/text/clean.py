@@ -61,6 +61,39 @@ _HEADLINE_MAX_CHARS = 160
 _ANTARA_MARK = re.compile(r"\(\s*antara(?:news)?\s*\)\s*[-–—]?", re.IGNORECASE)
 _HTML_TAG = re.compile(r"<[^>]{1,200}>")
 _SPACES = re.compile(r"[ \t\u00a0\u200b]+")
+_ANY_WORD = re.compile(r"\w")
+_NON_WORD_RUNS = re.compile(r"\W+")
+# ASCII characters that are not word characters, to spaces; every ASCII character is in the table (the
+# others map to themselves), which keeps str.translate on its fast path for ASCII text
+_ASCII_NON_WORD_TO_SPACE = str.maketrans({c: c if c.isalnum() or c == "_" else " " for c in map(chr, range(128))})
+
+
+# Each regex pass below is skipped when a cheap substring test shows it would change nothing: the
+# output is the same, and most lines of most articles need none of them.
+def _squeeze_spaces(text: str) -> str:
+    """Runs of spaces, tabs, no-break and zero-width spaces as one space."""
+    if "  " in text or "\t" in text or "\u00a0" in text or "\u200b" in text:
+        return _SPACES.sub(" ", text)
+    return text
+
+
+def _drop_inline_noise(line: str) -> str:
+    if "(" in line or "ADVERTISEMENT" in line or "SCROLL TO CONTINUE" in line:
+        return _INLINE_NOISE.sub(" ", line)
+    return line
+
+
+def _strip_dateline(line: str) -> str:
+    match = _DATELINE.match(line)  # every alternative is anchored at the start
+    return line[match.end():] if match else line
+
+
+def _paragraph_key(paragraph: str) -> str:
+    """The paragraph lower-cased without its non-word characters: what makes two paragraphs copies."""
+    key = paragraph.lower()
+    if key.isascii():
+        return "".join(key.translate(_ASCII_NON_WORD_TO_SPACE).split())
+    return _NON_WORD_RUNS.sub("", key)
 
 
 def strip_boilerplate(text: str) -> str:
@@ -69,12 +102,12 @@ def strip_boilerplate(text: str) -> str:
     for line in text.split("\n"):
         if _BOILERPLATE_LINE.match(line):
             continue
-        line = _SPACES.sub(" ", strip_inline_teasers(_INLINE_NOISE.sub(" ", line)))
-        if re.search(r"\w", line):
+        line = _squeeze_spaces(strip_inline_teasers(_drop_inline_noise(line)))
+        if _ANY_WORD.search(line):
             lines.append(line)
     # The dateline opens the body; a title line may stand before it.
     for i in range(min(2, len(lines))):
-        stripped = _LEADING_JUNK.sub("", _DATELINE.sub("", _LEADING_JUNK.sub("", lines[i]), count=1))
+        stripped = _LEADING_JUNK.sub("", _strip_dateline(_LEADING_JUNK.sub("", lines[i])))
         if stripped != lines[i]:
             lines[i] = stripped
             break
@@ -135,7 +168,7 @@ def drop_repeated_paragraphs(text: str) -> str:
     seen: set[str] = set()
     kept = []
     for para in text.split("\n"):
-        key = re.sub(r"\W+", "", para.lower())
+        key = _paragraph_key(para)
         if len(key) > 20 and key in seen:
             continue
         seen.add(key)
@@ -153,6 +186,6 @@ def clean(text: str) -> str:
         return ""
     text = unicodedata.normalize("NFKC", html.unescape(text))
     text = _HTML_TAG.sub(" ", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    text = "\n".join(line.strip() for line in _squeeze_spaces(text).split("\n"))
     text = strip_boilerplate(text)
     return drop_repeated_paragraphs(text).strip()
