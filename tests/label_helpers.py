@@ -24,12 +24,14 @@ LEXICON = yaml.safe_load((ROOT / "configs" / "topic_tfidf.yaml").read_text(encod
 
 
 def pool_rows(n: int = 40) -> list[dict]:
-    """``n`` real test-split articles: every koperasi and umkm one first, then others (id, title, text, tags)."""
+    """``n`` real dev- and test-split articles with a title: koperasi and umkm ones, then others (id, title, text, tags)."""
     df = pd.read_parquet(TOPICS, columns=["id", "title", "text", "tags", "split"])
-    df = df[df["split"] == "test"]
-    rare = df[df["tags"].map(lambda t: "koperasi" in t or "umkm" in t)].head(n // 2)
-    rest = df[df["tags"].map(lambda t: "koperasi" not in t and "umkm" not in t)].head(n - len(rare))
-    rows = pd.concat([rare, rest]).sample(frac=1.0, random_state=0)
+    df = df[(df["split"] != "train") & (df["title"].str.len() > 0)]
+    koperasi = df[df["tags"].map(lambda t: "koperasi" in t)].head(n // 4)
+    umkm = df[df["tags"].map(lambda t: list(t) == ["umkm"])].head(n // 4)
+    others = df[df["tags"].map(lambda t: "koperasi" not in t and "umkm" not in t)]
+    rest = others.head(n - len(koperasi) - len(umkm))
+    rows = pd.concat([koperasi, umkm, rest]).sample(frac=1.0, random_state=0)
     return [{"id": r.id, "title": r.title, "text": r.text, "tags": list(r.tags)} for r in rows.itertuples()]
 
 

@@ -77,7 +77,7 @@ def cmd_import_ls(args: argparse.Namespace) -> int:
 
 def _pool_args(p: argparse.ArgumentParser, labels_help: str) -> None:
     p.add_argument("--pool", required=True,
-                   help="unlabelled articles ({id, text, title?}): JSONL, CSV (also .gz) or Parquet, read as by `mlpkg tag`")
+                   help="unlabelled articles ({id, text, title?}): JSONL, CSV (.gz too) or Parquet, as for `mlpkg tag`")
     p.add_argument("--labels", required=True, help=labels_help)
     p.add_argument("--model", help="topic tagger directory: ranks by its scores and shows them (re-read after a "
                    "retrain into the same folder); without it the queue ranks by lexicon hits")
