@@ -24,7 +24,7 @@ LEXICON = yaml.safe_load((ROOT / "configs" / "topic_tfidf.yaml").read_text(encod
 
 
 def pool_rows(n: int = 40) -> list[dict]:
-    """``n`` real dev- and test-split articles with a title: koperasi and umkm ones, then others (id, title, text, tags)."""
+    """``n`` dev/test articles with a title: koperasi and umkm ones, then others (id, title, text, tags)."""
     df = pd.read_parquet(TOPICS, columns=["id", "title", "text", "tags", "split"])
     df = df[(df["split"] != "train") & (df["title"].str.len() > 0)]
     koperasi = df[df["tags"].map(lambda t: "koperasi" in t)].head(n // 4)

@@ -228,6 +228,7 @@ def test_error_codes_are_listed_by_mlpkg_errors_and_in_the_readme(capsys):
     from mlpkg.errors import error_codes
 
     codes = [f"E00{i}" for i in range(1, 8)] + [f"E10{i}" for i in range(1, 5)]  # E1xx: batch jobs
+    codes += [f"E20{i}" for i in range(1, 5)]  # E2xx: labels files (mlpkg label)
     assert [code for code, _, _ in error_codes()] == codes
     assert all(meaning for _, _, meaning in error_codes())
     code, out, _ = cli(["errors", "--markdown"], capsys)

@@ -193,6 +193,20 @@ def test_session_writes_decisions_resumes_and_undoes(pool, model, tmp_path):
     assert again.current("ana").id == order[2]
 
 
+def test_session_reranks_when_the_model_is_retrained_into_its_folder(pool, model, rows, tmp_path):
+    import shutil
+
+    folder = tmp_path / "tagger"
+    shutil.copytree(model, folder)
+    session = LabelSession(str(pool), tmp_path / "labels.jsonl", model_dir=folder, tag="koperasi")
+    before, old_hash = [c.id for c in session.ranked()], session.model_hash
+    truth = {r["id"]: r["tags"] for r in rows}
+    extra = [{"title": c.title, "text": c.text, "tags": truth[c.id]} for c in session.ranked()[:8]]
+    fit_tiny_model(folder, extra)  # `mlpkg train` into the same folder
+    session.current("ana")
+    assert session.model_hash != old_hash and [c.id for c in session.ranked()] != before
+
+
 def test_terminal_mode_writes_the_same_file(pool, model, tmp_path):
     labels = tmp_path / "labels.jsonl"
     session = LabelSession(str(pool), labels, model_dir=model, tag="koperasi")

@@ -83,15 +83,16 @@ def _pool_args(p: argparse.ArgumentParser, labels_help: str) -> None:
                    "retrain into the same folder); without it the queue ranks by lexicon hits")
     p.add_argument("--tag", help="queue for this tag only (default: every tag)")
     p.add_argument("--config", help=f"tags and lexicon when there is no --model (default: {DEFAULT_CONFIG})")
-    p.add_argument("--id-field", default="id")
-    p.add_argument("--text-field", default="text")
-    p.add_argument("--title-field", default="title")
+    p.add_argument("--id-field", default="id", help="id column of the pool")
+    p.add_argument("--text-field", default="text", help="article body column of the pool")
+    p.add_argument("--title-field", default="title", help="title column of the pool (optional)")
 
 
 def add_label_parser(sub) -> None:
     """Add ``mlpkg label`` and its subcommands to the main parser's subparsers."""
     label = sub.add_parser("label", help="grow a tag: rank unlabelled articles, label them in a browser or terminal")
-    commands = label.add_subparsers(dest="label_command", required=True, metavar="SUBCOMMAND")
+    commands = label.add_subparsers(dest="label_command", required=True, metavar="SUBCOMMAND",
+                                    help="serve (web page), cli (terminal), queue, export-ls, import-ls")
     labels_help = "JSONL file every decision is appended to (created if absent; shared by annotators)"
 
     p = commands.add_parser("serve", help="annotation page on a local web server")
@@ -110,7 +111,7 @@ def add_label_parser(sub) -> None:
 
     p = commands.add_parser("queue", help="print the ranked queue (priority, id, tag, scores, title, why)")
     _pool_args(p, labels_help)
-    p.add_argument("--top", type=int, default=20)
+    p.add_argument("--top", type=int, default=20, help="how many candidates to print")
     p.set_defaults(func=cmd_queue)
 
     p = commands.add_parser("export-ls", help="write the top of the queue as Label Studio JSON tasks "

@@ -126,6 +126,12 @@ class LabelHandler(BaseHTTPRequestHandler):
         if path in STATIC:
             name, ctype = STATIC[path]
             return self._send(HTTPStatus.OK, resources.files(__package__).joinpath("static", name).read_bytes(), ctype)
+        try:
+            self._api_get(path)
+        except (MlpkgError, ValueError) as exc:
+            self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+
+    def _api_get(self, path: str) -> None:
         session = self.server.session
         if path == "/api/current":
             annotator = self._annotator()
@@ -162,9 +168,10 @@ class LabelHandler(BaseHTTPRequestHandler):
                 session.undo(annotator)
             else:
                 return self._json(HTTPStatus.NOT_FOUND, {"error": f"no such action {path!r}"})
+            view = session.view(session.current(annotator), annotator)
         except MlpkgError as exc:
             return self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
-        self._json(HTTPStatus.OK, session.view(session.current(annotator), annotator))
+        self._json(HTTPStatus.OK, view)
 
 
 def serve(session: LabelSession, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
