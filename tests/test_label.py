@@ -67,6 +67,18 @@ def test_append_writes_whole_lines_and_cuts_off_a_torn_tail(tmp_path):
         LabelLog(path)
 
 
+def test_an_unwritable_labels_file_fails_before_labelling(pool, tmp_path):
+    from mlpkg.batch.errors import OutputNotWritableError
+
+    (tmp_path / "labels.jsonl").mkdir()  # not writable as a file, even by root
+    with pytest.raises(OutputNotWritableError, match=r"\[E101\] labels file .*labels.jsonl cannot be written"):
+        LabelSession(str(pool), tmp_path / "labels.jsonl")
+    with pytest.raises(OutputNotWritableError, match=r"\[E101\] labels file .* cannot be opened for writing"):
+        append_event(tmp_path / "labels.jsonl", _label("a", []))
+    session = LabelSession(str(pool), tmp_path / "new" / "folder" / "labels.jsonl")  # folders are created
+    assert session.labels_path.parent.is_dir()
+
+
 def _writer(path: str, who: str, n: int) -> None:
     for i in range(n):
         append_event(path, _label(f"{who}-{i}", ["umkm"], annotator=who, text="Pelaku UMKM. " * 400))

@@ -40,7 +40,7 @@ class Candidate:
     text: str
     group: object
     scores: dict[str, float] = field(default_factory=dict)
-    hits: dict[str, int] = field(default_factory=dict)
+    hits: dict[str, int] = field(default_factory=dict)  # lexicon score: hits, a title hit counting 3 and a lead hit 2
     priority: float = 0.0
     tag: str | None = None  # the tag whose priority won
     reasons: list[str] = field(default_factory=list)
@@ -61,7 +61,7 @@ def read_pool(path: str, fields: Fields | None = None) -> tuple[list[Article], i
 
 
 def lexicon_hits(texts: Sequence[str], tags: list[str], lexicon: dict[str, list[str]]) -> np.ndarray:
-    """Weighted hits per text and tag: a title hit counts 3, a lead hit 1 more, a body hit 1
+    """Lexicon score per text and tag: its term hits, a title hit counting 3, a lead hit 2, a body hit 1
     (the tag's lexicon; the keyword rule's pattern for a tag without one)."""
     out = np.zeros((len(texts), len(tags)))
     own = {t: ts for t, ts in lexicon.items() if t in tags}
@@ -101,7 +101,7 @@ def priorities(proba: np.ndarray | None, thresholds: np.ndarray | None, hits: np
     reasons = [[[] for _ in range(k)] for _ in range(n)]
     if proba is None:
         for i, j in zip(*np.nonzero(hits)):
-            reasons[i][j].append(f"{int(hits[i, j])} lexicon hits (no model yet)")
+            reasons[i][j].append(f"lexicon score {int(hits[i, j])} (no model yet)")
         return strength, reasons
     t = np.broadcast_to(thresholds, proba.shape)
     uncertainty = 1 / (1 + np.abs(_logit(proba) - _logit(t)))
@@ -112,7 +112,7 @@ def priorities(proba: np.ndarray | None, thresholds: np.ndarray | None, hits: np
         if uncertainty[i, j] > 0.5:
             reasons[i][j].append(f"near the threshold ({p:.2f} vs {th:.2f})")
         if missed[i, j] > 0.3:
-            reasons[i][j].append(f"{int(hits[i, j])} lexicon hits, model says {p:.2f}")
+            reasons[i][j].append(f"lexicon score {int(hits[i, j])}, model says {p:.2f}")
         if disagree[i, j]:
             rule_says = "yes" if rule[i, j] >= RULE_MIN_HITS else "no"
             reasons[i][j].append(f"keyword rule says {rule_says}, model {'yes' if p >= th else 'no'}")
@@ -127,12 +127,14 @@ class CandidateQueue:
     """Pool articles ranked for labelling, for one tag (``focus``) or all of ``tags``.
 
     ``model``: a loaded classifier (``predict_proba``, ``labels_``, ``thresholds_``) or None;
-    ``groups``: near-copy group per article (computed from the texts when not given).
+    ``groups``: near-copy group per article (computed from the texts when not given);
+    ``likely_positives``: with ``focus``, every other candidate is the likeliest positive left.
     """
 
     def __init__(self, articles: Sequence[Article], *, tags: list[str], lexicon: dict[str, list[str]],
-                 model=None, focus: str | None = None, groups: Sequence | None = None):
+                 model=None, focus: str | None = None, groups: Sequence | None = None, likely_positives: bool = True):
         self.articles = list(articles)
+        self.likely_positives = likely_positives
         self.tags = list(tags)
         self.lexicon = lexicon
         self.focus = focus
@@ -165,7 +167,7 @@ class CandidateQueue:
                 priority=float(pri[i, j]), tag=self.tags[j], reasons=reasons[i][j]))
         # stable order: priority, then pool position (a restart with the same model ranks alike)
         self._order = sorted(range(len(self.candidates)), key=lambda i: (-round(self.candidates[i].priority, 9), i))
-        if self.focus and proba is not None:
+        if self.focus and proba is not None and self.likely_positives:
             self._order = self._with_likely_positives(proba[:, self.tags.index(self.focus)],
                                                       thresholds[self.tags.index(self.focus)])
 

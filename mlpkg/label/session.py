@@ -17,7 +17,7 @@ from ..data.keywords import TOPIC_KEYWORDS
 from ..errors import ConfigError, DataError, MissingReasonError, UnknownTagError
 from ..text.clean import clean
 from .queue import Candidate, CandidateQueue, highlight, read_pool
-from .store import CONFIDENCE, LabelLog, append_event, live_decisions
+from .store import CONFIDENCE, LabelLog, append_event, check_writable, live_decisions, live_events
 
 DEFAULT_TAGS = ["koperasi", "umkm", "pendidikan"]
 BODY_MAX_CHARS = 6_000
@@ -42,6 +42,7 @@ class LabelSession:
     def __init__(self, pool: str, labels: str | Path, *, model_dir: str | Path | None = None, tag: str | None = None,
                  config: str | Path | None = None, fields: Fields | None = None):
         self.pool_path, self.labels_path = pool, Path(labels)
+        check_writable(self.labels_path)
         self.model_dir = Path(model_dir) if model_dir else None
         self._lock = threading.RLock()
         self.model, self.model_name, self.model_hash, self._model_stamp = None, None, None, None
@@ -153,8 +154,6 @@ class LabelSession:
         annotator = _name(annotator)
         with self._lock:
             self.log.refresh()
-            from .store import live_events
-
             mine = [e for e in live_events(self.log.events) if e.data.get("annotator") == annotator]
             if not mine:
                 return None

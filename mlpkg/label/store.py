@@ -17,6 +17,7 @@ The live decision of an id is its latest ``label`` not undone.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..batch.errors import DiskFullError, OutputNotWritableError
 from ..errors import DuplicateLabelError, LabelsFileError, MissingReasonError, UnknownTagError
 
 ACTIONS = ("label", "skip", "undo")
@@ -43,7 +45,10 @@ def append_event(path: str | Path, event: dict) -> dict:
     line = json.dumps(event, ensure_ascii=False).encode("utf-8") + b"\n"
     path = Path(path)
     created = not path.exists()
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise OutputNotWritableError(f"labels file {path} cannot be opened for writing: {exc.strerror}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         line = _mend_tail(fd, path) + line
@@ -51,6 +56,10 @@ def append_event(path: str | Path, event: dict) -> dict:
         while view:
             view = view[os.write(fd, view):]
         os.fsync(fd)
+    except OSError as exc:
+        error = DiskFullError if exc.errno == errno.ENOSPC else OutputNotWritableError
+        raise error(f"labels file {path}: the decision was not saved ({exc.strerror}); free space or fix the "
+                    "permissions, then decide it again") from None
     finally:
         os.close(fd)  # closing releases the lock
     if created:
@@ -60,6 +69,17 @@ def append_event(path: str | Path, event: dict) -> dict:
         finally:
             os.close(dir_fd)
     return event
+
+
+def check_writable(path: str | Path) -> None:
+    """Fail before any labelling when the labels file (or its folder) cannot be written; creates the folder."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputNotWritableError(f"labels file {path}: its folder cannot be created ({exc.strerror})") from None
+    if path.is_dir() or not os.access(path if path.exists() else path.parent, os.W_OK):
+        raise OutputNotWritableError(f"labels file {path} cannot be written (permissions or a read-only file system)")
 
 
 def _mend_tail(fd: int, path: Path) -> bytes:

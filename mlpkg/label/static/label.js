@@ -89,7 +89,7 @@ function render(view) {
       bar.appendChild(cut);
     }
     const num = document.createElement("span");
-    num.textContent = p === undefined ? `${a.hits[t]} hits` : p.toFixed(2);
+    num.textContent = p === undefined ? `lex ${a.hits[t]}` : p.toFixed(2);
     row.append(name, bar, num);
     scores.appendChild(row);
   }
