@@ -272,31 +272,45 @@ def test_label_studio_export_then_import_round_trip(pool, model, tmp_path):
 
 # --- training on labels files ------------------------------------------------------------------------
 
-def test_train_reads_labels_files_on_top_of_data(tmp_path, rows):
+@pytest.fixture(scope="module")
+def small_data(tmp_path_factory) -> Path:
+    """60 rows of data/topics.parquet (20 per split), so loading is quick."""
+    import pandas as pd
+
+    df = pd.read_parquet(ROOT / "data" / "topics.parquet")
+    path = tmp_path_factory.mktemp("data") / "topics.parquet"
+    df.groupby("split").head(20).to_parquet(path)
+    return path
+
+
+def _config(data: Path, labels: Path):
+    return load_config(ROOT / "configs" / "topic_tfidf.yaml", [f"data.path={data}", f"data.extra_labels=[{labels}]"])
+
+
+def test_train_reads_labels_files_on_top_of_data(tmp_path, rows, small_data):
     labels = tmp_path / "labels.jsonl"
     append_event(labels, {**_label("new-1", ["koperasi"]), "title": rows[0]["title"], "text": rows[0]["text"]})
     append_event(labels, _label("new-2", []))
     append_event(labels, {"action": "undo", "id": "new-2", "annotator": "ana"})
-    cfg = load_config(ROOT / "configs" / "topic_tfidf.yaml", [f"data.extra_labels=[{labels}]"])
-    base = load_config(ROOT / "configs" / "topic_tfidf.yaml")
+    cfg = _config(small_data, labels)
+    base = load_config(ROOT / "configs" / "topic_tfidf.yaml", [f"data.path={small_data}"])
     plain, grown = load_split(base.data, "train"), load_split(cfg.data, "train")
     assert len(grown.ids) == len(plain.ids) + 1 and grown.ids[-1] == "new-1" and grown.y[-1] == ["koperasi"]
     assert grown.groups[-1] == "label:new-1" and len(grown.publishers) == len(grown.ids)
     assert len(load_split(cfg.data, "test").ids) == len(load_split(base.data, "test").ids)  # train only
     dup = tmp_path / "dup.jsonl"
-    append_event(dup, _label(rows[0]["id"], ["koperasi"]))
-    cfg = load_config(ROOT / "configs" / "topic_tfidf.yaml", [f"data.extra_labels=[{dup}]"])
-    with pytest.raises(DuplicateLabelError, match=r"\[E204\].*already a labelled row of data/topics.parquet"):
-        load_split(cfg.data, None)
+    append_event(dup, _label(plain.ids[0], ["koperasi"]))
+    with pytest.raises(DuplicateLabelError, match=r"\[E204\].*already a labelled row of .*topics.parquet"):
+        load_split(_config(small_data, dup).data, None)
 
 
-def test_cli_train_fails_with_a_coded_error_on_a_bad_labels_file(tmp_path, capsys):
+def test_cli_train_fails_with_a_coded_error_on_a_bad_labels_file(tmp_path, capsys, small_data):
     from mlpkg.cli import main
 
     bad = tmp_path / "labels.jsonl"
     append_event(bad, _label("x", ["otomotif"]))
-    assert main(["train", "--config", str(ROOT / "configs" / "topic_tfidf.yaml"), "--set",
-                 f"data.extra_labels=[{bad}]", "--output-dir", str(tmp_path / "m")]) == 2
+    assert main(["train", "--config", str(ROOT / "configs" / "topic_tfidf.yaml"), "--set", f"data.path={small_data}",
+                 "--set", f"data.extra_labels=[{bad}]", "--output-dir", str(tmp_path / "m")]) == 2
     assert "mlpkg train: error: [E202]" in capsys.readouterr().err
 
 

@@ -55,6 +55,7 @@ def export_tasks(session: LabelSession, output: str | Path, limit: int = 500) ->
                 "result": [{"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices",
                             "value": {"choices": predicted}}]}]
         tasks.append(task)
+    output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(tasks, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     config = output.with_name("label_config.xml")
     config.write_text(label_config(session.tags), encoding="utf-8")
