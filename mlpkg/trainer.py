@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import DataConfig, RunConfig, save_config
-from .data.load import check_schema, load_table
+from .data.load import check_schema, load_table, resolve_data_path
 from .errors import ConfigError, DataError
 from .extras import require_for
 from .models.directory import write_json, write_manifest
@@ -85,7 +85,7 @@ def with_extra_labels(data: LabelledSplit, d: DataConfig) -> LabelledSplit:
         raise ConfigError("data.extra_labels needs data.labels (the tag set the labels files are checked against)")
     table = load_table(d.path)
     known = table[d.id_field] if d.id_field in table.column_names else []
-    rows = labelled_rows(d.extra_labels, d.labels, known, d.path)
+    rows = labelled_rows([resolve_data_path(p) for p in d.extra_labels], d.labels, known, d.path)
     add = [[r["id"] for r in rows], [article_text(r["title"], r["text"]) for r in rows], [r["tags"] for r in rows],
            [f"label:{r['id']}" for r in rows], ["(labels file)"] * len(rows) if data.publishers else [],
            [r["title"] or "" for r in rows] if data.titles else []]
