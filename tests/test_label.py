@@ -205,6 +205,17 @@ def test_session_writes_decisions_resumes_and_undoes(pool, model, tmp_path):
     assert again.current("ana").id == order[2]
 
 
+def test_an_article_held_by_a_closed_tab_is_released(pool, model, tmp_path, monkeypatch):
+    import mlpkg.label.session as session_module
+
+    session = LabelSession(str(pool), tmp_path / "labels.jsonl", model_dir=model, tag="koperasi")
+    order = [c.id for c in session.ranked()]
+    assert session.current("budi").id == order[0] and session.current("ana").id == order[1]
+    session.skip("ana", order[1])
+    monkeypatch.setattr(session_module, "HOLD_SECONDS", 0)  # budi's tab has not asked for a while
+    assert session.current("ana").id == order[0]
+
+
 def test_session_reranks_when_the_model_is_retrained_into_its_folder(pool, model, rows, tmp_path):
     import shutil
 

@@ -9,6 +9,7 @@ sessions of several annotators (in one server or in several processes) share it.
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from .store import CONFIDENCE, LabelLog, append_event, check_writable, live_deci
 
 DEFAULT_TAGS = ["koperasi", "umkm", "pendidikan"]
 BODY_MAX_CHARS = 6_000
+HOLD_SECONDS = 30 * 60  # an article on another annotator's screen is kept from others this long after they last asked
 
 
 def lexicon_of(model, config: str | Path | None) -> tuple[list[str], dict[str, list[str]]]:
@@ -57,6 +59,7 @@ class LabelSession:
         self.log = LabelLog(self.labels_path)
         self.queue = CandidateQueue(articles, tags=self.tags, lexicon=self.lexicon, model=self.model, focus=tag)
         self._held: dict[str, str] = {}  # annotator -> id on their screen
+        self._seen: dict[str, float] = {}  # annotator -> when they last asked (a closed tab stops asking)
         terms = self.lexicon or {t: [rx.pattern] for t, rx in TOPIC_KEYWORDS.items() if t in self.tags}
         self._terms = [(term, t) for t, ts in terms.items() for term in ts if not self.focus or t == self.focus] + [
             (term, t) for t, ts in terms.items() for term in ts if self.focus and t != self.focus]
@@ -108,10 +111,12 @@ class LabelSession:
         with self._lock:
             self.log.refresh()
             closed = self.log.closed_ids()
+            self._seen[annotator] = time.monotonic()
             held = self._held.get(annotator)
             if held is not None and held not in closed:
                 return self.queue.by_id(held)
-            others = {v for k, v in self._held.items() if k != annotator}
+            active = time.monotonic() - HOLD_SECONDS
+            others = {v for k, v in self._held.items() if k != annotator and self._seen.get(k, 0) > active}
             for c in self.queue.ranked(closed):
                 if c.id not in others:
                     self._held[annotator] = c.id
