@@ -215,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="data", help="folder for the built parquet files")
     p.set_defaults(func=cmd_build_data)
 
+    from .label.commands import add_label_parser
+
+    add_label_parser(sub)
+
     p = sub.add_parser("errors", help="list every error code mlpkg prints, with its meaning")
     p.add_argument("--markdown", action="store_true", help="a markdown table (the README's)")
     p.set_defaults(func=cmd_errors)

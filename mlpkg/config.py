@@ -41,6 +41,8 @@ class DataConfig:
     group_field: str | None = "group"  # near-copy groups: one group never spans two folds (absent: one row each)
     publisher_field: str | None = "publisher"  # for leave-one-publisher-out cross-validation
     max_train_rows: int | None = None  # subsample train (quick experiments)
+    # labels files of `mlpkg label` (JSONL decisions) added to the rows of `path` (protocol split: to train)
+    extra_labels: list[str] = field(default_factory=list)
     # task: summarize. Absent columns are skipped (a file may have raw text and references only).
     summary_field: str = "summary"  # reference summary sentences, for ROUGE
     sentences_field: str = "sentences"  # the file's own sentence split (IndoSum's), scored besides the raw text

@@ -126,6 +126,30 @@ class UnfinishedChunksError(MlpkgError, RuntimeError):
     code = "E105"
 
 
+class LabelsFileError(DataError):
+    """A labels file (mlpkg label) has a line that is not a decision: the message names file, line and id."""
+
+    code = "E201"
+
+
+class UnknownTagError(LabelsFileError):
+    """A labels file decides a tag that is not in data.labels: the message names file, line, id and the tags."""
+
+    code = "E202"
+
+
+class MissingReasonError(LabelsFileError):
+    """A decision marked unsure (confidence low) has no reason: the message names file, line and id."""
+
+    code = "E203"
+
+
+class DuplicateLabelError(LabelsFileError):
+    """One article decided twice with different tags (two annotators, two labels files, or data/ and a labels file)."""
+
+    code = "E204"
+
+
 def error_codes() -> list[tuple[str, str, str]]:
     """(code, class name, meaning) of every error, in code order.
 

@@ -11,7 +11,7 @@ from ..config import DataConfig, RunConfig, config_yaml
 from ..core.directory import write_model_dir
 from ..core.files import write_json
 from ..core.registry import build_model, resolve
-from ..data.load import check_schema, load_table
+from ..data.load import check_schema, load_table, resolve_data_path
 from ..errors import ConfigError, DataError
 from ..extras import require_for
 from ..text.normalize import article_text
@@ -76,9 +76,27 @@ def load_split(d: DataConfig, split: str | None, split_field: str | None = None,
         keep = keep[: d.max_train_rows]
     groups = ds[d.group_field] if d.group_field and d.group_field in ds.column_names else list(range(len(ds)))
     publishers = ds[d.publisher_field] if d.publisher_field and d.publisher_field in ds.column_names else []
-    return LabelledSplit([ids[i] for i in keep], [texts[i] for i in keep], [labels[i] for i in keep],
+    data = LabelledSplit([ids[i] for i in keep], [texts[i] for i in keep], [labels[i] for i in keep],
                          [groups[i] for i in keep], [publishers[i] for i in keep] if publishers else [],
                          [titles[i] for i in keep] if has_titles else [], dropped)
+    return with_extra_labels(data, d) if d.extra_labels and split in (None, "train") else data
+
+
+def with_extra_labels(data: LabelledSplit, d: DataConfig) -> LabelledSplit:
+    """``data`` plus the live decisions of ``d.extra_labels`` (each its own near-copy group), after the
+    labels files' checks: known tags, a reason where unsure, no id decided twice or already in ``d.path``."""
+    from ..label.store import labelled_rows
+
+    if not d.labels:
+        raise ConfigError("data.extra_labels needs data.labels (the tag set the labels files are checked against)")
+    table = load_table(d.path)
+    known = table[d.id_field] if d.id_field in table.column_names else []
+    rows = labelled_rows([resolve_data_path(p) for p in d.extra_labels], d.labels, known, d.path)
+    add = [[r["id"] for r in rows], [article_text(r["title"], r["text"]) for r in rows], [r["tags"] for r in rows],
+           [f"label:{r['id']}" for r in rows], ["(labels file)"] * len(rows) if data.publishers else [],
+           [r["title"] or "" for r in rows] if data.titles else []]
+    return LabelledSplit(*(old + new for old, new in zip(
+        (data.ids, data.texts, data.y, data.groups, data.publishers, data.titles), add)), data.dropped)
 
 
 def _labels_of(y) -> list:

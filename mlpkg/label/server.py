@@ -1,0 +1,188 @@
+"""``mlpkg label serve``: the annotation page, on the standard library's ``ThreadingHTTPServer``.
+
+Bound to 127.0.0.1 by default. Bound anywhere else, every request needs the token (printed with the
+URL; ``?token=`` on the page, the ``X-Label-Token`` header on the API). On loopback too, a request
+whose ``Origin`` is not this server's own loopback address, or whose ``Host`` is not a loopback
+name (DNS rebinding), is refused unless it carries the token: another web page the annotator has
+open cannot write to the labels file. API writes must be JSON, which a cross-site form cannot send.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import secrets
+import sys
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from urllib.parse import parse_qs, urlsplit
+
+from ..errors import MlpkgError
+from .session import LabelSession
+
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+STATIC = {"/": ("index.html", "text/html; charset=utf-8"), "/label.js": ("label.js", "text/javascript; charset=utf-8"),
+          "/label.css": ("label.css", "text/css; charset=utf-8")}
+MAX_BODY = 64 * 1024
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]")
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _hostname(value: str) -> str:
+    """The host part of a ``Host`` header or an ``Origin`` URL."""
+    netloc = urlsplit(value).netloc if "://" in value else value
+    return (urlsplit("//" + netloc).hostname or "").lower()
+
+
+class LabelServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, session: LabelSession, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
+                 annotator: str = ""):
+        self.session = session
+        self.loopback_only = is_loopback(host)
+        self.token = token or (None if self.loopback_only else secrets.token_urlsafe(16))
+        self.default_annotator = annotator
+        super().__init__((host, port), LabelHandler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{port}/" + (f"?token={self.token}" if self.token else "")
+
+
+class LabelHandler(BaseHTTPRequestHandler):
+    server: LabelServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args) -> None:  # one line per request is noise for an annotator
+        return
+
+    # --- access ---------------------------------------------------------------------------------
+
+    def _token_ok(self) -> bool:
+        token = self.server.token
+        if not token:
+            return False
+        given = self.headers.get("X-Label-Token") or parse_qs(urlsplit(self.path).query).get("token", [""])[0]
+        return hmac.compare_digest(given.encode(), token.encode())
+
+    def _allowed(self) -> str | None:
+        """Why this request is refused, or None."""
+        if self._token_ok():
+            return None
+        if not self.server.loopback_only:
+            return "this server is bound beyond loopback: the token is required (?token= or X-Label-Token)"
+        if not is_loopback(self.client_address[0]):
+            return "request from a non-loopback address without the token"
+        if not is_loopback(_hostname(self.headers.get("Host", ""))):
+            return "Host is not a loopback name (DNS rebinding?) and no token was given"
+        origin = self.headers.get("Origin")
+        if origin and (origin == "null" or not is_loopback(_hostname(origin))):
+            return f"request from origin {origin!r} (not loopback) without the token"
+        return None
+
+    # --- responses ------------------------------------------------------------------------------
+
+    def _send(self, status: int, body: bytes, ctype: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status: int, obj: dict) -> None:
+        self._send(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
+
+    def _refuse(self, why: str) -> None:
+        self._json(HTTPStatus.FORBIDDEN, {"error": why})
+
+    def _annotator(self, body: dict | None = None) -> str:
+        query = parse_qs(urlsplit(self.path).query)
+        return ((body or {}).get("annotator") or query.get("annotator", [""])[0] or self.server.default_annotator)
+
+    # --- routes ---------------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        why = self._allowed()
+        if why:
+            return self._refuse(why)
+        path = urlsplit(self.path).path
+        if path in STATIC:
+            name, ctype = STATIC[path]
+            return self._send(HTTPStatus.OK, resources.files(__package__).joinpath("static", name).read_bytes(), ctype)
+        try:
+            self._api_get(path)
+        except (MlpkgError, ValueError) as exc:
+            self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+
+    def _api_get(self, path: str) -> None:
+        session = self.server.session
+        if path == "/api/current":
+            annotator = self._annotator()
+            if not annotator:
+                return self._json(HTTPStatus.OK, {**session.view(None, ""), "need_annotator": True})
+            return self._json(HTTPStatus.OK, session.view(session.current(annotator), annotator))
+        if path == "/api/queue":
+            limit = int(parse_qs(urlsplit(self.path).query).get("limit", ["20"])[0])
+            return self._json(HTTPStatus.OK, {"ids": [c.id for c in session.ranked()[:limit]]})
+        self._json(HTTPStatus.NOT_FOUND, {"error": f"no such page {path!r}"})
+
+    def do_POST(self) -> None:
+        why = self._allowed()
+        if why:
+            return self._refuse(why)
+        if not self.headers.get("Content-Type", "").startswith("application/json"):
+            return self._json(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"error": "send JSON (application/json)"})
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            return self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "request too large"})
+        try:
+            body = json.loads(self.rfile.read(length) or b"{}")
+        except ValueError:
+            return self._json(HTTPStatus.BAD_REQUEST, {"error": "body is not JSON"})
+        session, path = self.server.session, urlsplit(self.path).path
+        annotator = self._annotator(body)
+        try:
+            if path == "/api/decide":
+                session.decide(annotator, str(body.get("id")), list(body.get("tags") or []),
+                               unsure=bool(body.get("unsure")), reason=str(body.get("reason") or ""))
+            elif path == "/api/skip":
+                session.skip(annotator, str(body.get("id")))
+            elif path == "/api/undo":
+                session.undo(annotator)
+            else:
+                return self._json(HTTPStatus.NOT_FOUND, {"error": f"no such action {path!r}"})
+            view = session.view(session.current(annotator), annotator)
+        except MlpkgError as exc:
+            return self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+        self._json(HTTPStatus.OK, view)
+
+
+def serve(session: LabelSession, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
+          annotator: str = "", log=print) -> None:
+    """Serve until interrupted; prints the URL (with the token, when there is one) first."""
+    server = LabelServer(session, host, port, token, annotator)
+    log(f"labelling {len(session.queue.candidates)} pool articles into {session.labels_path}; open {server.url}")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -1,0 +1,362 @@
+"""`mlpkg label`: labels file, queue, session, terminal mode, Label Studio round trip, training on
+labels files, and the server's access rules (the browser test is tests/test_label_browser.py)."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from label_helpers import LABELS, LEXICON, Server, fit_tiny_model, pool_rows, write_pool
+
+from mlpkg.batch.validate import Article
+from mlpkg.classify.training import load_split
+from mlpkg.config import load_config
+from mlpkg.errors import DuplicateLabelError, LabelsFileError, MissingReasonError, UnknownTagError
+from mlpkg.label.labelstudio import export_tasks, import_annotations
+from mlpkg.label.queue import CandidateQueue, highlight, read_pool
+from mlpkg.label.session import LabelSession
+from mlpkg.label.store import LabelLog, append_event, labelled_rows, live_decisions
+from mlpkg.label.terminal import run_terminal
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[dict]:
+    return pool_rows(40)
+
+
+@pytest.fixture(scope="module")
+def pool(rows, tmp_path_factory) -> Path:
+    return write_pool(tmp_path_factory.mktemp("pool") / "pool.jsonl", rows)
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory) -> Path:
+    return fit_tiny_model(tmp_path_factory.mktemp("model") / "tagger")
+
+
+def _label(id_: str, tags: list[str], annotator: str = "ana", **extra) -> dict:
+    return {"action": "label", "id": id_, "tags": tags, "rejected": [t for t in LABELS if t not in tags],
+            "confidence": "high", "reason": "", "annotator": annotator, "title": "Koperasi desa",
+            "text": "Koperasi desa menyalurkan pinjaman kepada anggotanya.", **extra}
+
+
+# --- the labels file ---------------------------------------------------------------------------
+
+def test_append_writes_whole_lines_and_cuts_off_a_torn_tail(tmp_path):
+    path = tmp_path / "labels.jsonl"
+    append_event(path, _label("a", ["koperasi"]))
+    with open(path, "ab") as fh:
+        fh.write(b'{"action": "label", "id": "torn"')  # a power cut mid-write: never acknowledged
+    assert [e.id for e in LabelLog(path).events] == ["a"]  # a line without its newline is not read yet
+    append_event(path, _label("b", []))
+    assert [e.id for e in LabelLog(path).events] == ["a", "b"]
+    assert path.with_name("labels.jsonl.torn").read_bytes() == b'{"action": "label", "id": "torn"\n'
+    with open(path, "ab") as fh:
+        fh.write(json.dumps(_label("c", [])).encode())  # a hand edit without the last newline is kept
+    append_event(path, _label("d", []))
+    assert [e.id for e in LabelLog(path).events] == ["a", "b", "c", "d"]
+    with open(path, "ab") as fh:
+        fh.write(b"not json\n")
+    with pytest.raises(LabelsFileError, match=r"\[E201\].*line 5 is not JSON"):
+        LabelLog(path)
+
+
+def test_an_unwritable_labels_file_fails_before_labelling(pool, tmp_path):
+    from mlpkg.errors import OutputNotWritableError
+
+    (tmp_path / "labels.jsonl").mkdir()  # not writable as a file, even by root
+    with pytest.raises(OutputNotWritableError, match=r"\[E101\] labels file .*labels.jsonl cannot be written"):
+        LabelSession(str(pool), tmp_path / "labels.jsonl")
+    with pytest.raises(OutputNotWritableError, match=r"\[E101\] labels file .* cannot be opened for writing"):
+        append_event(tmp_path / "labels.jsonl", _label("a", []))
+    session = LabelSession(str(pool), tmp_path / "new" / "folder" / "labels.jsonl")  # folders are created
+    assert session.labels_path.parent.is_dir()
+
+
+def _writer(path: str, who: str, n: int) -> None:
+    for i in range(n):
+        append_event(path, _label(f"{who}-{i}", ["umkm"], annotator=who, text="Pelaku UMKM. " * 400))
+
+
+def test_two_annotators_writing_at_once_never_corrupt_the_file(tmp_path):
+    path = tmp_path / "labels.jsonl"
+    procs = [multiprocessing.get_context("fork").Process(target=_writer, args=(str(path), who, 60))
+             for who in ("ana", "budi")]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=60)
+    events = LabelLog(path).events  # every line parses
+    assert len(events) == 120 and len({e.id for e in events}) == 120
+
+
+def test_undo_cancels_the_annotators_latest_decision_only(tmp_path):
+    path = tmp_path / "labels.jsonl"
+    append_event(path, _label("a", ["koperasi"]))
+    append_event(path, _label("b", [], annotator="budi"))
+    append_event(path, {"action": "skip", "id": "c", "annotator": "ana"})
+    append_event(path, {"action": "undo", "id": "c", "annotator": "ana"})
+    append_event(path, {"action": "undo", "id": "b", "annotator": "ana"})  # not ana's: nothing happens
+    labels, skips = live_decisions(LabelLog(path).events)
+    assert sorted(labels) == ["a", "b"] and skips == set()
+
+
+def test_labels_file_checks_are_coded_errors(tmp_path):
+    unknown = tmp_path / "unknown.jsonl"
+    append_event(unknown, _label("a", ["otomotif"]))
+    with pytest.raises(UnknownTagError, match=r"\[E202\].*line 1 \(id 'a'\): unknown tag 'otomotif'"):
+        labelled_rows([unknown], LABELS)
+    unsure = tmp_path / "unsure.jsonl"
+    append_event(unsure, _label("a", ["umkm"], confidence="low"))
+    with pytest.raises(MissingReasonError, match=r"\[E203\].*line 1 \(id 'a'\): marked unsure"):
+        labelled_rows([unsure], LABELS)
+    twice = tmp_path / "twice.jsonl"
+    append_event(twice, _label("a", ["koperasi"]))
+    append_event(twice, _label("a", [], annotator="budi"))
+    with pytest.raises(DuplicateLabelError, match=r"\[E204\].*id 'a' decided twice: line 1 \(ana"):
+        labelled_rows([twice], LABELS)
+    other = tmp_path / "other.jsonl"
+    append_event(other, _label("a", ["umkm"]))
+    with pytest.raises(DuplicateLabelError, match=r"\[E204\].*'a' has tags \['umkm'\] here and \['koperasi'\]"):
+        labelled_rows([_ok(tmp_path), other], LABELS)
+    with pytest.raises(DuplicateLabelError, match=r"already a labelled row of data/topics.parquet"):
+        labelled_rows([other], LABELS, known_ids=["a"], known_source="data/topics.parquet")
+
+
+def _ok(tmp_path: Path) -> Path:
+    path = tmp_path / "ok.jsonl"
+    append_event(path, _label("a", ["koperasi"]))
+    return path
+
+
+# --- the queue -----------------------------------------------------------------------------------
+
+def test_pool_is_read_as_mlpkg_tag_reads_it(tmp_path, rows):
+    path = tmp_path / "pool.jsonl"
+    write_pool(path, rows[:3])
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write('{"id": "broken"\n' + json.dumps({"id": rows[0]["id"], "text": "sama id"}) + "\n")
+    articles, rejected = read_pool(str(path))
+    assert [a.id for a in articles] == [r["id"] for r in rows[:3]] and rejected == 2
+
+
+def test_queue_collapses_near_copies_and_drops_decided_groups(rows):
+    r = rows[0]
+    copy = Article(2, "copy", r["title"], r["text"] + "\nEditor: Budi")
+    articles = [Article(1, r["id"], r["title"], r["text"]), copy,
+                *(Article(i + 3, x["id"], x["title"], x["text"]) for i, x in enumerate(rows[1:6]))]
+    queue = CandidateQueue(articles, tags=LABELS, lexicon=LEXICON)
+    ids = [c.id for c in queue.ranked()]
+    assert len(ids) == 6 and (r["id"] in ids) != ("copy" in ids)  # one of the two near-copies
+    assert r["id"] not in [c.id for c in queue.ranked({"copy"})] and len(queue.ranked({"copy"})) == 5
+
+
+def test_queue_ranks_lexicon_hits_the_model_misses_and_reranks_after_a_retrain(rows, model, tmp_path):
+    from mlpkg.core.directory import load_model
+
+    articles = [Article(i, r["id"], r["title"], r["text"]) for i, r in enumerate(rows, 1)]
+    queue = CandidateQueue(articles, tags=LABELS, lexicon=LEXICON, model=load_model(model), focus="koperasi")
+    top = queue.ranked()[:5]
+    assert all(c.tag == "koperasi" and c.reasons for c in top)
+    assert all(c.hits["koperasi"] > 0 or abs(c.scores["koperasi"] - 0.5) < 0.3 for c in top[:3])
+    before = [c.id for c in queue.ranked()]
+    # the annotator labels the top five; the model retrained on them ranks the rest differently
+    truth = {r["id"]: r["tags"] for r in rows}
+    extra = [{"title": c.title, "text": c.text, "tags": truth[c.id]} for c in top]
+    queue.rescore(load_model(fit_tiny_model(tmp_path / "retrained", extra)))
+    after = [c.id for c in queue.ranked({c.id for c in top})]
+    assert after != [i for i in before if i not in {c.id for c in top}]
+
+
+def test_highlight_marks_lexicon_terms_in_display_text():
+    segments = highlight("Rapat Anggota Tahunan KSP Maju dan koperasi-koperasi desa",
+                         [("rapat anggota tahunan", "koperasi"), ("ksp\\b", "koperasi"), ("koperasi", "koperasi")])
+    assert [s for s, tag in segments if tag] == ["Rapat Anggota Tahunan", "KSP", "koperasi", "koperasi"]
+    assert "".join(s for s, _ in segments) == "Rapat Anggota Tahunan KSP Maju dan koperasi-koperasi desa"
+
+
+# --- the session (what the page and the terminal share) --------------------------------------------
+
+def test_session_writes_decisions_resumes_and_undoes(pool, model, tmp_path):
+    labels = tmp_path / "labels.jsonl"
+    session = LabelSession(str(pool), labels, model_dir=model, tag="koperasi")
+    order = [c.id for c in session.ranked()]
+    first = session.current("ana")
+    assert first.id == order[0] and session.current("budi").id == order[1]  # not both on one article
+    session.decide("ana", first.id, ["koperasi"], reason="Kopdes")
+    session.skip("ana", session.current("ana").id)
+    with pytest.raises(MissingReasonError, match=r"\[E203\] an unsure decision needs a short reason"):
+        session.decide("ana", session.current("ana").id, [], unsure=True)
+    event = json.loads(labels.read_text(encoding="utf-8").splitlines()[0])
+    assert event["annotator"] == "ana" and event["model_hash"] == session.model_hash and event["text"]
+    assert event["tags"] == ["koperasi"] and event["rejected"] == ["umkm", "pendidikan"]
+    progress = session.progress("ana")
+    assert progress["labelled_today"] == 1 and progress["positives"]["koperasi"] == 1 and progress["skipped"] == 1
+    # a new session on the same file resumes after the decided and skipped articles
+    again = LabelSession(str(pool), labels, model_dir=model, tag="koperasi")
+    assert again.current("ana").id == order[1]  # budi had it on screen in the other session only
+    assert again.undo("ana") == order[2]  # the skip is undone: that article is back on ana's screen
+    assert again.current("ana").id == order[2]
+
+
+def test_an_article_held_by_a_closed_tab_is_released(pool, model, tmp_path, monkeypatch):
+    import mlpkg.label.session as session_module
+
+    session = LabelSession(str(pool), tmp_path / "labels.jsonl", model_dir=model, tag="koperasi")
+    order = [c.id for c in session.ranked()]
+    assert session.current("budi").id == order[0] and session.current("ana").id == order[1]
+    session.skip("ana", order[1])
+    monkeypatch.setattr(session_module, "HOLD_SECONDS", 0)  # budi's tab has not asked for a while
+    assert session.current("ana").id == order[0]
+
+
+def test_session_reranks_when_the_model_is_retrained_into_its_folder(pool, model, rows, tmp_path):
+    import shutil
+
+    folder = tmp_path / "tagger"
+    shutil.copytree(model, folder)
+    session = LabelSession(str(pool), tmp_path / "labels.jsonl", model_dir=folder, tag="koperasi")
+    before, old_hash = [c.id for c in session.ranked()], session.model_hash
+    truth = {r["id"]: r["tags"] for r in rows}
+    extra = [{"title": c.title, "text": c.text, "tags": truth[c.id]} for c in session.ranked()[:8]]
+    fit_tiny_model(folder, extra)  # `mlpkg train` into the same folder
+    session.current("ana")
+    assert session.model_hash != old_hash and [c.id for c in session.ranked()] != before
+
+
+def test_terminal_mode_writes_the_same_file(pool, model, tmp_path):
+    labels = tmp_path / "labels.jsonl"
+    session = LabelSession(str(pool), labels, model_dir=model, tag="koperasi")
+    order = [c.id for c in session.ranked()]
+    script = iter(["y", "2", "", "u", "r berita pasar, koperasi hanya disebut", "n", "s", "z", "q"])
+    out = []
+
+    class Out:
+        def write(self, s):
+            out.append(s)
+
+        def isatty(self):
+            return False
+
+    written = run_terminal(session, "citra", read=lambda prompt: next(script), out=Out(), colour=False)
+    assert written == 3
+    labels_, skips = live_decisions(LabelLog(labels).events)
+    assert [labels_[i].data["tags"] for i in order[:3]] == [["koperasi"], ["umkm"], []]
+    assert labels_[order[2]].data["confidence"] == "low" and "koperasi hanya" in labels_[order[2]].data["reason"]
+    assert skips == set()  # skipped, then undone
+    assert "[" in "".join(out)  # lexicon terms marked without colour
+
+
+# --- Label Studio --------------------------------------------------------------------------------
+
+def test_label_studio_export_then_import_round_trip(pool, model, tmp_path):
+    session = LabelSession(str(pool), tmp_path / "labels.jsonl", model_dir=model, tag="koperasi")
+    info = export_tasks(session, tmp_path / "tasks.json", limit=3)
+    tasks = json.loads((tmp_path / "tasks.json").read_text(encoding="utf-8"))
+    assert info["tasks"] == 3 and tasks[0]["data"]["mlpkg_id"] == session.ranked()[0].id
+    assert tasks[0]["predictions"][0]["result"][0]["type"] == "choices"
+    assert '<Choices name="topics" toName="text" choice="multiple"' in (tmp_path / "label_config.xml").read_text()
+    # what Label Studio's JSON export gives back: the tasks with annotations
+    tasks[0]["annotations"] = [{"completed_by": {"email": "dewi@example.org"}, "was_cancelled": False,
+                                "updated_at": "2026-01-02T10:00:00Z",
+                                "result": [{"from_name": "topics", "to_name": "text", "type": "choices",
+                                            "value": {"choices": ["koperasi"]}}]}]
+    tasks[1]["annotations"] = [{"completed_by": 3, "was_cancelled": False, "result": [
+        {"from_name": "topics", "to_name": "text", "type": "choices", "value": {"choices": []}},
+        {"from_name": "confidence", "to_name": "text", "type": "choices", "value": {"choices": ["unsure"]}},
+        {"from_name": "reason", "to_name": "text", "type": "textarea", "value": {"text": ["RAT disebut sekilas"]}}]}]
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    labels = tmp_path / "from_ls.jsonl"
+    assert import_annotations(export, labels, LABELS) == {"imported": 2, "unchanged": 0, "no_annotation": 1}
+    assert import_annotations(export, labels, LABELS)["unchanged"] == 2  # importing twice writes nothing new
+    rows = {r["id"]: r for r in labelled_rows([labels], LABELS)}
+    assert rows[tasks[0]["data"]["mlpkg_id"]]["tags"] == ["koperasi"]
+    assert rows[tasks[0]["data"]["mlpkg_id"]]["annotator"] == "labelstudio:dewi@example.org"
+
+
+# --- training on labels files ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small_data(tmp_path_factory) -> Path:
+    """60 rows of data/topics.parquet (20 per split), so loading is quick."""
+    import pandas as pd
+
+    df = pd.read_parquet(ROOT / "data" / "topics.parquet")
+    path = tmp_path_factory.mktemp("data") / "topics.parquet"
+    df.groupby("split").head(20).to_parquet(path)
+    return path
+
+
+def _config(data: Path, labels: Path):
+    return load_config(ROOT / "configs" / "topic_tfidf.yaml", [f"data.path={data}", f"data.extra_labels=[{labels}]"])
+
+
+def test_train_reads_labels_files_on_top_of_data(tmp_path, rows, small_data):
+    labels = tmp_path / "labels.jsonl"
+    append_event(labels, {**_label("new-1", ["koperasi"]), "title": rows[0]["title"], "text": rows[0]["text"]})
+    append_event(labels, _label("new-2", []))
+    append_event(labels, {"action": "undo", "id": "new-2", "annotator": "ana"})
+    cfg = _config(small_data, labels)
+    base = load_config(ROOT / "configs" / "topic_tfidf.yaml", [f"data.path={small_data}"])
+    plain, grown = load_split(base.data, "train"), load_split(cfg.data, "train")
+    assert len(grown.ids) == len(plain.ids) + 1 and grown.ids[-1] == "new-1" and grown.y[-1] == ["koperasi"]
+    assert grown.groups[-1] == "label:new-1" and len(grown.publishers) == len(grown.ids)
+    assert len(load_split(cfg.data, "test").ids) == len(load_split(base.data, "test").ids)  # train only
+    dup = tmp_path / "dup.jsonl"
+    append_event(dup, _label(plain.ids[0], ["koperasi"]))
+    with pytest.raises(DuplicateLabelError, match=r"\[E204\].*already a labelled row of .*topics.parquet"):
+        load_split(_config(small_data, dup).data, None)
+
+
+def test_cli_train_fails_with_a_coded_error_on_a_bad_labels_file(tmp_path, capsys, small_data):
+    from mlpkg.cli import main
+
+    bad = tmp_path / "labels.jsonl"
+    append_event(bad, _label("x", ["otomotif"]))
+    assert main(["train", "--config", str(ROOT / "configs" / "topic_tfidf.yaml"), "--set", f"data.path={small_data}",
+                 "--set", f"data.extra_labels=[{bad}]", "--output-dir", str(tmp_path / "m")]) == 2
+    assert "mlpkg train: error: [E202]" in capsys.readouterr().err
+
+
+# --- the server's access rules -------------------------------------------------------------------------
+
+def _request(url: str, headers: dict | None = None, body: dict | None = None) -> int:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as res:
+            return res.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_server_refuses_foreign_origins_and_requires_a_token_beyond_loopback(pool, tmp_path):
+    server = Server("--pool", str(pool), "--labels", str(tmp_path / "labels.jsonl"), "--tag", "koperasi")
+    try:
+        base = server.base
+        assert _request(f"{base}/api/current?annotator=ana") == 200
+        assert _request(f"{base}/api/current?annotator=ana", {"Origin": "http://127.0.0.1:1"}) == 200
+        assert _request(f"{base}/api/skip", {"Origin": "https://evil.example"}, {"id": "x", "annotator": "e"}) == 403
+        assert _request(f"{base}/api/current", {"Host": "evil.example"}) == 403  # DNS rebinding
+        assert _request(f"{base}/api/skip", {"Content-Type": "text/plain"}, {"id": "x"}) == 415
+    finally:
+        server.kill()
+    assert not (tmp_path / "labels.jsonl").exists()
+    server = Server("--pool", str(pool), "--labels", str(tmp_path / "labels.jsonl"), "--host", "0.0.0.0",
+                    env={"MLPKG_LABEL_TOKEN": "s3cret-token"})
+    try:
+        assert server.url.endswith("?token=s3cret-token")
+        base = server.base
+        assert _request(f"{base}/") == 403 and _request(f"{base}/api/current?annotator=ana") == 403
+        assert _request(f"{base}/?token=s3cret-token") == 200
+        assert _request(f"{base}/api/current?annotator=ana", {"X-Label-Token": "s3cret-token"}) == 200
+        assert _request(f"{base}/api/current?annotator=ana", {"X-Label-Token": "wrong"}) == 403
+    finally:
+        server.kill()
