@@ -59,19 +59,10 @@ class TfidfLexiconClassifier(TfidfClassifier):
                  char_max_chars: int = 2000, sublinear_tf: bool = True, class_weight: str = "balanced",
                  calibration_folds: int = 5, seed: int = 0, lexicon: dict[str, list[str]] | None = None,
                  lexicon_weight: float = 1.0, lead_chars: int = 400) -> None:
-        self.head = head
-        self.C = C
-        self.alpha = alpha
-        self.word_ngrams = word_ngrams
-        self.char_ngrams = char_ngrams
-        self.min_df = min_df
-        self.max_features_word = max_features_word
-        self.max_features_char = max_features_char
-        self.char_max_chars = char_max_chars
-        self.sublinear_tf = sublinear_tf
-        self.class_weight = class_weight
-        self.calibration_folds = calibration_folds
-        self.seed = seed
+        super().__init__(head=head, C=C, alpha=alpha, word_ngrams=word_ngrams, char_ngrams=char_ngrams,
+                         min_df=min_df, max_features_word=max_features_word, max_features_char=max_features_char,
+                         char_max_chars=char_max_chars, sublinear_tf=sublinear_tf, class_weight=class_weight,
+                         calibration_folds=calibration_folds, seed=seed)
         self.lexicon = lexicon
         self.lexicon_weight = lexicon_weight
         self.lead_chars = lead_chars
