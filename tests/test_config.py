@@ -39,7 +39,8 @@ def test_unknown_model_parameter_lists_allowed_parameters(tmp_path):
 def test_bad_choice_names_allowed_values():
     with pytest.raises(ConfigError, match=r"model\.head: must be one of 'logreg', 'linear_svc', 'complement_nb'"):
         parse_config({"model": {"name": "tfidf_linear.v1", "head": "random_forest"}}, "x.yaml")
-    with pytest.raises(ConfigError, match=r"thresholds\.objective must be one of 'f1', 'min_precision'"):
+    with pytest.raises(ConfigError,
+                       match=r"thresholds\.objective must be one of 'f1', 'f1_calibrated', 'min_precision'"):
         parse_config({"model": {"name": "tfidf_linear.v1"}, "thresholds": {"objective": "auc"}}, "x.yaml")
 
 
