@@ -104,11 +104,8 @@ class BertSumSummarizer(Summarizer):
                  device: str = "auto", verbose: bool = True, max_length: int = 512, max_sentence_tokens: int = 64,
                  max_windows: int = 2, max_sentences: int = 128, inter_layers: int = 2, epochs: int = 3,
                  batch_size: int = 8, predict_batch_size: int = 16, early_stopping_patience: int = 1) -> None:
-        self.k = k
-        self.max_words = max_words
-        self.ratio = ratio
-        self.mmr_lambda = mmr_lambda
-        self.duplicate_threshold = duplicate_threshold
+        super().__init__(k=k, max_words=max_words, ratio=ratio, mmr_lambda=mmr_lambda,
+                         duplicate_threshold=duplicate_threshold)
         self.model_name_or_path = model_name_or_path
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay

@@ -26,11 +26,8 @@ class CentroidSummarizer(Summarizer):
 
     def __init__(self, *, k: int = 3, max_words: int | None = None, ratio: float | None = None,
                  mmr_lambda: float = 1.0, duplicate_threshold: float = 0.7, title_weight: float = 1.0) -> None:
-        self.k = k
-        self.max_words = max_words
-        self.ratio = ratio
-        self.mmr_lambda = mmr_lambda
-        self.duplicate_threshold = duplicate_threshold
+        super().__init__(k=k, max_words=max_words, ratio=ratio, mmr_lambda=mmr_lambda,
+                         duplicate_threshold=duplicate_threshold)
         self.title_weight = title_weight
 
     def score_batch(self, batch: Batch) -> np.ndarray:

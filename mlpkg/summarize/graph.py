@@ -58,11 +58,8 @@ class GraphSummarizer(Summarizer):
     def __init__(self, *, k: int = 3, max_words: int | None = None, ratio: float | None = None,
                  mmr_lambda: float = 1.0, duplicate_threshold: float = 0.7, damping: float = 0.85,
                  threshold: float = 0.0, binary: bool = False) -> None:
-        self.k = k
-        self.max_words = max_words
-        self.ratio = ratio
-        self.mmr_lambda = mmr_lambda
-        self.duplicate_threshold = duplicate_threshold
+        super().__init__(k=k, max_words=max_words, ratio=ratio, mmr_lambda=mmr_lambda,
+                         duplicate_threshold=duplicate_threshold)
         self.damping = damping
         self.threshold = threshold
         self.binary = binary

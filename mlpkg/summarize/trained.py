@@ -83,11 +83,8 @@ class TrainedExtractor(Summarizer):
                  mmr_lambda: float = 1.0, duplicate_threshold: float = 0.7, auto_k: bool = True, min_k: int = 2,
                  head: str = "gbdt", max_iter: int = 300, learning_rate: float = 0.1, max_depth: int = 5,
                  l2_regularization: float = 1.0, C: float = 1.0, seed: int = 0) -> None:
-        self.k = k
-        self.max_words = max_words
-        self.ratio = ratio
-        self.mmr_lambda = mmr_lambda
-        self.duplicate_threshold = duplicate_threshold
+        super().__init__(k=k, max_words=max_words, ratio=ratio, mmr_lambda=mmr_lambda,
+                         duplicate_threshold=duplicate_threshold)
         self.auto_k = auto_k
         self.min_k = min_k
         self.head = head
