@@ -46,16 +46,15 @@ def main() -> None:
     positive = df["section"].str.lower().isin(["otomotif", "oto"]).to_numpy()
     data = LabelledSplit(df["id"].tolist(), [article_text(t, b) for t, b in zip(df["title"], df["text"])],
                          [[TAG] if p else [] for p in positive], df["group"].tolist())
-    cfg = load_config(ROOT / "configs" / "topic_tfidf.yaml",
-                      [f"data.labels=[{TAG}]", f"model.lexicon={{{TAG}: {LEXICON}}}"])
-    cfg_own = load_config(ROOT / "configs" / "topic_tfidf.yaml",
-                          [f"data.labels=[{TAG}]", f"model.lexicon={{{TAG}: {OWN_WORDS}}}"])
-    cfg_alone = load_config(ROOT / "configs" / "topic_tfidf.yaml", [f"data.labels=[{TAG}]", "model.lexicon={}"])
+    # the systems that learn, each the default config restricted to the tag, with its own lexicon ({}: none)
+    systems = {name: load_config(ROOT / "configs" / "topic_tfidf.yaml",
+                                 [f"data.labels=[{TAG}]", f"model.lexicon={{{TAG}: {terms}}}" if terms else
+                                  "model.lexicon={}"])
+               for name, terms in (("model alone, 30 examples", None), ("hybrid: lexicon + 30 examples", LEXICON),
+                                   ("hybrid: own-words lexicon + 30 examples", OWN_WORDS))}
     lexicon = TagLexicon({TAG: LEXICON})
     folds = grouped_folds(positive[:, None].astype(int), data.groups, 5, seed=0)
-    scores: dict[str, list[dict]] = {"lexicon rule (3+ hits)": [], "model alone, 30 examples": [],
-                                     "hybrid: lexicon + 30 examples": [],
-                                     "hybrid: own-words lexicon + 30 examples": []}
+    scores: dict[str, list[dict]] = {"lexicon rule (3+ hits)": [], **{name: [] for name in systems}}
     for name, test in folds:
         truth = positive[test][:, None].astype(int)
         # title + body hits (the lead is part of the body)
@@ -66,8 +65,7 @@ def main() -> None:
             pos = train[positive[train]]
             keep = np.r_[np.random.default_rng(seed).choice(pos, N_POSITIVES, replace=False), train[~positive[train]]]
             part = data.subset(np.sort(keep))
-            for system, c in (("model alone, 30 examples", cfg_alone), ("hybrid: lexicon + 30 examples", cfg),
-                              ("hybrid: own-words lexicon + 30 examples", cfg_own)):
+            for system, c in systems.items():
                 model = fit_on_all(c, part)
                 pred = model.binarize(model.predict([data.texts[i] for i in test]))
                 scores[system].append(multilabel_metrics(truth, pred, [TAG]))

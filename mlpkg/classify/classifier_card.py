@@ -35,9 +35,9 @@ def _cv_metrics(cfg, metrics: dict) -> list[str]:
 def threshold_note(cfg, from_cv: bool) -> str:
     """How the thresholds were chosen, for the card and the report."""
     t = cfg.thresholds
-    goal = f"`{t.objective}`" + (f" (precision >= {t.min_precision})" if t.objective == "min_precision" else
-                                 " (the cut is half the best F1 those probabilities reach)"
-                                 if t.objective == "f1_calibrated" else "")
+    how = {"min_precision": f" (precision >= {t.min_precision})",
+           "f1_calibrated": " (the cut is half the best F1 those probabilities reach)"}
+    goal = f"`{t.objective}`" + how.get(t.objective, "")
     if from_cv:
         return (f"Tuned for {goal} on the calibrated out-of-fold probabilities of every labelled row (each row "
                 f"scored by a model fitted without its near-copy group). A tag with fewer than {t.min_positives} "
