@@ -26,11 +26,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_cv(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .classify.training import run_cv
+    from .classify.training import protocols_for, run_cv
     from .config import load_config
 
     cfg = load_config(args.config, list(args.set or []))
-    protocols = ["group", "publisher"] if args.protocol == "both" else [args.protocol]
+    protocols = protocols_for(cfg, args.protocol)
     out = args.output or str(Path("reports") / "cv" / Path(args.config).stem)
     result = run_cv(cfg, protocols, out)
     print(result["text"])
@@ -164,11 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="dotted override, e.g. model.C=0.5 (repeatable)")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("cv", help="cross-validate a config: grouped k-fold and leave-one-publisher-out")
+    p = sub.add_parser("cv", help="cross-validate a config: grouped k-fold, one publisher out, newest news out")
     p.add_argument("--config", required=True, help="YAML file, e.g. configs/topic_tfidf.yaml")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="dotted override, e.g. model.C=0.5 (repeatable)")
-    p.add_argument("--protocol", choices=("group", "publisher", "both"), default="both",
-                   help="group: grouped k-fold; publisher: leave one publisher out; both (default)")
+    p.add_argument("--protocol", choices=("group", "publisher", "newer", "both", "all"), default="all",
+                   help="group: grouped k-fold; publisher: leave one publisher out; newer: news dated "
+                        "evaluation.newer_from or later held out; both: group and publisher; all: "
+                        "group, publisher and, where the config sets evaluation.newer_from, newer")
     p.add_argument("--output", help="folder for cv.md, cv.json and report.html (default: reports/cv/CONFIG_NAME)")
     p.set_defaults(func=cmd_cv)
 

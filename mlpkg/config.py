@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import types
 import typing
 from collections.abc import Callable
@@ -40,6 +41,7 @@ class DataConfig:
     heldout_split_field: str | None = None  # a second split column for an out-of-distribution test
     group_field: str | None = "group"  # near-copy groups: one group never spans two folds (absent: one row each)
     publisher_field: str | None = "publisher"  # for leave-one-publisher-out cross-validation
+    date_field: str | None = "date"  # publication dates, for the newer protocol (ISO or as Indonesian sites write them)
     max_train_rows: int | None = None  # subsample train (quick experiments)
     # labels files of `mlpkg label` (JSONL decisions) added to the rows of `path` (protocol split: to train)
     extra_labels: list[str] = field(default_factory=list)
@@ -68,6 +70,9 @@ class EvalConfig:
     protocol: str = _choices("split", "cv", doc="how the model is evaluated and what it is fitted on")
     cv_folds: int = 5  # grouped, multi-label stratified folds (protocol cv, mlpkg cv)
     publisher_min_rows: int = 150  # publishers with fewer rows share one "other publishers" fold
+    # mlpkg cv --protocol newer: rows dated on or after this day (YYYY-MM-DD) are scored by a model
+    # fitted on the older and undated rows; None: no such protocol
+    newer_from: datetime.date | None = None
     report: bool = True  # write PNG plots and report.html
     keyword_baseline: bool = True  # score a keyword rule on the same splits (topic tagging)
     worst_errors: int = 20
@@ -126,8 +131,16 @@ def _build(cls: type, raw: Any, where: Callable[[str], str], problems: list[str]
             kwargs[name] = _build(tp, value, where, problems, key + ".")
             continue
         choices = fields[name].metadata.get("choices")
+        is_day = _type_ok(datetime.date(2000, 1, 1), tp)
+        if is_day and isinstance(value, str):  # a quoted day: YAML reads an unquoted 2025-01-01 as a date already
+            try:
+                value = datetime.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
         if not _type_ok(value, tp):
-            problems.append(f"{where(key)}: {key} must be of type {getattr(tp, '__name__', tp)}, got {value!r}")
+            expected = ("a day written YYYY-MM-DD, e.g. 2025-01-01" if is_day
+                        else f"of type {getattr(tp, '__name__', tp)}")
+            problems.append(f"{where(key)}: {key} must be {expected}, got {value!r}")
         elif choices and value not in choices:
             problems.append(f"{where(key)}: {key} must be one of {allowed(choices)}, got {value!r}")
         else:

@@ -221,7 +221,7 @@ def test_help_shows_defaults_and_every_flag_has_help(capsys):
             assert action.help, f"mlpkg {name} {'/'.join(action.option_strings)} has no help text"
     with pytest.raises(SystemExit):
         cli_main(["cv", "--help"])
-    assert "(default: both)" in capsys.readouterr().out
+    assert "(default: all)" in capsys.readouterr().out
 
 
 def test_error_codes_are_listed_by_mlpkg_errors_and_in_the_readme(capsys):

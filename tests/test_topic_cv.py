@@ -14,7 +14,8 @@ from mlpkg.classify.training import fit_on_all, load_split
 from mlpkg.cli import main as cli_main
 from mlpkg.config import load_config
 from mlpkg.core.directory import load_model
-from mlpkg.data.folds import grouped_folds, publisher_folds, train_rows
+from mlpkg.data.folds import grouped_folds, newer_folds, publisher_folds, train_rows
+from mlpkg.data.load import parse_dates
 from mlpkg.errors import ConfigError, DataError
 from mlpkg.evaluate.metrics import expected_calibration_error, tag_matrix
 from mlpkg.text.normalize import article_text
@@ -108,14 +109,58 @@ def test_publisher_folds_hold_out_whole_publishers_and_their_near_copies(topics)
     assert "(smaller publishers)" in folds
 
 
-def test_cv_command_scores_model_and_keyword_rule_on_the_same_folds(topic_sample, tmp_path, capsys):
+def test_publication_dates_are_read_as_the_sites_write_them():
+    # strings as they stand in data/topics.parquet's date column
+    written = ["2019-12-06 00:00:00", "2025-10-09T03:00:00+07:00", "2015/08/25", "17/09/2019",
+               "Jumat, 20 Jun 2025 15:52 WIB", "Senin 06 Mei  2024 04:53 WIB", "Kompas.com- 20/06/2025, 17:42 WIB",
+               "Diperbarui 16 Jun 2025, 08:50 WIB", "22 Des 2024", "06 Agustus 2019", "Oktober 21, 2019",
+               " Sep 19, 2019 ", "19-Sep-19", "8/31/0024", "", None]
+    read = [str(d.date()) if d == d else None for d in parse_dates(written)]
+    assert read == ["2019-12-06", "2025-10-09", "2015-08-25", "2019-09-17", "2025-06-20", "2024-05-06", "2025-06-20",
+                    "2025-06-16", "2024-12-22", "2019-08-06", "2019-10-21", "2019-09-19", "2019-09-19",
+                    None, None, None]
+
+
+def test_newer_folds_score_the_newest_news_with_a_model_of_older_and_undated_news(topics):
+    from datetime import date
+
+    ((name, test),) = newer_folds(topics["date"].tolist(), date(2025, 1, 1))
+    days = parse_dates(topics["date"].tolist())
+    assert name == "dated 2025-01-01 or later"
+    assert (days.iloc[test].dt.year >= 2025).all() and len(test) == int((days.dt.year >= 2025).sum())
+    train = train_rows(test, topics["group"].tolist())
+    assert not (days.iloc[train].dt.year >= 2025).any()  # no newer news, nor a near-copy of it, in training
+    assert days.iloc[train].isna().sum() > 1000  # the undated articles train the model
+    with pytest.raises(DataError, match=r"dated 2015-\d\d-\d\d to 2026-\d\d-\d\d; pick a day inside"):
+        newer_folds(topics["date"].tolist(), date(2030, 1, 1))
+
+
+def test_newer_protocol_needs_a_day_and_says_which_key(topic_sample, tmp_path):
+    from mlpkg.classify.training import cv_folds
+
+    cfg = load_config(ROOT / "configs" / "topic_tfidf.yaml", ["evaluation.newer_from=null"])
+    with pytest.raises(ConfigError, match=r"evaluation\.newer_from .*--set evaluation\.newer_from=2025-01-01"):
+        cv_folds(cfg, load_split(cfg.data, None), "newer")
+    with pytest.raises(ConfigError, match=r"evaluation\.newer_from must be a day written YYYY-MM-DD, e\.g\. "
+                                          r"2025-01-01, got 'next year'"):
+        load_config(ROOT / "configs" / "topic_tfidf.yaml", ["evaluation.newer_from=next year"])
+    quoted = load_config(ROOT / "configs" / "topic_tfidf.yaml", ["evaluation.newer_from='2024-06-01'"])
+    assert quoted.evaluation.newer_from.isoformat() == "2024-06-01"
+
+
+def run_cv_on_sample(topic_sample, tmp_path, *args: str) -> int:
+    """``mlpkg cv`` with the default config on the ~600-row sample (a small vocabulary, output in tmp_path/cv)."""
     data = tmp_path / "sample.parquet"
     topic_sample.to_parquet(data)
     cfg = tmp_path / "cfg.yaml"
     text = (ROOT / "configs" / "topic_tfidf.yaml").read_text(encoding="utf-8")
     cfg.write_text(text.replace("path: data/topics.parquet", f"path: {data}"), encoding="utf-8")
-    code = cli_main(["cv", "--config", str(cfg), "--protocol", "group", "--set", "evaluation.cv_folds=3",
-                     "--set", "model.max_features_word=5000", "--output", str(tmp_path / "cv")])
+    return cli_main(["cv", "--config", str(cfg), *args, "--set", "model.max_features_word=5000",
+                     "--output", str(tmp_path / "cv")])
+
+
+def test_cv_command_scores_model_and_keyword_rule_on_the_same_folds(topic_sample, tmp_path, capsys):
+    code = run_cv_on_sample(topic_sample, tmp_path, "--protocol", "group", "--set", "evaluation.cv_folds=3")
     assert code == 0
     printed = capsys.readouterr().out
     assert "Model" in printed and "Keyword rule" in printed and "± " in printed and "**" not in printed
@@ -125,6 +170,20 @@ def test_cv_command_scores_model_and_keyword_rule_on_the_same_folds(topic_sample
     assert set(model["summary"]) == {*TAGS, "macro"} and "ece" in model["pooled"]["per_label"]["koperasi"]
     assert model["summary"]["koperasi"]["f1"]["mean"] > 0.5
     assert (tmp_path / "cv" / "report.html").exists() and (tmp_path / "cv" / "pr_curves_group.png").exists()
+
+
+def test_cv_command_holds_out_the_newest_news(topic_sample, tmp_path, capsys):
+    code = run_cv_on_sample(topic_sample, tmp_path, "--protocol", "newer", "--set", "evaluation.newer_from=2024-01-01")
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "newer: newest news held out" in printed and "± 0." not in printed  # one held-out set: no spread
+    result = json.loads((tmp_path / "cv" / "cv.json").read_text(encoding="utf-8"))
+    assert set(result) == {"newer"}
+    model = result["newer"]["model"]
+    newer = int((parse_dates(topic_sample["date"].tolist()) >= "2024-01-01").sum())
+    assert [f["fold"] for f in model["folds"]] == ["dated 2024-01-01 or later"] and model["pooled"]["n"] == newer
+    assert model["summary"]["koperasi"]["f1"]["mean"] > 0.5
+    assert (tmp_path / "cv" / "report.html").exists()
 
 
 def test_train_with_cv_protocol_writes_a_card_with_cross_validated_metrics(topic_sample, tmp_path):

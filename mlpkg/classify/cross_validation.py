@@ -90,13 +90,17 @@ def summarize_folds(per_fold: list[dict], labels: list[str], min_support: int = 
 def format_cv_table(result: dict, title: str, markdown: bool = False) -> str:
     """Per tag mean ± std over folds, then the pooled out-of-fold figures and ECE (plain text, or ``markdown``)."""
     s, pooled = result["summary"], result["pooled"]["per_label"]
+
+    def spread(v: dict, folds: int) -> str:  # one measured fold (the newer protocol's one held-out set): no std
+        return f"{v['mean']:.3f}" if folds == 1 else f"{v['mean']:.3f} ± {v['std']:.3f}"
+
     rows = []
     for label, m in pooled.items():
         f = s[label]
-        rows.append([label, *(f"{f[k]['mean']:.3f} ± {f[k]['std']:.3f}" for k in ("precision", "recall", "f1")),
+        rows.append([label, *(spread(f[k], f["folds"]) for k in ("precision", "recall", "f1")),
                      str(f["folds"]), f"{m['f1']:.3f}", str(m["support"]), f"{m['ece']:.3f}"])
     macro = s["macro"]["f1"]
-    rows.append(["macro", "", "", f"{macro['mean']:.3f} ± {macro['std']:.3f}", str(s["macro"]["folds"]),
+    rows.append(["macro", "", "", spread(macro, s["macro"]["folds"]), str(s["macro"]["folds"]),
                  f"{result['pooled']['macro']['f1']:.3f}", f"{result['pooled']['n']} rows", ""])
     header = ["tag", "precision", "recall", "F1 (mean ± std)", "folds", "pooled F1", "positives", "ECE"]
     return render_table(header, rows, "lrrrrrrr", title, markdown)

@@ -46,7 +46,12 @@ def score_classifier(model, rows, worst: int = 20) -> dict:
 
 
 def scored_from_cv(cv: dict, data, labels: list[str], worst: int = 20) -> dict:
-    """What the report needs, from out-of-fold predictions (each row's own fold thresholds)."""
+    """What the report needs, from out-of-fold predictions (each row's own fold thresholds); only the
+    rows some fold scored (the newer protocol scores the newest rows only)."""
+    rows = np.flatnonzero(~np.isnan(cv["proba"]).any(axis=1))
+    if len(rows) < len(data.texts):
+        cv = {**cv, **{k: cv[k][rows] for k in ("Y", "proba", "pred", "cut")}}
+        data = data.subset(rows)
     return _scored(cv["Y"], cv["proba"], cv["pred"], cv["cut"], labels, data, worst, metrics=cv["pooled"])
 
 

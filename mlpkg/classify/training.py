@@ -25,12 +25,14 @@ class LabelledSplit:
     groups: list = field(default_factory=list)  # near-copy groups (the row's own index where the file has none)
     publishers: list = field(default_factory=list)  # empty where the file has no publisher column
     titles: list = field(default_factory=list)  # for reports; empty where the file has no title column
+    dates: list = field(default_factory=list)  # publication dates as written; empty where the file has none
     dropped: int = 0  # rows left out because every label they carry is in data.drop_labels
 
     def subset(self, index) -> "LabelledSplit":
         pick = [int(i) for i in index]
         return LabelledSplit(*([values[i] for i in pick] if values else [] for values in
-                               (self.ids, self.texts, self.y, self.groups, self.publishers, self.titles)))
+                               (self.ids, self.texts, self.y, self.groups, self.publishers, self.titles,
+                                self.dates)))
 
 
 def check_label_set(ds, d: DataConfig) -> None:
@@ -76,9 +78,11 @@ def load_split(d: DataConfig, split: str | None, split_field: str | None = None,
         keep = keep[: d.max_train_rows]
     groups = ds[d.group_field] if d.group_field and d.group_field in ds.column_names else list(range(len(ds)))
     publishers = ds[d.publisher_field] if d.publisher_field and d.publisher_field in ds.column_names else []
+    dates = ds[d.date_field] if d.date_field and d.date_field in ds.column_names else []
     data = LabelledSplit([ids[i] for i in keep], [texts[i] for i in keep], [labels[i] for i in keep],
                          [groups[i] for i in keep], [publishers[i] for i in keep] if publishers else [],
-                         [titles[i] for i in keep] if has_titles else [], dropped)
+                         [titles[i] for i in keep] if has_titles else [], [dates[i] for i in keep] if dates else [],
+                         dropped)
     return with_extra_labels(data, d) if d.extra_labels and split in (None, "train") else data
 
 
@@ -94,9 +98,9 @@ def with_extra_labels(data: LabelledSplit, d: DataConfig) -> LabelledSplit:
     rows = labelled_rows([resolve_data_path(p) for p in d.extra_labels], d.labels, known, d.path)
     add = [[r["id"] for r in rows], [article_text(r["title"], r["text"]) for r in rows], [r["tags"] for r in rows],
            [f"label:{r['id']}" for r in rows], ["(labels file)"] * len(rows) if data.publishers else [],
-           [r["title"] or "" for r in rows] if data.titles else []]
+           [r["title"] or "" for r in rows] if data.titles else [], [None] * len(rows) if data.dates else []]
     return LabelledSplit(*(old + new for old, new in zip(
-        (data.ids, data.texts, data.y, data.groups, data.publishers, data.titles), add)), data.dropped)
+        (data.ids, data.texts, data.y, data.groups, data.publishers, data.titles, data.dates), add)), data.dropped)
 
 
 def _labels_of(y) -> list:
@@ -144,8 +148,9 @@ def fit_on_all(cfg: RunConfig, data: LabelledSplit):
 
 
 def cv_folds(cfg: RunConfig, data: LabelledSplit, protocol: str) -> list:
-    """The folds of ``protocol`` (``group``: grouped k-fold; ``publisher``: one publisher out)."""
-    from ..data.folds import grouped_folds, publisher_folds
+    """The folds of ``protocol`` (``group``: grouped k-fold; ``publisher``: one publisher out;
+    ``newer``: the news dated ``evaluation.newer_from`` or later)."""
+    from ..data.folds import grouped_folds, newer_folds, publisher_folds
     from ..evaluate.metrics import tag_matrix
 
     if not cfg.data.labels:
@@ -154,6 +159,14 @@ def cv_folds(cfg: RunConfig, data: LabelledSplit, protocol: str) -> list:
         if not data.publishers:
             raise DataError(f"{cfg.data.path}: no column {cfg.data.publisher_field!r} for publisher folds")
         return publisher_folds(data.publishers, cfg.evaluation.publisher_min_rows)
+    if protocol == "newer":
+        if cfg.evaluation.newer_from is None:
+            raise ConfigError("the newer protocol needs evaluation.newer_from (a day, YYYY-MM-DD), "
+                              "e.g. --set evaluation.newer_from=2025-01-01")
+        if not data.dates:
+            raise DataError(f"{cfg.data.path}: no column {cfg.data.date_field!r} (data.date_field) "
+                            "for the newer protocol")
+        return newer_folds(data.dates, cfg.evaluation.newer_from)
     return grouped_folds(tag_matrix(data.y, cfg.data.labels), data.groups, cfg.evaluation.cv_folds, cfg.seed)
 
 
@@ -259,7 +272,16 @@ def train_classifier(cfg: RunConfig, log=print) -> dict:
 PROTOCOL_TITLES = {
     "group": "grouped k-fold (near-copies together, stratified on each group's rarest tag)",
     "publisher": "leave one publisher out (publishers below evaluation.publisher_min_rows share one fold)",
+    "newer": "newest news held out (dated evaluation.newer_from or later; fitted on older and undated news)",
 }
+
+
+def protocols_for(cfg: RunConfig, choice: str) -> list[str]:
+    """The protocols ``mlpkg cv --protocol`` runs: ``all`` is group, publisher and, where the config
+    sets ``evaluation.newer_from``, newer; ``both`` is group and publisher."""
+    if choice == "all":
+        return ["group", "publisher"] + (["newer"] if cfg.evaluation.newer_from is not None else [])
+    return ["group", "publisher"] if choice == "both" else [choice]
 
 
 def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> dict:
@@ -278,7 +300,7 @@ def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> 
         if protocol not in PROTOCOL_TITLES:
             raise ConfigError(f"--protocol: unknown protocol {protocol!r}; allowed: {', '.join(PROTOCOL_TITLES)}")
         folds = cv_folds(cfg, data, protocol)
-        log(f"{protocol}: {PROTOCOL_TITLES[protocol]}, {len(folds)} folds")
+        log(f"{protocol}: {PROTOCOL_TITLES[protocol]}, {len(folds)} fold{'s' if len(folds) > 1 else ''}")
         cv = cross_validate_config(cfg, data, folds, log=log)
         rule = keyword_rule_cv(cfg, data, folds)
         results[protocol] = {

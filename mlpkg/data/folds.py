@@ -1,11 +1,13 @@
 """Folds for cross-validation that keep near-copies together.
 
 ``grouped_folds`` keeps near-copy groups whole and stratifies on each row's rarest tag;
-``publisher_folds`` holds out one publisher at a time; ``train_rows`` drops from training every row
-that shares a near-copy group with a test row.
+``publisher_folds`` holds out one publisher at a time; ``newer_folds`` holds out the newest news;
+``train_rows`` drops from training every row that shares a near-copy group with a test row.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 import numpy as np
 
@@ -54,6 +56,25 @@ def publisher_folds(publishers: list[str], min_rows: int = 150) -> list[tuple[st
     big = set(kept[counts >= min_rows])
     names = np.where(np.isin(names, list(big)), names, OTHER_PUBLISHERS)
     return [(name, np.flatnonzero(names == name)) for name in sorted(set(names))]
+
+
+def newer_folds(dates: list, since: date) -> list[tuple[str, np.ndarray]]:
+    """One fold: the rows dated ``since`` or later (read by :func:`~mlpkg.data.load.parse_dates`).
+    Its model learns from the older rows and the undated ones, so it is scored on news from months
+    it never saw."""
+    import pandas as pd
+
+    from ..errors import DataError
+    from .load import parse_dates
+
+    days = parse_dates(dates)
+    if days.isna().all():
+        raise DataError("the newer protocol needs publication dates: no row has a readable date in data.date_field")
+    newer = (days >= pd.Timestamp(since)).to_numpy()
+    if not newer.any() or newer.all():
+        raise DataError(f"evaluation.newer_from {since.isoformat()}: the rows are dated {days.min():%Y-%m-%d} "
+                        f"to {days.max():%Y-%m-%d}; pick a day inside that range so both sides have rows")
+    return [(f"dated {since.isoformat()} or later", np.flatnonzero(newer))]
 
 
 def train_rows(test: np.ndarray, groups: list) -> np.ndarray:

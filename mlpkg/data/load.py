@@ -1,9 +1,10 @@
-"""Load labelled data through HF ``datasets`` with a schema check that names file, row and field."""
+"""Load labelled data through HF ``datasets`` (a schema check names file, row and field); read dates."""
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +87,49 @@ def check_schema(ds, source: str, *, text_field: str, label_field: str | None = 
 def rows(ds, fields: list[str]) -> dict[str, list[Any]]:
     """Columns as plain Python lists."""
     return {f: ds[f] for f in fields}
+
+
+# Indonesian month names and abbreviations that English parsers do not know (the shared ones, such as
+# april, september, jan, mar, jun, are left as they are).
+_ID_MONTHS = {"januari": "jan", "februari": "feb", "pebruari": "feb", "maret": "mar", "mei": "may", "juni": "jun",
+              "juli": "jul", "agustus": "aug", "agu": "aug", "agt": "aug", "ags": "aug", "agus": "aug",
+              "oktober": "oct", "okt": "oct", "nopember": "nov", "desember": "dec", "des": "dec"}
+_MONTH_WORD = re.compile(r"\b(" + "|".join(sorted(_ID_MONTHS, key=len, reverse=True)) + r")\b")
+# the date inside a longer string: "Senin, 24 Juni 2024 05:05 WIB", "Kompas.com- 20/06/2025, 17:42 WIB"
+_DAY_FIRST = re.compile(r"\b(\d{1,2})[ /.-]+([a-z]{3,9}|\d{1,2})\.?,?[ /.-]+((?:19|20)\d\d)\b")
+_MONTH_FIRST = re.compile(r"\b([a-z]{3,9})\.? +(\d{1,2}),? +((?:19|20)\d\d)\b")
+_SHORT_YEAR = re.compile(r"^(\d{1,2})-([a-z]{3})-(\d\d)$")  # 19-Sep-19 (spreadsheet exports): 20yy
+
+
+def parse_dates(values: Sequence) -> Any:
+    """Publication dates of mixed formats as a pandas Series of days (NaT where unreadable).
+
+    ISO dates (``2019-12-06``, ``2025-10-09T10:00:00+07:00``: the day as written) are read as ISO
+    8601; the rest as Indonesian sites write them, day first (``17/09/2019``, ``Senin 06 Mei 2024
+    04:53 WIB``, ``Diperbarui 16 Jun 2025``, ``19-Sep-19``) or month first (``Oktober 21, 2019``).
+    pandas alone reads Indonesian month names as nothing, and its ``dayfirst`` turns ISO
+    ``2019-12-06`` into 12 June. Years outside 1900-2099 (a typo such as ``0023``) count as unreadable.
+
+    >>> days = parse_dates(["2019-12-06", "17/09/2019", "Senin, 06 Mei 2024 04:53 WIB", "Oktober 21, 2019", "kemarin"])
+    >>> [str(d.date()) if d == d else "unreadable" for d in days]
+    ['2019-12-06', '2019-09-17', '2024-05-06', '2019-10-21', 'unreadable']
+    """
+    import pandas as pd
+
+    text = pd.Series(["" if v is None else str(v) for v in values], dtype=object).str.strip()
+    # ISO: the day as written (the time and its offset dropped, so 03:00+07:00 stays on its own day)
+    iso_day = text.str.extract(r"^((?:19|20)\d\d[-/]\d\d?[-/]\d\d?)(?!\d)")[0]
+    iso = pd.to_datetime(iso_day.str.replace("/", "-"), errors="coerce", utc=True, format="mixed", yearfirst=True)
+    rest = iso.isna() & (text != "")
+    if rest.any():
+        local = text[rest].str.lower().str.replace(_MONTH_WORD, lambda m: _ID_MONTHS[m.group(1)], regex=True)
+        day_first = local.str.extract(_DAY_FIRST)
+        month_first = local.str.extract(_MONTH_FIRST)
+        short = local.str.extract(_SHORT_YEAR)
+        found = (day_first[0] + " " + day_first[1] + " " + day_first[2]).fillna(
+            month_first[1] + " " + month_first[0] + " " + month_first[2]).fillna(
+            short[0] + " " + short[1] + " 20" + short[2])
+        iso[rest] = pd.to_datetime(found.str.replace("/", " "), errors="coerce", utc=True, format="mixed",
+                                   dayfirst=True)
+    days = iso.dt.tz_convert(None).dt.normalize()
+    return days.where((days.dt.year >= 1900) & (days.dt.year < 2100))

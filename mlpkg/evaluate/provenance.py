@@ -69,9 +69,7 @@ def describe_rows(data_path: str, ids: Sequence, id_field: str = "id", fold_fiel
     """What the rows a run used are, read from the data file: how many, from which publishers or
     sources, over which dates and (``fold_field``) folds. Only what the file holds is reported, so a
     model card says what its own data was, never what a corpus is assumed to be."""
-    import pandas as pd
-
-    from ..data.load import load_table
+    from ..data.load import load_table, parse_dates
 
     ds = load_table(data_path)
     wanted = [c for c in (id_field, *SOURCE_COLUMNS, DATE_COLUMN, fold_field) if c and c in ds.column_names]
@@ -86,8 +84,7 @@ def describe_rows(data_path: str, ids: Sequence, id_field: str = "id", fold_fiel
         profile["sources"] = {"column": source, "distinct": int(len(counts)),
                               "top": [[str(k), int(v)] for k, v in counts.head(3).items()]}
     if DATE_COLUMN in frame.columns:
-        dates = pd.to_datetime(frame[DATE_COLUMN].replace("", None), errors="coerce", utc=True, format="mixed")
-        dates = dates.where(dates.dt.year >= 1900)  # a year such as 0023 is a typo in the source, not a date
+        dates = parse_dates(frame[DATE_COLUMN].tolist())  # ISO or as Indonesian sites write them
         if dates.notna().any():
             profile["dates"] = {"first": dates.min().date().isoformat(), "last": dates.max().date().isoformat(),
                                 "undated": int(dates.isna().sum())}
