@@ -17,7 +17,7 @@ from mlpkg.core.directory import load_model
 from mlpkg.data.folds import grouped_folds, newer_folds, publisher_folds, train_rows
 from mlpkg.data.load import parse_dates
 from mlpkg.errors import ConfigError, DataError
-from mlpkg.evaluate.metrics import expected_calibration_error, tag_matrix
+from mlpkg.evaluate.metrics import expected_calibration_error, multilabel_metrics, tag_matrix
 from mlpkg.text.normalize import article_text
 
 HERE = Path(__file__).resolve().parent
@@ -230,3 +230,19 @@ def test_multilabel_rows_whose_tags_are_all_dropped_are_dropped_not_negatives(to
     assert "dropped 10 rows whose labels are all in data.drop_labels" in logged[0]
     card = (tmp_path / "m" / "README.md").read_text(encoding="utf-8")
     assert f"{DROPPED_COUNT}: 10." in card and f"| train | {in_train.sum() - 6} |" in card
+
+
+def test_a_fold_macro_counts_only_the_tags_it_can_measure():
+    from mlpkg.classify.cross_validation import measured_macro, summarize_folds
+
+    # kapanlagi-like fold: no story of any tag; tempo-like: only pendidikan measurable
+    Y_none, P_none = np.zeros((180, 3), dtype=int), np.zeros((180, 3), dtype=int)
+    Y_edu = np.zeros((100, 3), dtype=int)
+    Y_edu[:10, 2] = 1
+    Y_edu[10, 0] = 1  # one koperasi story: an F1 on one article is not a measurement
+    P_edu = Y_edu.copy()
+    P_edu[10, 0] = 0
+    folds = [{"metrics": multilabel_metrics(Y, P, TAGS)} for Y, P in ((Y_none, P_none), (Y_edu, P_edu))]
+    assert measured_macro(folds[0]["metrics"]) is None
+    assert measured_macro(folds[1]["metrics"]) == 1.0
+    assert summarize_folds(folds, TAGS)["macro"] == {"f1": {"mean": 1.0, "std": 0.0}, "folds": 1}

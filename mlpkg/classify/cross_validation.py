@@ -47,7 +47,9 @@ def cross_validate(
         fold_metrics = multilabel_metrics(Y[test], pred[test], labels)
         per_fold.append({"fold": name, "n": int(len(test)), "thresholds": dict(zip(labels, thresholds.tolist())),
                          "metrics": fold_metrics})
-        log(f"  {name}: n={len(test)} macro-F1 {fold_metrics['macro']['f1']:.3f}")
+        measured = measured_macro(fold_metrics)
+        log(f"  {name}: n={len(test)} " + (f"macro-F1 {measured:.3f}" if measured is not None else
+                                           f"no tag with {MIN_SUPPORT}+ positives to measure"))
     scored = ~np.isnan(proba).any(axis=1)
     pooled = multilabel_metrics(Y[scored], pred[scored], labels)
     for j, label in enumerate(labels):
@@ -63,7 +65,17 @@ def cross_validate(
     }
 
 
-def summarize_folds(per_fold: list[dict], labels: list[str], min_support: int = 3) -> dict:
+MIN_SUPPORT = 3  # a tag's F1 in a fold counts from this many positives on
+
+
+def measured_macro(fold_metrics: dict, min_support: int = MIN_SUPPORT) -> float | None:
+    """A fold's macro-F1 over the tags it can measure (``min_support`` positives or more), or None.
+    A publisher without any cooperative story says nothing about koperasi; counting its F1 as 0 would."""
+    measured = [m["f1"] for m in fold_metrics["per_label"].values() if m["support"] >= min_support]
+    return float(np.mean(measured)) if measured else None
+
+
+def summarize_folds(per_fold: list[dict], labels: list[str], min_support: int = MIN_SUPPORT) -> dict:
     """Mean ± std over folds of precision, recall and F1 per tag, counting only the folds where the
     tag has ``min_support`` positives or more (an F1 on one article is 0 or 1, not a measurement)."""
     out = {}
@@ -74,13 +86,7 @@ def summarize_folds(per_fold: list[dict], labels: list[str], min_support: int = 
         for k in ("precision", "recall", "f1"):
             values = np.array([r[k] for r in rows]) if rows else np.array([np.nan])
             out[label][k] = {"mean": round(float(np.mean(values)), 4), "std": round(float(np.std(values)), 4)}
-    # a fold's macro-F1 averages the tags it can measure (3+ positives): a publisher without any
-    # cooperative story says nothing about koperasi, and counting its F1 as 0 would
-    macro = []
-    for f in per_fold:
-        measured = [m["f1"] for m in f["metrics"]["per_label"].values() if m["support"] >= min_support]
-        if measured:
-            macro.append(np.mean(measured))
+    macro = [m for f in per_fold if (m := measured_macro(f["metrics"], min_support)) is not None]
     macro = np.array(macro) if macro else np.array([np.nan])
     out["macro"] = {"f1": {"mean": round(float(np.mean(macro)), 4), "std": round(float(np.std(macro)), 4)},
                     "folds": int(np.isfinite(macro).sum())}
