@@ -129,7 +129,6 @@ def parse_dates(values: Sequence) -> Any:
         found = (day_first[0] + " " + day_first[1] + " " + day_first[2]).fillna(
             month_first[1] + " " + month_first[0] + " " + month_first[2]).fillna(
             short[0] + " " + short[1] + " 20" + short[2])
-        iso[rest] = pd.to_datetime(found.str.replace("/", " "), errors="coerce", utc=True, format="mixed",
-                                   dayfirst=True)
+        iso[rest] = pd.to_datetime(found, errors="coerce", utc=True, format="mixed", dayfirst=True)
     days = iso.dt.tz_convert(None).dt.normalize()
     return days.where((days.dt.year >= 1900) & (days.dt.year < 2100))
