@@ -19,7 +19,7 @@ from pathlib import Path
 from _results import write_results
 
 from mlpkg.classify.cross_validation import format_cv_table
-from mlpkg.classify.training import cross_validate_config, cv_folds, keyword_rule_cv, load_split
+from mlpkg.classify.training import cross_validate_config, cv_folds, keyword_rule_cv, load_split, protocols_for
 from mlpkg.config import load_config
 from mlpkg.evaluate.metrics import tag_matrix
 
@@ -63,7 +63,7 @@ def main() -> None:
           "Labelled positives: " + ", ".join(f"{t} {n}" for t, n in counts.items()) + f" (`{cfg.data.path}`).",
           "F1 mean ± std over folds with 3+ positives of the tag; pooled = all out-of-fold predictions together.", ""]
     out = {"rows": len(data.texts), "positives": counts, "protocols": {}}
-    for protocol in () if args.grid else ("group", "publisher", "newer"):
+    for protocol in () if args.grid else protocols_for(cfg, "all"):
         folds = cv_folds(cfg, data, protocol)
         which = folds[0][0] if len(folds) == 1 else f"{len(folds)} folds"
         md += [f"## {HEADINGS[protocol]} ({which})", ""]
