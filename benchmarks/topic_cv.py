@@ -7,7 +7,9 @@ Every system is scored on the same folds of every labelled row of ``data/topics.
 grouped 5-fold (near-copy groups together, stratified on each group's rarest tag), leave-one-publisher-out
 (publishers with 150+ rows alone, the rest as one fold) and newest news held out (dated
 ``evaluation.newer_from`` or later, scored by a model fitted on older and undated news). Each fold
-refits the system, its calibration and thresholds on the other rows. Writes ``benchmarks/results/topic_cv.{md,json}``.
+refits the system, its calibration and thresholds on the other rows. The same predictions are also
+scored without the rows whose readers marked their decision unsure (confidence low). Writes
+``benchmarks/results/topic_cv.{md,json}``.
 """
 
 from __future__ import annotations
@@ -16,10 +18,18 @@ import argparse
 import time
 from pathlib import Path
 
+import numpy as np
 from _results import write_results
 
-from mlpkg.classify.cross_validation import format_cv_table
-from mlpkg.classify.training import cross_validate_config, cv_folds, keyword_rule_cv, load_split, protocols_for
+from mlpkg.classify.cross_validation import format_cv_table, on_rows
+from mlpkg.classify.training import (
+    cross_validate_config,
+    cv_folds,
+    keyword_rule_cv,
+    load_split,
+    protocols_for,
+    sure_title,
+)
 from mlpkg.config import load_config
 from mlpkg.evaluate.metrics import tag_matrix
 
@@ -51,6 +61,17 @@ def compact(result: dict) -> dict:
     return {"summary": result["summary"], "pooled": result["pooled"], "folds": result["folds"]}
 
 
+def sure_section(systems: dict, labels: list[str], left_out: int) -> list[str]:
+    """Every system's F1 on the same predictions without the rows whose readers were unsure."""
+    lines = [f"**The same predictions, {sure_title(left_out)}**", "",
+             "| system | " + " | ".join(labels) + " | macro |", "|---|" + "---:|" * (len(labels) + 1)]
+    for name, result in systems.items():
+        s = result["sure"]["summary"]
+        lines.append(f"| {name} | " + " | ".join(f"{s[t]['f1']['mean']:.3f}" for t in labels)
+                     + f" | {s['macro']['f1']['mean']:.3f} |")
+    return lines + [""]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grid", action="store_true", help="score the settings grid instead (grouped folds only)")
@@ -63,6 +84,7 @@ def main() -> None:
           "Labelled positives: " + ", ".join(f"{t} {n}" for t, n in counts.items()) + f" (`{cfg.data.path}`).",
           "F1 mean ± std over folds with 3+ positives of the tag; pooled = all out-of-fold predictions together.", ""]
     out = {"rows": len(data.texts), "positives": counts, "protocols": {}}
+    labels, sure = cfg.data.labels, data.sure_rows()
     for protocol in () if args.grid else protocols_for(cfg, "all"):
         folds = cv_folds(cfg, data, protocol)
         which = folds[0][0] if len(folds) == 1 else f"{len(folds)} folds"
@@ -76,6 +98,14 @@ def main() -> None:
                   flush=True)
             md += [format_cv_table(result, name, markdown=True), ""]
             out["protocols"][protocol]["systems"][name] = {**compact(result), "seconds": round(seconds, 1)}
+            if sure is not None:
+                on_sure = on_rows(result, folds, sure, labels)
+                out["protocols"][protocol]["systems"][name]["sure"] = {k: on_sure[k] for k in ("summary", "pooled")}
+        if sure is not None:
+            scored = np.zeros(len(sure), dtype=bool)
+            for _, test in folds:
+                scored[test] = True
+            md += sure_section(out["protocols"][protocol]["systems"], labels, int((~sure & scored).sum()))
     if args.grid:
         folds = cv_folds(cfg, data, "group")
         md += ["## Settings grid (grouped 5-fold), hybrid model", "",

@@ -42,6 +42,9 @@ class DataConfig:
     group_field: str | None = "group"  # near-copy groups: one group never spans two folds (absent: one row each)
     publisher_field: str | None = "publisher"  # for leave-one-publisher-out cross-validation
     date_field: str | None = "date"  # publication dates, for the newer protocol (ISO or as Indonesian sites write them)
+    # the reader's confidence in a row's tags: high, low (unsure) or empty (not read); cross-validation
+    # also scores the rows not marked low, to show how much of the error sits in unsure readings
+    confidence_field: str | None = "confidence"
     max_train_rows: int | None = None  # subsample train (quick experiments)
     # labels files of `mlpkg label` (JSONL decisions) added to the rows of `path` (protocol split: to train)
     extra_labels: list[str] = field(default_factory=list)

@@ -303,10 +303,13 @@ def test_train_reads_labels_files_on_top_of_data(tmp_path, rows, small_data):
     append_event(labels, {**_label("new-1", ["koperasi"]), "title": rows[0]["title"], "text": rows[0]["text"]})
     append_event(labels, _label("new-2", []))
     append_event(labels, {"action": "undo", "id": "new-2", "annotator": "ana"})
+    append_event(labels, {**_label("new-3", ["umkm"], confidence="low"), "reason": "koperasi hanya disebut"})
     cfg = _config(small_data, labels)
     base = load_config(ROOT / "configs" / "topic_tfidf.yaml", [f"data.path={small_data}"])
     plain, grown = load_split(base.data, "train"), load_split(cfg.data, "train")
-    assert len(grown.ids) == len(plain.ids) + 1 and grown.ids[-1] == "new-1" and grown.y[-1] == ["koperasi"]
+    assert len(grown.ids) == len(plain.ids) + 2 and grown.ids[-2] == "new-1" and grown.y[-2] == ["koperasi"]
+    assert grown.confidence[-2:] == ["high", "low"]  # an unsure decision counts as unsure in `mlpkg cv`
+    grown = grown.subset(range(len(grown.ids) - 1))
     assert grown.groups[-1] == "label:new-1" and len(grown.publishers) == len(grown.ids)
     assert len(load_split(cfg.data, "test").ids) == len(load_split(base.data, "test").ids)  # train only
     dup = tmp_path / "dup.jsonl"

@@ -170,6 +170,12 @@ def test_cv_command_scores_model_and_keyword_rule_on_the_same_folds(topic_sample
     assert set(model["summary"]) == {*TAGS, "macro"} and "ece" in model["pooled"]["per_label"]["koperasi"]
     assert model["summary"]["koperasi"]["f1"]["mean"] > 0.5
     assert (tmp_path / "cv" / "report.html").exists() and (tmp_path / "cv" / "pr_curves_group.png").exists()
+    # the same predictions scored without the rows whose readers marked them unsure
+    unsure = int((topic_sample["confidence"] == "low").sum())
+    assert unsure > 0 and f"sure labels only (the {unsure} rows read with low confidence left out)" in printed
+    sure = result["group"]["model_sure"]
+    assert sure["pooled"]["n"] == len(topic_sample) - unsure == sum(f["n"] for f in sure["folds"])
+    assert result["group"]["keyword_rule_sure"]["pooled"]["n"] == sure["pooled"]["n"]
 
 
 def test_cv_command_holds_out_the_newest_news(topic_sample, tmp_path, capsys):
@@ -195,9 +201,11 @@ def test_train_with_cv_protocol_writes_a_card_with_cross_validated_metrics(topic
                                                               "model.max_features_word=5000",
                                                               f"output_dir={tmp_path / 'm'}"])
     result = train(cfg, log=lambda *_: None)
-    assert set(result["metrics"]) == {"cv", "keyword_rule_cv"}
+    assert set(result["metrics"]) == {"cv", "cv_sure", "keyword_rule_cv"}
     card = (tmp_path / "m" / "README.md").read_text(encoding="utf-8")
     assert "cross-validation" in card and "out-of-fold" in card
+    unsure = int((topic_sample["confidence"] == "low").sum())
+    assert f"without the {unsure} rows whose reader marked the decision unsure" in card
     model = load_model(tmp_path / "m")
     assert isinstance(model, TfidfLexiconClassifier) and model.lexicon["koperasi"][0] == "koperasi"
 
@@ -246,3 +254,40 @@ def test_a_fold_macro_counts_only_the_tags_it_can_measure():
     assert measured_macro(folds[0]["metrics"]) is None
     assert measured_macro(folds[1]["metrics"]) == 1.0
     assert summarize_folds(folds, TAGS)["macro"] == {"f1": {"mean": 1.0, "std": 0.0}, "folds": 1}
+
+
+def test_scores_on_sure_labels_reuse_the_predictions_without_the_unsure_rows():
+    from mlpkg.classify.cross_validation import on_rows, score_folds, summarize_folds
+
+    # 40 articles in two folds, 10 koperasi stories: 8 found, 2 missed, 2 false alarms
+    Y = np.zeros((40, 3), dtype=int)
+    Y[:10, 0] = 1
+    pred = Y.copy()
+    pred[8:10, 0] = 0
+    pred[10:12, 0] = 1
+    proba = pred * 0.8 + 0.1
+    folds = [("a", np.arange(0, 40, 2)), ("b", np.arange(1, 40, 2))]
+    per_fold, pooled = score_folds(folds, proba, pred, np.full((40, 3), 0.5), Y, TAGS)
+    result = {"proba": proba, "pred": pred, "cut": np.full((40, 3), 0.5), "Y": Y,
+              "folds": per_fold, "pooled": pooled, "summary": summarize_folds(per_fold, TAGS)}
+    assert pooled["per_label"]["koperasi"]["f1"] == pytest.approx(16 / 20, abs=1e-4)
+    sure = np.ones(40, dtype=bool)
+    sure[[9, 11]] = False  # a reader was unsure of one missed story and one false alarm
+    restricted = on_rows(result, folds, sure, TAGS)
+    assert restricted["pooled"]["n"] == 38 and [f["n"] for f in restricted["folds"]] == [20, 18]
+    assert restricted["pooled"]["per_label"]["koperasi"]["f1"] == pytest.approx(2 * 8 / (2 * 8 + 1 + 1), abs=1e-4)
+    only_b = on_rows(result, folds, np.arange(40) % 2 == 1, TAGS)  # a fold left with no row is no fold
+    assert [f["fold"] for f in only_b["folds"]] == ["b"]
+
+
+def test_a_confidence_column_of_other_values_is_refused_naming_the_key(topic_sample, tmp_path):
+    rows = topic_sample.head(30).copy()
+    rows["confidence"] = ["high", "", "maybe"] * 10
+    path = tmp_path / "rows.parquet"
+    rows.to_parquet(path)
+    cfg = load_config(ROOT / "configs" / "topic_tfidf.yaml", [f"data.path={path}"])
+    with pytest.raises(DataError, match=r"row 3: confidence \(data.confidence_field\) must be one of high, low or "
+                                        r"empty \(not read\), got 'maybe'"):
+        load_split(cfg.data, None)
+    other = load_config(ROOT / "configs" / "topic_tfidf.yaml", [f"data.path={path}", "data.confidence_field=null"])
+    assert load_split(other.data, None).confidence == [] and load_split(other.data, None).sure_rows() is None

@@ -25,6 +25,15 @@ def _cv_metrics(cfg, metrics: dict) -> list[str]:
         format_cv_table(metrics["cv"], "Model", markdown=True),
         "",
     ]
+    if "cv_sure" in metrics:
+        lines += [
+            f"The same out-of-fold predictions scored without the {metrics['cv_sure']['left_out']:,} rows whose "
+            f"reader marked the decision unsure (`{cfg.data.confidence_field}` low): how much of the error sits "
+            "in articles the labelling rule book leaves borderline.",
+            "",
+            format_cv_table(metrics["cv_sure"], "Model, sure labels only", markdown=True),
+            "",
+        ]
     if "keyword_rule_cv" in metrics:
         lines += [format_cv_table(metrics["keyword_rule_cv"], "Keyword rule (a tag at 3+ keyword hits)", markdown=True), ""]
     if "publisher_cv" in metrics:

@@ -36,24 +36,14 @@ def cross_validate(
     n = len(data.texts)
     Y = tag_matrix(data.y, labels)
     proba, pred, cut = np.full((n, len(labels)), np.nan), np.zeros_like(Y), np.zeros((n, len(labels)))
-    per_fold = []
     # folds are independent: one process per core (each fold fits and predicts on its own)
     n_jobs = (os.cpu_count() or 1) if n_jobs < 0 else n_jobs
     fitted = Parallel(n_jobs=min(n_jobs, len(folds)))(
         delayed(_fit_and_predict)(fit, data, test, labels) for _, test in folds
     )
-    for (name, test), (p, thresholds) in zip(folds, fitted):
+    for (_, test), (p, thresholds) in zip(folds, fitted):
         proba[test], pred[test], cut[test] = p, (p >= thresholds).astype(int), thresholds
-        fold_metrics = multilabel_metrics(Y[test], pred[test], labels)
-        per_fold.append({"fold": name, "n": int(len(test)), "thresholds": dict(zip(labels, thresholds.tolist())),
-                         "metrics": fold_metrics})
-        measured = measured_macro(fold_metrics)
-        log(f"  {name}: n={len(test)} " + (f"macro-F1 {measured:.3f}" if measured is not None else
-                                           f"no tag with {MIN_SUPPORT}+ positives to measure"))
-    scored = ~np.isnan(proba).any(axis=1)
-    pooled = multilabel_metrics(Y[scored], pred[scored], labels)
-    for j, label in enumerate(labels):
-        pooled["per_label"][label]["ece"] = round(expected_calibration_error(Y[scored, j], proba[scored, j]), 4)
+    per_fold, pooled = score_folds(folds, proba, pred, cut, Y, labels, log)
     return {
         "folds": per_fold,
         "pooled": pooled,
@@ -63,6 +53,35 @@ def cross_validate(
         "cut": cut,
         "Y": Y,
     }
+
+
+def score_folds(folds: list[tuple[str, np.ndarray]], proba: np.ndarray, pred: np.ndarray, cut: np.ndarray,
+                Y: np.ndarray, labels: list[str], log=None) -> tuple[list[dict], dict]:
+    """Per-fold metrics and the pooled out-of-fold metrics (with per-tag ECE) of the scored rows."""
+    per_fold = []
+    for name, test in folds:
+        fold_metrics = multilabel_metrics(Y[test], pred[test], labels)
+        thresholds = cut[test[0]] if len(test) else np.zeros(len(labels))
+        per_fold.append({"fold": name, "n": int(len(test)), "thresholds": dict(zip(labels, thresholds.tolist())),
+                         "metrics": fold_metrics})
+        if log is not None:
+            measured = measured_macro(fold_metrics)
+            log(f"  {name}: n={len(test)} " + (f"macro-F1 {measured:.3f}" if measured is not None else
+                                               f"no tag with {MIN_SUPPORT}+ positives to measure"))
+    scored = ~np.isnan(proba).any(axis=1)
+    pooled = multilabel_metrics(Y[scored], pred[scored], labels)
+    for j, label in enumerate(labels):
+        pooled["per_label"][label]["ece"] = round(expected_calibration_error(Y[scored, j], proba[scored, j]), 4)
+    return per_fold, pooled
+
+
+def on_rows(result: dict, folds: list[tuple[str, np.ndarray]], rows: np.ndarray, labels: list[str]) -> dict:
+    """``result`` of :func:`cross_validate` scored again on ``rows`` only (a boolean mask), the same
+    out-of-fold predictions and thresholds: e.g. the rows whose labels were not marked unsure."""
+    kept = [(name, test[rows[test]]) for name, test in folds if rows[test].any()]
+    proba = np.where(rows[:, None], result["proba"], np.nan)
+    per_fold, pooled = score_folds(kept, proba, result["pred"], result["cut"], result["Y"], labels)
+    return {"folds": per_fold, "pooled": pooled, "summary": summarize_folds(per_fold, labels)}
 
 
 MIN_SUPPORT = 3  # a tag's F1 in a fold counts from this many positives on

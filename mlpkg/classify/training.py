@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from ..config import DataConfig, RunConfig, config_yaml
 from ..core.directory import write_model_dir
 from ..core.files import write_json
@@ -26,13 +28,19 @@ class LabelledSplit:
     publishers: list = field(default_factory=list)  # empty where the file has no publisher column
     titles: list = field(default_factory=list)  # for reports; empty where the file has no title column
     dates: list = field(default_factory=list)  # publication dates as written; empty where the file has none
+    confidence: list = field(default_factory=list)  # "high", "low" or "" (not read); empty where the file has none
     dropped: int = 0  # rows left out because every label they carry is in data.drop_labels
 
     def subset(self, index) -> "LabelledSplit":
         pick = [int(i) for i in index]
         return LabelledSplit(*([values[i] for i in pick] if values else [] for values in
                                (self.ids, self.texts, self.y, self.groups, self.publishers, self.titles,
-                                self.dates)))
+                                self.dates, self.confidence)))
+
+    def sure_rows(self) -> np.ndarray | None:
+        """Rows whose reading was not marked unsure (confidence ``low``), or None where no row is marked."""
+        low = np.array([c == "low" for c in self.confidence], dtype=bool)
+        return ~low if low.any() else None
 
 
 def check_label_set(ds, d: DataConfig) -> None:
@@ -79,11 +87,27 @@ def load_split(d: DataConfig, split: str | None, split_field: str | None = None,
     groups = ds[d.group_field] if d.group_field and d.group_field in ds.column_names else list(range(len(ds)))
     publishers = ds[d.publisher_field] if d.publisher_field and d.publisher_field in ds.column_names else []
     dates = ds[d.date_field] if d.date_field and d.date_field in ds.column_names else []
+    confidence = _confidence(ds, d)
     data = LabelledSplit([ids[i] for i in keep], [texts[i] for i in keep], [labels[i] for i in keep],
                          [groups[i] for i in keep], [publishers[i] for i in keep] if publishers else [],
                          [titles[i] for i in keep] if has_titles else [], [dates[i] for i in keep] if dates else [],
-                         dropped)
+                         [confidence[i] for i in keep] if confidence else [], dropped)
     return with_extra_labels(data, d) if d.extra_labels and split in (None, "train") else data
+
+
+def _confidence(ds, d: DataConfig) -> list[str]:
+    """``d.confidence_field`` as "high", "low" or "" (not read), or [] where the file has no such column."""
+    from ..label.store import CONFIDENCE
+
+    if not d.confidence_field or d.confidence_field not in ds.column_names:
+        return []
+    values = [str(v or "").strip().lower() for v in ds[d.confidence_field]]
+    bad = next((i for i, v in enumerate(values) if v and v not in CONFIDENCE), None)
+    if bad is not None:
+        raise DataError(f"{d.path}: row {bad + 1}: {d.confidence_field} (data.confidence_field) must be one of "
+                        f"{', '.join(CONFIDENCE)} or empty (not read), got {ds[d.confidence_field][bad]!r}; "
+                        "set data.confidence_field=null if the column means something else")
+    return values
 
 
 def with_extra_labels(data: LabelledSplit, d: DataConfig) -> LabelledSplit:
@@ -98,9 +122,11 @@ def with_extra_labels(data: LabelledSplit, d: DataConfig) -> LabelledSplit:
     rows = labelled_rows([resolve_data_path(p) for p in d.extra_labels], d.labels, known, d.path)
     add = [[r["id"] for r in rows], [article_text(r["title"], r["text"]) for r in rows], [r["tags"] for r in rows],
            [f"label:{r['id']}" for r in rows], ["(labels file)"] * len(rows) if data.publishers else [],
-           [r["title"] or "" for r in rows] if data.titles else [], [None] * len(rows) if data.dates else []]
+           [r["title"] or "" for r in rows] if data.titles else [], [None] * len(rows) if data.dates else [],
+           [r["confidence"] for r in rows] if data.confidence else []]
     return LabelledSplit(*(old + new for old, new in zip(
-        (data.ids, data.texts, data.y, data.groups, data.publishers, data.titles, data.dates), add)), data.dropped)
+        (data.ids, data.texts, data.y, data.groups, data.publishers, data.titles, data.dates, data.confidence), add)),
+        data.dropped)
 
 
 def _labels_of(y) -> list:
@@ -214,6 +240,7 @@ def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: 
 
 def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
     """Grouped k-fold cross-validation over every labelled row, then the model refitted on all."""
+    from .cross_validation import on_rows
     from .evaluation import scored_from_cv
 
     start = time.perf_counter()
@@ -224,6 +251,9 @@ def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
     log(f"grouped {len(folds)}-fold cross-validation over near-copy groups:")
     cv = cross_validate_config(cfg, data, folds, log=log)
     metrics = {"cv": {"summary": cv["summary"], "pooled": cv["pooled"], "folds": cv["folds"]}}
+    sure = data.sure_rows()
+    if sure is not None:
+        metrics["cv_sure"] = {**on_rows(cv, folds, sure, cfg.data.labels), "left_out": int((~sure).sum())}
     extra = {}
     if cfg.evaluation.keyword_baseline:
         rule = keyword_rule_cv(cfg, data, folds)
@@ -286,14 +316,17 @@ def protocols_for(cfg: RunConfig, choice: str) -> list[str]:
 
 def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> dict:
     """Cross-validate ``cfg`` under each protocol beside the keyword rule on the same folds; write
-    ``cv.json``, ``cv.md`` and (``evaluation.report``) ``report.html`` with out-of-fold plots to ``out``."""
-    from .cross_validation import format_cv_table
+    ``cv.json``, ``cv.md`` and (``evaluation.report``) ``report.html`` with out-of-fold plots to ``out``.
+    Where readers marked decisions unsure (``data.confidence_field``), both are also scored on the
+    same predictions without those rows (``model_sure``, ``keyword_rule_sure``)."""
+    from .cross_validation import format_cv_table, on_rows
     from .evaluation import scored_from_cv, write_classifier_report
 
     require_for(resolve(cfg.model["name"]), f"model {cfg.model['name']!r}")
     out = Path(out)
     data = load_split(cfg.data, None)
     log(f"data: {cfg.data.path} rows={len(data.texts)}")
+    sure = data.sure_rows()
     results, md, scored = {}, [f"# Cross-validation of `{cfg.model['name']}` on `{cfg.data.path}`", ""], {}
     text = [f"Cross-validation of {cfg.model['name']} on {cfg.data.path}"]
     for protocol in protocols:
@@ -309,6 +342,13 @@ def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> 
         }
         tables = [(results[protocol]["model"], "Model"),
                   (results[protocol]["keyword_rule"], "Keyword rule (3+ keyword hits)")]
+        if sure is not None:  # the same predictions without the rows whose readers were unsure
+            title = sure_title(int((~sure & ~np.isnan(cv["proba"]).any(axis=1)).sum()))
+            results[protocol]["model_sure"] = on_rows(cv, folds, sure, cfg.data.labels)
+            rule_sure = on_rows(rule, folds, sure, cfg.data.labels)
+            results[protocol]["keyword_rule_sure"] = {"summary": rule_sure["summary"], "pooled": rule_sure["pooled"]}
+            tables += [(results[protocol]["model_sure"], f"Model, {title}"),
+                       (results[protocol]["keyword_rule_sure"], f"Keyword rule, {title}")]
         md += [f"## {protocol}: {PROTOCOL_TITLES[protocol]}", ""]
         text += ["", f"{protocol}: {PROTOCOL_TITLES[protocol]}"]
         for result, name in tables:
@@ -348,8 +388,14 @@ SPLIT_TITLES = {
 }
 CV_TITLES = {
     "cv": "Model, grouped cross-validation (out of fold)",
+    "cv_sure": "Model, the same predictions",
     "keyword_rule_cv": "Keyword rule (3+ keyword hits), same folds",
 }
+
+
+def sure_title(left_out: int) -> str:
+    """The title of a table scored without the rows whose reading was marked unsure."""
+    return f"sure labels only (the {left_out:,} rows read with low confidence left out)"
 
 
 def train(cfg: RunConfig, log=print) -> dict:
@@ -372,7 +418,10 @@ def summary_lines(result: dict) -> list[str]:
         if isinstance(metrics, dict) and "per_label" in metrics:
             lines += ["", format_table(metrics, SPLIT_TITLES.get(key, key))]
         elif isinstance(metrics, dict) and "summary" in metrics:
-            lines += ["", format_cv_table(metrics, CV_TITLES.get(key, key))]
+            title = CV_TITLES.get(key, key)
+            if "left_out" in metrics:
+                title += f", {sure_title(metrics['left_out'])}"
+            lines += ["", format_cv_table(metrics, title)]
     lines += ["", f"model written to {result['output_dir']} ({result['seconds']}s); model card: "
               f"{Path(result['output_dir']) / 'README.md'}"]
     if "report" in result:

@@ -228,7 +228,8 @@ def check_label(data: dict, path: Path, line: int, tags: list[str]) -> None:
 
 def labelled_rows(paths: Iterable[str | Path], tags: list[str], known_ids: Iterable[str] = (),
                   known_source: str = "data") -> list[dict]:
-    """The live decisions of every labels file as training rows ``{id, title, text, tags, source}``.
+    """The live decisions of every labels file as training rows ``{id, title, text, tags, source, annotator,
+    confidence}``.
 
     Raises :class:`UnknownTagError`, :class:`MissingReasonError` or :class:`DuplicateLabelError` (an
     id decided differently twice, in one file or across files, or already a row of ``known_source``).
@@ -253,7 +254,7 @@ def labelled_rows(paths: Iterable[str | Path], tags: list[str], known_ids: Itera
                                           f"{rows[id_]['tags']} in {rows[id_]['source']}; keep one decision")
             rows[id_] = {"id": id_, "title": ev.data.get("title"), "text": ev.data["text"],
                          "tags": list(ev.data["tags"]), "source": where,
-                         "annotator": ev.data.get("annotator", "")}
+                         "annotator": ev.data.get("annotator", ""), "confidence": ev.data.get("confidence", "high")}
     return list(rows.values())
 
 
