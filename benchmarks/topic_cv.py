@@ -18,7 +18,6 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 from _results import write_results
 
 from mlpkg.classify.cross_validation import format_cv_table, on_rows
@@ -102,10 +101,7 @@ def main() -> None:
                 on_sure = on_rows(result, folds, sure, labels)
                 out["protocols"][protocol]["systems"][name]["sure"] = {k: on_sure[k] for k in ("summary", "pooled")}
         if sure is not None:
-            scored = np.zeros(len(sure), dtype=bool)
-            for _, test in folds:
-                scored[test] = True
-            md += sure_section(out["protocols"][protocol]["systems"], labels, int((~sure & scored).sum()))
+            md += sure_section(out["protocols"][protocol]["systems"], labels, on_sure["left_out"])
     if args.grid:
         folds = cv_folds(cfg, data, "group")
         md += ["## Settings grid (grouped 5-fold), hybrid model", "",

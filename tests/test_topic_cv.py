@@ -275,6 +275,7 @@ def test_scores_on_sure_labels_reuse_the_predictions_without_the_unsure_rows():
     sure[[9, 11]] = False  # a reader was unsure of one missed story and one false alarm
     restricted = on_rows(result, folds, sure, TAGS)
     assert restricted["pooled"]["n"] == 38 and [f["n"] for f in restricted["folds"]] == [20, 18]
+    assert restricted["left_out"] == 2
     assert restricted["pooled"]["per_label"]["koperasi"]["f1"] == pytest.approx(2 * 8 / (2 * 8 + 1 + 1), abs=1e-4)
     only_b = on_rows(result, folds, np.arange(40) % 2 == 1, TAGS)  # a fold left with no row is no fold
     assert [f["fold"] for f in only_b["folds"]] == ["b"]

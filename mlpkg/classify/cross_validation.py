@@ -61,8 +61,7 @@ def score_folds(folds: list[tuple[str, np.ndarray]], proba: np.ndarray, pred: np
     per_fold = []
     for name, test in folds:
         fold_metrics = multilabel_metrics(Y[test], pred[test], labels)
-        thresholds = cut[test[0]] if len(test) else np.zeros(len(labels))
-        per_fold.append({"fold": name, "n": int(len(test)), "thresholds": dict(zip(labels, thresholds.tolist())),
+        per_fold.append({"fold": name, "n": int(len(test)), "thresholds": dict(zip(labels, cut[test[0]].tolist())),
                          "metrics": fold_metrics})
         if log is not None:
             measured = measured_macro(fold_metrics)
@@ -77,11 +76,13 @@ def score_folds(folds: list[tuple[str, np.ndarray]], proba: np.ndarray, pred: np
 
 def on_rows(result: dict, folds: list[tuple[str, np.ndarray]], rows: np.ndarray, labels: list[str]) -> dict:
     """``result`` of :func:`cross_validate` scored again on ``rows`` only (a boolean mask), the same
-    out-of-fold predictions and thresholds: e.g. the rows whose labels were not marked unsure."""
+    out-of-fold predictions and thresholds: e.g. the rows whose labels were not marked unsure.
+    ``left_out``: the rows ``result`` scored that this leaves out."""
     kept = [(name, test[rows[test]]) for name, test in folds if rows[test].any()]
     proba = np.where(rows[:, None], result["proba"], np.nan)
     per_fold, pooled = score_folds(kept, proba, result["pred"], result["cut"], result["Y"], labels)
-    return {"folds": per_fold, "pooled": pooled, "summary": summarize_folds(per_fold, labels)}
+    return {"folds": per_fold, "pooled": pooled, "summary": summarize_folds(per_fold, labels),
+            "left_out": result["pooled"]["n"] - pooled["n"]}
 
 
 MIN_SUPPORT = 3  # a tag's F1 in a fold counts from this many positives on

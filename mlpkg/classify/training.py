@@ -253,7 +253,7 @@ def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
     metrics = {"cv": {"summary": cv["summary"], "pooled": cv["pooled"], "folds": cv["folds"]}}
     sure = data.sure_rows()
     if sure is not None:
-        metrics["cv_sure"] = {**on_rows(cv, folds, sure, cfg.data.labels), "left_out": int((~sure).sum())}
+        metrics["cv_sure"] = on_rows(cv, folds, sure, cfg.data.labels)
     extra = {}
     if cfg.evaluation.keyword_baseline:
         rule = keyword_rule_cv(cfg, data, folds)
@@ -343,8 +343,8 @@ def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> 
         tables = [(results[protocol]["model"], "Model"),
                   (results[protocol]["keyword_rule"], "Keyword rule (3+ keyword hits)")]
         if sure is not None:  # the same predictions without the rows whose readers were unsure
-            title = sure_title(int((~sure & ~np.isnan(cv["proba"]).any(axis=1)).sum()))
             results[protocol]["model_sure"] = on_rows(cv, folds, sure, cfg.data.labels)
+            title = sure_title(results[protocol]["model_sure"]["left_out"])
             rule_sure = on_rows(rule, folds, sure, cfg.data.labels)
             results[protocol]["keyword_rule_sure"] = {"summary": rule_sure["summary"], "pooled": rule_sure["pooled"]}
             tables += [(results[protocol]["model_sure"], f"Model, {title}"),
