@@ -212,6 +212,37 @@ def keyword_rule_cv(cfg: RunConfig, data: LabelledSplit, folds: list) -> dict:
     return cross_validate(lambda part: rule, data, folds, cfg.data.labels, log=lambda *_: None, n_jobs=1)
 
 
+def reader_bar(cfg: RunConfig, data: LabelledSplit, cv: dict, rule: dict | None = None) -> dict:
+    """What the config measures the model against besides F1: the readers' agreement per tag
+    (``evaluation.reader_agreement``) and the keyword-free recall of the model and the keyword rule
+    (``evaluation.core_terms``), on the rows ``cv`` scored. Empty where the config sets neither."""
+    from ..evaluate.agreement import keyword_free_recall, keyword_free_rows, read_agreement
+
+    out: dict = {}
+    if cfg.evaluation.reader_agreement:
+        out["reader_agreement"] = read_agreement(resolve_data_path(cfg.evaluation.reader_agreement), cfg.data.labels)
+    if cfg.evaluation.core_terms:
+        free = keyword_free_rows(data.texts, cfg.evaluation.core_terms, cfg.data.labels)
+        scored = ~np.isnan(cv["proba"]).any(axis=1)
+        out["keyword_free"] = keyword_free_recall(cv["Y"], cv["pred"], free, cfg.data.labels, scored)
+        if rule is not None:
+            out["keyword_rule_keyword_free"] = keyword_free_recall(rule["Y"], rule["pred"], free, cfg.data.labels,
+                                                                   scored)
+    return out
+
+
+def reader_bar_table(bar: dict, model: dict, markdown: bool = False) -> str:
+    """The model's F1 beside the readers' agreement, with its keyword-free recall ('' where no bar is set)."""
+    from ..evaluate.agreement import agreement_table
+
+    if not bar:
+        return ""
+    return agreement_table(bar.get("reader_agreement"), model, bar.get("keyword_free"),
+                           "Against the readers: agreement between two blind readings, and recall on positives "
+                           "without the tag's own words (evaluation.core_terms)", markdown,
+                           bar.get("keyword_rule_keyword_free"))
+
+
 def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: dict,
                      splits: dict[str, LabelledSplit], start: float) -> dict:
     """Save the model with its config, run metadata, metrics (bootstrap intervals and per-publisher
@@ -254,11 +285,14 @@ def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
     sure = data.sure_rows()
     if sure is not None:
         metrics["cv_sure"] = on_rows(cv, folds, sure, cfg.data.labels)
-    extra = {}
+    extra, rule = {}, None
     if cfg.evaluation.keyword_baseline:
         rule = keyword_rule_cv(cfg, data, folds)
         metrics["keyword_rule_cv"] = {"summary": rule["summary"], "pooled": rule["pooled"]}
         extra["Keyword rule, same folds (pooled)"] = rule["pooled"]
+    bar = reader_bar(cfg, data, cv, rule)
+    if bar:
+        metrics["reader_bar"] = bar
     model = fit_on_all(cfg, data)
     log(f"refitted {cfg.model['name']} on all {len(data.texts)} rows; thresholds: "
         + ", ".join(f"{k} {v:.3f}" for k, v in model.thresholds_.items()))
@@ -349,11 +383,17 @@ def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> 
             results[protocol]["keyword_rule_sure"] = {"summary": rule_sure["summary"], "pooled": rule_sure["pooled"]}
             tables += [(results[protocol]["model_sure"], f"Model, {title}"),
                        (results[protocol]["keyword_rule_sure"], f"Keyword rule, {title}")]
+        bar = reader_bar(cfg, data, cv, rule)
+        if bar:
+            results[protocol]["reader_bar"] = bar
         md += [f"## {protocol}: {PROTOCOL_TITLES[protocol]}", ""]
         text += ["", f"{protocol}: {PROTOCOL_TITLES[protocol]}"]
         for result, name in tables:
             md += [format_cv_table(result, name, markdown=True), ""]
             text += ["", format_cv_table(result, name)]
+        if bar:
+            md += [reader_bar_table(bar, results[protocol]["model"], markdown=True), ""]
+            text += ["", reader_bar_table(bar, results[protocol]["model"])]
         scored[protocol] = scored_from_cv(cv, data, cfg.data.labels, cfg.evaluation.worst_errors)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "cv.json", results)
@@ -422,6 +462,8 @@ def summary_lines(result: dict) -> list[str]:
             if "left_out" in metrics:
                 title += f", {sure_title(metrics['left_out'])}"
             lines += ["", format_cv_table(metrics, title)]
+    if "reader_bar" in result["metrics"]:
+        lines += ["", reader_bar_table(result["metrics"]["reader_bar"], result["metrics"]["cv"])]
     lines += ["", f"model written to {result['output_dir']} ({result['seconds']}s); model card: "
               f"{Path(result['output_dir']) / 'README.md'}"]
     if "report" in result:
