@@ -3,7 +3,10 @@
 Nothing here unpickles: arrays are read with ``numpy.load(allow_pickle=False)`` (or
 safetensors for torch weights), everything else is JSON or text. A directory whose files no
 longer match ``manifest.json``, or that holds a file the manifest does not list (so the loader
-could read an unverified file), is refused before anything in it is read.
+could read an unverified file), is refused before anything in it is read; so is one that holds a
+symbolic link, or whose manifest names a file outside it or one file twice. A model is written to
+a fresh folder that is renamed into place (:func:`new_model_dir`), so the manifest lists exactly
+the files that model wrote.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -95,16 +99,16 @@ def verify_manifest(directory: Path) -> None:
     manifest = directory / MANIFEST_FILE
     if not directory.is_dir():
         raise ModelIntegrityError(f"{directory} is not a model directory (it does not exist or is not a folder)")
-    files, folders = _entries(directory)
+    files, folders = map(set, _entries(directory))
     if MANIFEST_FILE not in files:
         raise ModelIntegrityError(f"{directory} has no {MANIFEST_FILE}; refusing to load an unverifiable model")
     expected = _read_manifest(manifest)
-    listed_folders = sorted(set(expected) & set(folders))
+    listed_folders = sorted(set(expected) & folders)
     if listed_folders:
         raise ModelIntegrityError(f"{manifest} lists {listed_folders[0]}, which is a folder, as a file; "
                                   "restore the model folder or retrain")
-    unlisted = [name for name in files if name != MANIFEST_FILE and name not in expected]
-    unlisted += [name for name in folders if not any(f.startswith(name + "/") for f in expected)]
+    unlisted = sorted(name for name in files if name != MANIFEST_FILE and name not in expected)
+    unlisted += sorted(name for name in folders if not any(f.startswith(name + "/") for f in expected))
     if META_FILE not in expected or unlisted:
         raise ModelIntegrityError(
             f"{manifest} does not list {', '.join(unlisted[:5]) or META_FILE}: every file of a model must be "
@@ -124,8 +128,7 @@ def verify_manifest(directory: Path) -> None:
 
 def _read_manifest(manifest: Path) -> dict[str, str]:
     def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        names = [name for name, _ in pairs]
-        twice = sorted({name for name in names if names.count(name) > 1})
+        twice = sorted(name for name, n in Counter(name for name, _ in pairs).items() if n > 1)
         if twice:
             raise ModelIntegrityError(f"{manifest} lists {twice[0]!r} twice: a manifest names each file once; "
                                       "restore it or retrain the model")
@@ -227,7 +230,7 @@ def write_model_files(folder: Path, model: Any, files: dict[str, Any]) -> None:
         (write_text if isinstance(content, str) else write_json)(folder / name, content)
 
 
-def is_model_dir(directory: Path) -> bool:
+def _is_model_dir(directory: Path) -> bool:
     """Whether ``directory`` looks like a folder mlpkg wrote (it holds ``mlpkg.json`` and ``manifest.json``)."""
     return (directory / META_FILE).is_file() and (directory / MANIFEST_FILE).is_file()
 
@@ -243,7 +246,7 @@ def check_model_dir_target(directory: str | Path, overwrite: bool = False) -> No
         return
     if not directory.is_dir():
         raise ConfigError(f"output_dir {directory} is a file, not a folder; choose another --output-dir")
-    if overwrite or is_model_dir(directory) or not any(directory.iterdir()):
+    if overwrite or _is_model_dir(directory) or not any(directory.iterdir()):
         return
     raise ConfigError(f"output_dir {directory} is a folder that holds no model ({META_FILE} and {MANIFEST_FILE} are "
                       "missing): writing the model there would delete its files; choose another --output-dir, or "
