@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import stat
 import tempfile
@@ -280,8 +281,8 @@ def new_model_dir(directory: str | Path, overwrite: bool = False) -> Iterator[Pa
 
 def _replace_folder(new: Path, target: Path) -> None:
     if target.exists():
-        old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
-        os.replace(target, old)  # a folder renamed onto an empty folder replaces it
+        old = target.with_name(f".{target.name}.{secrets.token_hex(4)}.old")  # a new name: renames on every OS
+        os.replace(target, old)
         os.replace(new, target)
         shutil.rmtree(old)
     else:
