@@ -24,7 +24,7 @@ def check_model(directory: str | Path) -> dict[str, Any]:
     """Verify, load and try the model of ``directory`` on one article; return its ``mlpkg.json``.
 
     Every problem is a coded error: a file that does not match the manifest or does not fit the
-    model is an E004 naming it, a model of an unknown kind an E009.
+    model is an E004 naming it; an ``mlpkg.json`` whose kind is not its model's is an E009.
     """
     directory = Path(directory)
     meta = read_meta(directory)
