@@ -18,7 +18,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.output_dir:
         overrides.append(f"output_dir={args.output_dir}")
     cfg = load_config(args.config, overrides)
-    result = train(cfg)
+    result = train(cfg, overwrite=args.overwrite)
     print("\n".join(summary_lines(result)))
     return 0
 
@@ -160,7 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train and evaluate a model from a YAML config")
     p.add_argument("--config", required=True, help="YAML file, e.g. configs/topic_tfidf.yaml")
-    p.add_argument("--output-dir", help="where the model directory goes (overrides output_dir)")
+    p.add_argument("--output-dir", help="where the model directory goes (overrides output_dir); a previous model "
+                   "there is replaced whole")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace OUTPUT_DIR whole even when it is a folder that holds no model (its files are deleted)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="dotted override, e.g. model.C=0.5 (repeatable)")
     p.set_defaults(func=cmd_train)
 

@@ -106,6 +106,21 @@ def test_changed_weights_are_refused(topic_model, tmp_path):
         load_model(tmp_path / "m")
 
 
+def test_model_loads_no_checkpoint_folder_linked_from_elsewhere(topic_model, tmp_path):
+    """Issue 27 item 2: an ``hf`` link to weights elsewhere loaded them under the folder's model_hash."""
+    import json
+    import shutil
+
+    model, _ = topic_model
+    out = model.save(tmp_path / "m")
+    listed = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["sha256"]
+    assert {"hf/model.safetensors", "hf/config.json", "hf/tokenizer.json"} <= set(listed)  # model_hash covers them
+    shutil.move(out / "hf", tmp_path / "elsewhere")
+    (out / "hf").symlink_to(tmp_path / "elsewhere")  # the same files, so every hash still matches
+    with pytest.raises(ModelIntegrityError, match=r"^\[E004\] .*hf is a symbolic link"):
+        load_model(out)
+
+
 def test_single_label_beats_the_majority_class(tiny_bert):
     import pandas as pd
 
@@ -224,6 +239,27 @@ def test_export_onnx_failed_agreement_is_not_in_manifest(topic_model, tmp_path):
     assert (out / MANIFEST_FILE).read_bytes() == exported and (out / ONNX_FILE).read_bytes() == onnx_bytes
     assert not list(out.glob(".onnx-export-*"))
     load_model(out).use_onnx()
+
+
+def test_reused_output_dir_export_onnx_adds_only_its_own_file(topic_model, tmp_path, monkeypatch):
+    """Issue 22 item 9: export-onnx hashed every file of the folder, so one dropped in while it ran was blessed."""
+    import json
+
+    from mlpkg.classify import onnx_export
+
+    model, _ = topic_model
+    out = model.save(tmp_path / "model")
+    before = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["sha256"]
+    export_and_check = onnx_export._export_and_check
+
+    def meanwhile(*args):
+        (out / "notes.txt").write_text("catatan analis", encoding="utf-8")  # another process writes here
+        return export_and_check(*args)
+
+    monkeypatch.setattr(onnx_export, "_export_and_check", meanwhile)
+    onnx_export.export_onnx(out)
+    after = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["sha256"]
+    assert set(after) - set(before) == {onnx_export.ONNX_FILE} and before.items() <= after.items()
 
 
 def test_import_mlpkg_and_tfidf_need_no_torch():

@@ -42,6 +42,7 @@ from itertools import islice
 from pathlib import Path
 
 from ..core.estimator import Param
+from ..core.model_check import check_model
 from ..errors import RESUMES, ConfigError, DataError, MlpkgError, UnfinishedChunksError, WorkerDiedError
 from .parts import ChunkCounts, PartStore, input_fingerprint
 from .paths import STDIO, check_distinct, check_input, check_writable, os_error
@@ -258,6 +259,8 @@ def run_job(opts: TagOptions) -> JobReport:
     check_input(opts.input)
     model = ModelInfo.read(opts.model, "classifier", "--model") if opts.model else None
     summarizer = ModelInfo.read(opts.summarizer, "summarizer", "--summarizer") if opts.summarizer else None
+    for directory in filter(None, (opts.model, opts.summarizer)):
+        check_model(directory)  # a broken model fails here, naming its file, not in every worker as E104
     if opts.evidence and model is not None:
         check_evidence(model)
     output, rejects = Path(opts.output), opts.rejects_path()

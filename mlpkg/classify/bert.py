@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..core.checkpoint import load_pretrained, load_tokenizer, quiet_transformers
+from ..core.directory import model_part
 from ..core.estimator import Param
 from ..core.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
 from ..errors import ParameterError
@@ -273,14 +274,13 @@ class BertClassifier(Classifier):
         return self
 
     # --- persistence --------------------------------------------------------------------
-    def save(self, directory: str | Path) -> Path:
-        self._check_fitted()
-        target = Path(directory) / HF_DIR
-        target.mkdir(parents=True, exist_ok=True)
+    def _write_files(self, folder: Path) -> None:
+        target = folder / HF_DIR
+        target.mkdir()
         with quiet_transformers():
             self.model_.save_pretrained(target)
             self.tokenizer_.save_pretrained(target)
-        return super().save(directory)
+        super()._write_files(folder)
 
     def _state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         meta = {**self._classifier_meta(), "checkpoint_dir": HF_DIR, "training": getattr(self, "training_", None)}
@@ -292,7 +292,7 @@ class BertClassifier(Classifier):
 
         model = cls(**meta["params"])
         model._restore_classifier_meta(meta)
-        source = str(Path(directory) / meta["checkpoint_dir"])
+        source = str(model_part(directory, meta.get("checkpoint_dir"), "checkpoint_dir"))
         model.device_ = pick_device("cpu" if model.device == "cpu" else "auto")  # a GPU-trained model serves on CPU too
         model.tokenizer_ = load_tokenizer(source)
         model.model_ = load_pretrained(AutoModelForSequenceClassification, source).to(model.device_).eval()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.directory import write_manifest
+from ..core.directory import add_to_manifest
 from ..errors import ConfigError, OnnxMismatchError
 from ..extras import require
 
@@ -84,13 +84,14 @@ def export_onnx(model_dir: str | Path, output: str | Path | None = None, toleran
     staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=".onnx-export-"))
     try:
         report = _export_and_check(model, staging / output.name, tolerance)
-        for path in staging.iterdir():  # the ONNX file and, for a large model, its external data
-            os.replace(path, output.parent / path.name)
+        written = sorted(path.name for path in staging.iterdir())  # the ONNX file and, for a large model, its data
+        for name in written:
+            os.replace(staging / name, output.parent / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     report.update(onnx=str(output), bytes=output.stat().st_size)
     if output.resolve().parent == model_dir.resolve():
-        write_manifest(model_dir)  # the directory was verified at load; now it lists the ONNX file too
+        add_to_manifest(model_dir, written)  # the folder was verified at load: only the export's own files join it
     return report
 
 

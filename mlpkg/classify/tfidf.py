@@ -24,12 +24,17 @@ from sklearn.svm import LinearSVC
 from ..core.directory import load_arrays, read_json
 from ..core.estimator import Param
 from ..core.numeric import sigmoid, softmax
+from ..errors import ModelIntegrityError
 from ..text.clean import clean
 from ..text.normalize import normalize_for_features
 from .classifier import Classifier
 from .linear import fit_matrix_scaling, fit_platt
 from .text_features import CachedCharNgrams, fit_char_vectorizer, truncate_words
 from .word_ngrams import WordNgramCounter, word_tfidf
+
+
+def _is_vocabulary(terms: Any) -> bool:
+    return isinstance(terms, list) and all(isinstance(t, str) for t in terms)
 
 
 def _vectorizer(
@@ -231,7 +236,11 @@ class TfidfClassifier(Classifier):
         def rebuild(analyzer: str, ngrams: list[int], vocab_file: str, idf: np.ndarray) -> TfidfVectorizer:
             vec = _vectorizer(analyzer, ngrams, 1, None, model.sublinear_tf)
             terms = read_json(directory / vocab_file)
-            vec.vocabulary_ = dict(zip(terms, range(len(terms))))
+            vec.vocabulary_ = dict(zip(terms, range(len(terms)))) if _is_vocabulary(terms) else {}
+            if len(vec.vocabulary_) != len(terms) or len(terms) != len(idf):
+                raise ModelIntegrityError(
+                    f"{directory / vocab_file}: expected a list of {len(idf)} distinct terms, one per idf weight in "
+                    "weights.npz; the vocabulary does not match the weights (restore the model folder or retrain)")
             vec.idf_ = idf.astype(np.float64)
             return vec
 
@@ -242,7 +251,18 @@ class TfidfClassifier(Classifier):
         model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
         model.calibration_ = {k[4:]: v for k, v in arrays.items() if k.startswith("cal_")}
         model._restore_classifier_meta(meta)
+        if model.coef_.ndim != 2 or model.coef_.shape[1] != model._n_features() \
+                or model.intercept_.shape != model.coef_.shape[:1]:
+            raise ModelIntegrityError(
+                f"{directory / 'weights.npz'}: coef has shape {model.coef_.shape} and intercept "
+                f"{model.intercept_.shape}; the vocabularies give {model._n_features()} features: the weights do not "
+                "match the vocabularies (restore the model folder or retrain)")
         return model
+
+    def _n_features(self) -> int:
+        """The width of the feature matrix, from the fitted vocabularies."""
+        return len(self.word_vectorizer_.vocabulary_) + (
+            len(self.char_vectorizer_.vocabulary_) if self.char_vectorizer_ is not None else 0)
 
     def _feature_names(self) -> list[str]:
         names = list(self.word_vectorizer_.get_feature_names_out())

@@ -11,9 +11,6 @@ What changes against ``tfidf_linear.v1`` (kept unchanged for old configs):
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 import scipy.sparse as sp
 
@@ -128,17 +125,8 @@ class TfidfLexiconClassifier(TfidfClassifier):
         X = self._blocks(list(texts), fit=False)
         return np.asarray(X @ self.coef_.T) + self.intercept_
 
-    @classmethod
-    def _from_state(cls, meta: dict[str, Any], directory: Path) -> "TfidfLexiconClassifier":
-        model = super()._from_state(meta, directory)
-        n_features = len(model.word_vectorizer_.vocabulary_) + (
-            len(model.char_vectorizer_.vocabulary_) if model.char_vectorizer_ is not None else 0
-        )
-        expected = n_features + (4 * len(model.lexicon) if model.lexicon and model.lexicon_weight else 0)
-        if model.coef_.shape[1] != expected:
-            raise DataError(f"{directory}: weights have {model.coef_.shape[1]} columns, the vocabularies and "
-                            f"lexicon give {expected}; the model directory is inconsistent")
-        return model
+    def _n_features(self) -> int:
+        return super()._n_features() + (4 * len(self.lexicon) if self.lexicon and self.lexicon_weight else 0)
 
     def _feature_names(self) -> list[str]:
         lexicon = self._lexicon().feature_names if self.lexicon and self.lexicon_weight else []

@@ -20,7 +20,7 @@ import scipy.sparse as sp
 
 from ..core.directory import load_arrays
 from ..core.estimator import Param
-from ..errors import DataError
+from ..errors import ModelIntegrityError
 from .tfidf_lexicon import TfidfLexiconClassifier
 
 
@@ -80,24 +80,28 @@ class TfidfLexiconVectorsClassifier(TfidfLexiconClassifier):
 
     def _state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         meta, files = super()._state()
+        meta["vector_dims"] = int(self.vector_values_.shape[1])
         files["weights.npz"]["vector_rows"] = self.vector_rows_
         files["weights.npz"]["vector_values"] = self.vector_values_
         return meta, files
 
+    def _restore_classifier_meta(self, meta: dict[str, Any]) -> None:
+        super()._restore_classifier_meta(meta)
+        self._vector_dims = int(meta["vector_dims"])
+
+    def _n_features(self) -> int:
+        dims = self.vector_values_.shape[1] if hasattr(self, "vector_values_") else self._vector_dims
+        return super()._n_features() + dims
+
     @classmethod
     def _from_state(cls, meta: dict[str, Any], directory: Path) -> "TfidfLexiconVectorsClassifier":
+        model = super()._from_state(meta, directory)  # checks the weights' width against _n_features
         arrays = load_arrays(directory / "weights.npz")
-        dims = arrays["vector_values"].shape[1]
-        # the parent checks the columns without the vector block: check them here, then let it load
-        coef = arrays["coef"]
-        n_word = len(__import__("json").loads((directory / "vocab_word.json").read_text(encoding="utf-8")))
-        lexicon = meta["params"].get("lexicon") or {}
-        expected = n_word + (4 * len(lexicon) if lexicon and meta["params"].get("lexicon_weight", 1.0) else 0) + dims
-        if coef.shape[1] != expected:
-            raise DataError(f"{directory}: weights have {coef.shape[1]} columns, the vocabulary, lexicon and word "
-                            f"vectors give {expected}; the model directory is inconsistent")
-        model = super(TfidfLexiconClassifier, cls)._from_state(meta, directory)
         model.vector_rows_, model.vector_values_ = arrays["vector_rows"], arrays["vector_values"]
+        if model.vector_values_.shape != (len(model.vector_rows_), model._vector_dims):
+            raise ModelIntegrityError(f"{directory / 'weights.npz'}: vector_values has shape "
+                                      f"{model.vector_values_.shape}, expected ({len(model.vector_rows_)}, "
+                                      f"{model._vector_dims}) (restore the model folder or retrain)")
         return model
 
     def _feature_names(self) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import DataConfig, RunConfig, config_yaml
-from ..core.directory import write_model_dir
+from ..core.directory import check_model_dir_target, new_model_dir, write_model_files
 from ..core.files import write_json
 from ..core.registry import build_model, resolve
 from ..data.load import check_schema, load_table, resolve_data_path
@@ -244,9 +244,10 @@ def reader_bar_table(bar: dict, model: dict, markdown: bool = False) -> str:
 
 
 def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: dict,
-                     splits: dict[str, LabelledSplit], start: float) -> dict:
+                     splits: dict[str, LabelledSplit], start: float, overwrite: bool) -> dict:
     """Save the model with its config, run metadata, metrics (bootstrap intervals and per-publisher
-    figures included), report, model card and manifest."""
+    figures included), report, model card and manifest: a fresh folder replaces ``output_dir`` whole
+    (see :func:`~mlpkg.core.directory.new_model_dir`; ``overwrite`` for a folder that holds no model)."""
     from ..evaluate.provenance import describe_rows, run_metadata
     from .classifier_card import classifier_card, threshold_note
     from .evaluation import write_classifier_report
@@ -258,18 +259,19 @@ def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: 
     profiles = {name: describe_rows(cfg.data.path, split.ids, cfg.data.id_field) for name, split in splits.items()}
     if cfg.data.drop_labels:
         profiles = {name: {**p, "dropped": splits[name].dropped} for name, p in profiles.items()}
-    out.mkdir(parents=True, exist_ok=True)
     result = {"output_dir": str(out), "metrics": metrics}
-    if cfg.evaluation.report:
-        note = threshold_note(cfg, from_cv="cv" in metrics)
-        title = f"{cfg.model['name']} on {cfg.data.path}"
-        result["report"] = str(write_classifier_report(out, model, scored, extra, title, run, note))
-    write_model_dir(out, model, {"config.yaml": config_yaml(cfg), "metrics.json": metrics, "run.json": run,
-                                 "README.md": classifier_card(cfg, model, profiles, metrics, run)})
+    files = {"config.yaml": config_yaml(cfg), "metrics.json": metrics, "run.json": run,
+             "README.md": classifier_card(cfg, model, profiles, metrics, run)}
+    with new_model_dir(out, overwrite) as folder:
+        write_model_files(folder, model, files)
+        if cfg.evaluation.report:
+            note = threshold_note(cfg, from_cv="cv" in metrics)
+            title = f"{cfg.model['name']} on {cfg.data.path}"
+            result["report"] = str(out / write_classifier_report(folder, model, scored, extra, title, run, note).name)
     return {**result, "seconds": round(time.perf_counter() - start, 1)}
 
 
-def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
+def train_classifier_cv(cfg: RunConfig, log=print, overwrite: bool = False) -> dict:
     """Grouped k-fold cross-validation over every labelled row, then the model refitted on all."""
     from .cross_validation import on_rows
     from .evaluation import scored_from_cv
@@ -298,14 +300,14 @@ def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
         + ", ".join(f"{k} {v:.3f}" for k, v in model.thresholds_.items()))
     scored = {"cv": scored_from_cv(cv, data, model.labels_, cfg.evaluation.worst_errors)}
     return _write_model_dir(cfg, model, metrics, scored, extra, {"all (cross-validated, then the final fit)": data},
-                            start)
+                            start, overwrite)
 
 
-def train_classifier(cfg: RunConfig, log=print) -> dict:
+def train_classifier(cfg: RunConfig, log=print, overwrite: bool = False) -> dict:
     from .evaluation import keyword_baseline, score_classifier
 
     if cfg.evaluation.protocol == "cv":
-        return train_classifier_cv(cfg, log=log)
+        return train_classifier_cv(cfg, log=log, overwrite=overwrite)
     start = time.perf_counter()
     train, dev, test = (load_split(cfg.data, s) for s in ("train", "dev", "test"))
     log(f"data: {cfg.data.path} train={len(train.texts)} dev={len(dev.texts)} test={len(test.texts)}"
@@ -330,7 +332,8 @@ def train_classifier(cfg: RunConfig, log=print) -> dict:
             metrics["keyword_rule_heldout_test"] = extra["Keyword rule, held-out split"] = keyword_baseline(
                 h_test.texts, h_test.y, model.labels_)
         log(f"held-out evaluation on {field_}: test={len(h_test.texts)}")
-    return _write_model_dir(cfg, model, metrics, scored, extra, {"train": train, "dev": dev, "test": test}, start)
+    return _write_model_dir(cfg, model, metrics, scored, extra, {"train": train, "dev": dev, "test": test}, start,
+                            overwrite)
 
 
 PROTOCOL_TITLES = {
@@ -438,14 +441,19 @@ def sure_title(left_out: int) -> str:
     return f"sure labels only (the {left_out:,} rows read with low confidence left out)"
 
 
-def train(cfg: RunConfig, log=print) -> dict:
-    """Run what the config describes; returns the output directory and the metrics."""
+def train(cfg: RunConfig, log=print, overwrite: bool = False) -> dict:
+    """Run what the config describes; returns the output directory and the metrics.
+
+    The model folder replaces ``output_dir`` whole when that is missing, empty or a previous
+    model; any other folder is refused before training starts, unless ``overwrite``.
+    """
     require_for(resolve(cfg.model["name"]), f"model {cfg.model['name']!r}")
+    check_model_dir_target(cfg.output_dir, overwrite)
     if cfg.task == "summarize":
         from ..summarize.training import train_summarizer
 
-        return train_summarizer(cfg, log=log)
-    return train_classifier(cfg, log=log)
+        return train_summarizer(cfg, log=log, overwrite=overwrite)
+    return train_classifier(cfg, log=log, overwrite=overwrite)
 
 
 def summary_lines(result: dict) -> list[str]:

@@ -167,11 +167,19 @@ class Estimator:
     def _from_state(cls, meta: dict[str, Any], directory: Path) -> "Estimator":
         raise NotImplementedError
 
-    def save(self, directory: str | Path) -> Path:
-        from .directory import save_estimator
+    def _write_files(self, folder: Path) -> None:
+        """Write the model's files into the fresh ``folder`` being saved (a model with more files, such as
+        a transformers checkpoint, writes them and then calls this)."""
+        from .directory import write_estimator_files
 
-        self._check_fitted()
-        return save_estimator(self, Path(directory))
+        write_estimator_files(self, folder)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the model folder: a fresh folder renamed into place, replacing a previous model there
+        (a folder that holds something else is refused; see :func:`~mlpkg.core.directory.new_model_dir`)."""
+        from .directory import write_model_dir
+
+        return write_model_dir(directory, self)
 
     @classmethod
     def load(cls, directory: str | Path) -> "Estimator":

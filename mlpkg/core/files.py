@@ -1,7 +1,8 @@
 """The one atomic write of the package: a temp file beside the target, fsynced, then renamed.
 
 After a crash the target holds either its old or its complete new content, never a prefix.
-Model directories, batch parts, progress files and outputs are all written through it.
+Model directories (whose folders are also flushed by :func:`fsync_tree` before they are renamed into place),
+batch parts, progress files and outputs are all written through it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def atomic_file(path: Path, mode: str = "w"):
     new content, never a prefix.
     """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600 files; the output is the user's, like any file they write
+    os.fchmod(fd, 0o666 & ~umask())  # mkstemp makes 0600 files; the output is the user's, like any file they write
     try:
         with os.fdopen(fd, mode, **({"encoding": "utf-8", "newline": "\n"} if "b" not in mode else {})) as fh:
             yield fh
@@ -36,10 +37,23 @@ def atomic_file(path: Path, mode: str = "w"):
         raise
 
 
-def _umask() -> int:
+def umask() -> int:
+    """The process's file creation mask (read by setting it and restoring it at once)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def fsync_tree(folder: Path, recursive: bool = True) -> None:
+    """Flush ``folder``, and with ``recursive`` every file and folder under it, to disk: a folder renamed
+    into place after this holds its complete files after a crash."""
+    paths = [*(p for p in folder.rglob("*") if not p.is_symlink()), folder] if recursive else [folder]
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def stale_temp_files(path: Path) -> list[Path]:

@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 
 from ..core.checkpoint import load_pretrained, load_tokenizer, quiet_transformers
+from ..core.directory import model_part
 from ..core.estimator import Param
 from ..core.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
-from ..errors import DataError, ParameterError
+from ..errors import DataError, ModelIntegrityError, ParameterError
 from .base import SELECTION_PARAMS, Summarizer
 from .document import Document
 from .rouge import gold_agreement
@@ -271,14 +272,13 @@ class BertSumSummarizer(Summarizer):
         return scores
 
     # --- persistence --------------------------------------------------------------------
-    def save(self, directory: str | Path) -> Path:
-        self._check_fitted()
-        target = Path(directory) / HF_DIR
-        target.mkdir(parents=True, exist_ok=True)
+    def _write_files(self, folder: Path) -> None:
+        target = folder / HF_DIR
+        target.mkdir()
         with quiet_transformers():
             self.module_.encoder.save_pretrained(target)
             self.tokenizer_.save_pretrained(target)
-        return super().save(directory)
+        super()._write_files(folder)
 
     def _state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         from safetensors.torch import save
@@ -294,16 +294,16 @@ class BertSumSummarizer(Summarizer):
         from transformers import AutoModel
 
         model = cls(**meta["params"])
-        source = str(Path(directory) / meta["checkpoint_dir"])
+        source = str(model_part(directory, meta.get("checkpoint_dir"), "checkpoint_dir"))
         model.device_ = pick_device("cpu" if model.device == "cpu" else "auto")
         model.tokenizer_ = load_tokenizer(source)
         encoder = load_pretrained(AutoModel, source, add_pooling_layer=False)
         model.module_ = _scorer(encoder, model.inter_layers, model.max_sentences)
-        missing, unexpected = model.module_.load_state_dict(load_file(Path(directory) / meta["head_file"]),
-                                                            strict=False)
+        head = load_file(model_part(directory, meta.get("head_file"), "head_file"))
+        missing, unexpected = model.module_.load_state_dict(head, strict=False)
         if unexpected or [k for k in missing if not k.startswith("encoder.")]:
-            raise DataError(f"{directory}: {meta['head_file']} does not fit this model "
-                            f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+            raise ModelIntegrityError(f"{directory}: {meta['head_file']} does not fit this model "
+                                      f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
         model.module_.to(model.device_).eval()
         model.training_ = meta.get("training")
         model.is_fitted_ = True

@@ -79,8 +79,9 @@ def fold_rotation(cfg: RunConfig, data: SummaryData, log=print) -> dict:
     return {"sentences": {**score_choices(data, chosen, seconds), "rouge1_per_fold": per_fold}}
 
 
-def train_summarizer(cfg: RunConfig, log=print) -> dict:
-    """Fit (if trained) and evaluate; write model, config.yaml, metrics.json, README.md, manifest."""
+def train_summarizer(cfg: RunConfig, log=print, overwrite: bool = False) -> dict:
+    """Fit (if trained) and evaluate; write model, config.yaml, metrics.json, README.md, manifest (a fresh
+    folder replaces ``output_dir`` whole: :func:`~mlpkg.core.directory.new_model_dir`)."""
     start = time.perf_counter()
     out = Path(cfg.output_dir)
     model = _new_model(cfg)
@@ -113,5 +114,6 @@ def train_summarizer(cfg: RunConfig, log=print) -> dict:
     profiles = {name: describe_rows(cfg.data.path, split.ids, cfg.data.id_field, cfg.data.fold_field)
                 for name, split in (("train", train), ("dev", dev), ("test", test))}
     card = summarizer_card(cfg, model, profiles, table, trained=model.needs_training, early_stopped=takes_dev)
-    write_model_dir(out, model, {"config.yaml": config_yaml(cfg), "metrics.json": metrics, "README.md": card})
+    write_model_dir(out, model, {"config.yaml": config_yaml(cfg), "metrics.json": metrics, "README.md": card},
+                    overwrite)
     return {"output_dir": str(out), "metrics": metrics, "seconds": round(time.perf_counter() - start, 1)}
