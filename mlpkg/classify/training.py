@@ -193,6 +193,11 @@ def cv_folds(cfg: RunConfig, data: LabelledSplit, protocol: str) -> list:
             raise DataError(f"{cfg.data.path}: no column {cfg.data.date_field!r} (data.date_field) "
                             "for the newer protocol")
         return newer_folds(data.dates, cfg.evaluation.newer_from)
+    n_groups = len({str(g) for g in data.groups})
+    if n_groups < cfg.evaluation.cv_folds:  # a fold without rows would score nothing (an IndexError once)
+        raise DataError(f"{cfg.data.path}: {len(data.texts)} rows in {n_groups} near-copy groups cannot fill "
+                        f"evaluation.cv_folds={cfg.evaluation.cv_folds} folds (a group stays in one fold); "
+                        f"set evaluation.cv_folds to at most {n_groups} (at least 2), or label more articles")
     return grouped_folds(tag_matrix(data.y, cfg.data.labels), data.groups, cfg.evaluation.cv_folds, cfg.seed)
 
 
