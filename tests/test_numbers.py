@@ -50,3 +50,35 @@ def test_empty_fold_and_numeric_settings_are_checked(topic_sample):
         (raw.setdefault(section, {}) if section else raw)[name] = value
         with pytest.raises(ConfigError, match=rf"x\.yaml: {re.escape(key)} must be {re.escape(rule)}, got {value}"):
             parse_config(raw, "x.yaml")
+
+
+@pytest.fixture(scope="module")
+def small_model(topic_sample, tmp_path_factory):
+    """A small TF-IDF tagger saved with a config that names a labels file (as `mlpkg label` training does)."""
+    import yaml
+
+    from mlpkg.classify import TfidfClassifier
+    from mlpkg.core.directory import write_model_dir
+    from mlpkg.label.store import append_event
+    from mlpkg.text.normalize import article_text
+
+    folder = tmp_path_factory.mktemp("small")
+    train = topic_sample.iloc[100:]
+    model = TfidfClassifier(head="logreg", char_ngrams=[], max_features_word=5000).fit(
+        [article_text(t, b) for t, b in zip(train.title, train.text)], [list(t) for t in train.tags],
+        labels=["koperasi", "umkm", "pendidikan"])
+    labels_file = folder / "decisions.jsonl"
+    for _, row in topic_sample.iloc[:100].iterrows():
+        append_event(labels_file, {"action": "label", "id": f"label-{row.id}", "title": row.title, "text": row.text,
+                                   "tags": list(row.tags), "confidence": "high", "annotator": "a"})
+    data = {"path": "data/topics.parquet", "labels": model.labels_, "extra_labels": [str(labels_file)]}
+    return write_model_dir(folder / "model", model, {"config.yaml": yaml.safe_dump({"data": data})})
+
+
+def test_evaluate_does_not_add_the_training_labels_files(small_model, topic_sample, tmp_path):
+    from mlpkg.evaluate.saved_model import evaluate_model_dir
+
+    rows = topic_sample.iloc[200:260][["id", "title", "text", "tags"]]
+    rows.to_parquet(tmp_path / "rows.parquet")
+    result = evaluate_model_dir(str(small_model), str(tmp_path / "rows.parquet"))
+    assert result["metrics"]["n"] == 60  # the file's rows, not the labels file's 100 decisions on top
