@@ -82,3 +82,26 @@ def test_evaluate_does_not_add_the_training_labels_files(small_model, topic_samp
     rows.to_parquet(tmp_path / "rows.parquet")
     result = evaluate_model_dir(str(small_model), str(tmp_path / "rows.parquet"))
     assert result["metrics"]["n"] == 60  # the file's rows, not the labels file's 100 decisions on top
+
+
+def test_tfidf_linear_calibration_folds_keep_near_copy_groups(topic_sample, monkeypatch):
+    from mlpkg.classify import TfidfClassifier
+
+    rows = topic_sample.drop_duplicates("text").head(120)
+    texts = [f"{t}\n{b}" for t, b in zip(rows.title, rows.text)]
+    tags = [list(t) for t in rows.tags]
+    seen = []
+    linear = TfidfClassifier._linear
+
+    def spy(self, X, y):
+        seen.append([X[i].toarray().tobytes() for i in range(X.shape[0])])
+        return linear(self, X, y)
+
+    monkeypatch.setattr(TfidfClassifier, "_linear", spy)
+    # every story twice, the copies in one near-copy group
+    TfidfClassifier(head="logreg", char_ngrams=[], calibration_folds=3).fit(
+        texts * 2, tags * 2, labels=["koperasi", "umkm", "pendidikan"], groups=list(range(120)) * 2)
+    calibration_fits = [rows for rows in seen if len(rows) < 240]
+    assert len(calibration_fits) == 3 * 3  # three folds per tag
+    for fitted_rows in calibration_fits:  # a copy is in a calibration fold's training rows only with its twin
+        assert all(fitted_rows.count(r) == 2 for r in fitted_rows)

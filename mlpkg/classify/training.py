@@ -149,7 +149,7 @@ def _tune(cfg: RunConfig, model, y: list, proba) -> None:
 
 def _fit_tuned(cfg: RunConfig, train: LabelledSplit, dev: LabelledSplit):
     model = build_model(cfg.model, cfg.seed)
-    model.fit(train.texts, train.y, labels=cfg.data.labels, dev=(dev.texts, dev.y))
+    model.fit(train.texts, train.y, labels=cfg.data.labels, groups=train.groups, dev=(dev.texts, dev.y))
     if not model.labels_:
         raise DataError(f"{cfg.data.path}: the train split has no labels")
     if model.multi_label_:
