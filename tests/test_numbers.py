@@ -105,3 +105,30 @@ def test_tfidf_linear_calibration_folds_keep_near_copy_groups(topic_sample, monk
     assert len(calibration_fits) == 3 * 3  # three folds per tag
     for fitted_rows in calibration_fits:  # a copy is in a calibration fold's training rows only with its twin
         assert all(fitted_rows.count(r) == 2 for r in fitted_rows)
+
+
+def test_one_rare_tag_keeps_the_other_tags_calibrated_and_is_never_tuned_in_sample(topic_sample, capsys):
+    from mlpkg.classify.classifier_card import calibration_note
+    from mlpkg.classify.training import LabelledSplit, fit_on_all
+    from mlpkg.cli import _print_warnings
+    from mlpkg.errors import UncalibratedTagWarning
+
+    rows = topic_sample.head(300)
+    first = rows.title.str.contains("Koperasi Desa Merah Putih", na=False).idxmax()  # the new tag's one positive
+    tags = [list(t) + (["kdmp"] if i == first else []) for i, t in zip(rows.index, rows.tags)]
+    data = LabelledSplit(list(rows.id), [f"{t}\n{b}" for t, b in zip(rows.title, rows.text)], tags, list(rows.group))
+    cfg = parse_config({"model": {"name": "tfidf_lexicon.v1", "lexicon": {"kdmp": ["kdmp\\b", "merah putih"]}},
+                        "data": {"labels": ["koperasi", "umkm", "pendidikan", "kdmp"]},
+                        "thresholds": {"objective": "f1_calibrated", "min_positives": 1}}, "x.yaml")
+    with pytest.warns(UncalibratedTagWarning, match=r"\[W001\] tag 'kdmp' has 1 positive\(s\) of 300 rows"):
+        model = fit_on_all(cfg, data)
+    assert model.calibration_["out_of_fold"].tolist() == [True, True, True, False]
+    platt = model.calibration_["platt"]
+    assert all(tuple(platt[j]) != (1.0, 0.0) for j in range(3))  # the common tags are still calibrated
+    assert tuple(platt[3]) == (1.0, 0.0) and model.thresholds_["kdmp"] == 0.5  # raw sigmoid, cut not tuned
+    assert model.thresholds_["umkm"] != 0.5
+    note = calibration_note(model)
+    assert "out-of-fold scores: `koperasi`, `umkm`, `pendidikan`." in note
+    assert "Too rare to calibrate out of fold (warning W001): `kdmp`" in note
+    _print_warnings("train")(UncalibratedTagWarning("tag 'kdmp' ..."), UncalibratedTagWarning, "x.py", 1)
+    assert capsys.readouterr().err == "mlpkg train: warning: [W001] tag 'kdmp' ...\n"

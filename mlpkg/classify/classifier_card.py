@@ -55,6 +55,21 @@ def threshold_note(cfg, from_cv: bool) -> str:
             "not tuned: it keeps 0.5 on the calibrated probability.")
 
 
+def calibration_note(model) -> str:
+    """How each tag's probability was calibrated, where the model records it (``calibration_["out_of_fold"]``),
+    else ''."""
+    out_of_fold = getattr(model, "calibration_", {}).get("out_of_fold")
+    if out_of_fold is None:
+        return ""
+    done = [f"`{label}`" for label, ok in zip(model.labels_, out_of_fold) if ok]
+    rare = [f"`{label}`" for label, ok in zip(model.labels_, out_of_fold) if not ok]
+    note = f"Calibrated by smoothed Platt scaling on out-of-fold scores: {', '.join(done)}." if done else ""
+    if rare:
+        note += (f" Too rare to calibrate out of fold (warning W001): {', '.join(rare)}: the uncalibrated sigmoid "
+                 "of the decision score, threshold 0.5, not tuned (label more of them).")
+    return note.strip()
+
+
 def _uncertainty_lines(evaluated: dict, labels: list[str]) -> list[str]:
     """Bootstrap intervals and the per-publisher table of the main evaluation, where present."""
     lines = []
@@ -128,6 +143,7 @@ def classifier_card(cfg, model, profiles: dict[str, dict], metrics: dict, run: d
             ", ".join(f"`{k}` {v:.3f}" for k, v in model.thresholds_.items()) + ". "
             + threshold_note(cfg, from_cv="cv" in metrics),
             "",
+            *([calibration_note(model), ""] if calibration_note(model) else []),
         ]
     lines += [
         *settings_lines(model),

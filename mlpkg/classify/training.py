@@ -245,6 +245,7 @@ def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: 
 
 def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
     """Grouped k-fold cross-validation over every labelled row, then the model refitted on all."""
+    from .classifier_card import calibration_note
     from .cross_validation import on_rows
     from .evaluation import scored_from_cv
 
@@ -267,6 +268,8 @@ def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
     model = fit_on_all(cfg, data)
     log(f"refitted {cfg.model['name']} on all {len(data.texts)} rows; thresholds: "
         + ", ".join(f"{k} {v:.3f}" for k, v in model.thresholds_.items()))
+    if not all(getattr(model, "calibration_", {}).get("out_of_fold", [True])):
+        log(calibration_note(model).replace("`", ""))
     scored = {"cv": scored_from_cv(cv, data, model.labels_, cfg.evaluation.worst_errors)}
     return _write_model_dir(cfg, model, metrics, scored, extra, {"all (cross-validated, then the final fit)": data},
                             start)
