@@ -86,7 +86,8 @@ class ThresholdConfig:
 
 @dataclass
 class EvalConfig:
-    # cv: cross-validate over every labelled row, then refit the shipped model on all of them;
+    # cv: cross-validate over every labelled row, then refit the shipped model on all of them, thresholds
+    # from out-of-fold probabilities (a model that early-stops on dev: on four fifths, the fifth its dev);
     # split: train on `train`, tune on `dev`, test on `test` (data.split_field)
     protocol: str = _choices("split", "cv", doc="how the model is evaluated and what it is fitted on")
     cv_folds: int = _within(5, 2)  # grouped, multi-label stratified folds (protocol cv, mlpkg cv)

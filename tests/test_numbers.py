@@ -132,3 +132,30 @@ def test_one_rare_tag_keeps_the_other_tags_calibrated_and_is_never_tuned_in_samp
     assert "Too rare to calibrate out of fold (warning W001): `kdmp`" in note
     _print_warnings("train")(UncalibratedTagWarning("tag 'kdmp' ..."), UncalibratedTagWarning, "x.py", 1)
     assert capsys.readouterr().err == "mlpkg train: warning: [W001] tag 'kdmp' ...\n"
+
+
+def test_fit_on_all_under_protocol_cv_fits_every_row_with_out_of_fold_thresholds(topic_sample, tmp_path):
+    import numpy as np
+
+    from mlpkg.classify import TfidfClassifier
+    from mlpkg.classify.training import load_split, train
+    from mlpkg.core.directory import load_model
+
+    rows = topic_sample.head(300)[["id", "title", "text", "tags", "group"]]
+    rows.to_parquet(tmp_path / "rows.parquet")
+    params = {"name": "tfidf_linear.v1", "char_ngrams": [], "max_features_word": 5000}
+    cfg = parse_config({"model": params, "output_dir": str(tmp_path / "m"),
+                        "data": {"path": str(tmp_path / "rows.parquet"), "labels": ["koperasi", "umkm", "pendidikan"]},
+                        "evaluation": {"protocol": "cv", "report": False, "keyword_baseline": False}}, "x.yaml")
+    lines = []
+    result = train(cfg, log=lines.append)
+    assert any("refitted tfidf_linear.v1 on all 300 rows; thresholds from the cross-validation's out-of-fold "
+               "probabilities of every row" in line for line in lines)
+    model, data = load_model(tmp_path / "m"), load_split(cfg.data, None)
+    on_all = TfidfClassifier(**{k: v for k, v in params.items() if k != "name"}).fit(
+        data.texts, data.y, labels=cfg.data.labels, groups=data.groups)
+    np.testing.assert_allclose(model.coef_, on_all.coef_, rtol=1e-5)  # fitted on every row, not four fifths
+    assert result["metrics"]["final_fit"] == {"rows": 300, "of": 300, "thresholds": "the cross-validation's "
+                                              "out-of-fold probabilities of every row"}
+    card = (tmp_path / "m" / "README.md").read_text(encoding="utf-8")
+    assert "The shipped model: refitted `tfidf_linear.v1` on all 300 rows" in card

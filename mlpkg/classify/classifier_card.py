@@ -34,6 +34,10 @@ def _cv_metrics(cfg, metrics: dict) -> list[str]:
             format_cv_table(metrics["cv_sure"], "Model, sure labels only", markdown=True),
             "",
         ]
+    if "final_fit" in metrics:
+        from .training import fit_line
+
+        lines += [f"The shipped model: {fit_line('`' + cfg.model['name'] + '`', metrics['final_fit'])}.", ""]
     if "keyword_rule_cv" in metrics:
         lines += [format_cv_table(metrics["keyword_rule_cv"], "Keyword rule (a tag at 3+ keyword hits)", markdown=True), ""]
     if "publisher_cv" in metrics:
@@ -41,18 +45,28 @@ def _cv_metrics(cfg, metrics: dict) -> list[str]:
     return lines
 
 
-def threshold_note(cfg, from_cv: bool) -> str:
-    """How the thresholds were chosen, for the card and the report."""
+def threshold_note(cfg, from_cv: bool, tuned_on: str | None = None) -> str:
+    """How the thresholds were chosen, for the card and the report (``tuned_on``: what the final fit
+    tuned them on, from :func:`~mlpkg.classify.training.final_fit`, where it held out a dev fifth)."""
     t = cfg.thresholds
     how = {"min_precision": f" (precision >= {t.min_precision})",
            "f1_calibrated": " (the cut is half the best F1 those probabilities reach)"}
     goal = f"`{t.objective}`" + how.get(t.objective, "")
+    if from_cv and tuned_on:
+        return (f"Tuned for {goal} on {tuned_on}. A tag with fewer than {t.min_positives} positives there is "
+                "not tuned: it keeps 0.5.")
     if from_cv:
         return (f"Tuned for {goal} on the calibrated out-of-fold probabilities of every labelled row (each row "
                 f"scored by a model fitted without its near-copy group). A tag with fewer than {t.min_positives} "
                 "positives is not tuned: it keeps 0.5.")
     return (f"Tuned for {goal} on the dev split. A tag with fewer than {t.min_positives} positive dev articles is "
             "not tuned: it keeps 0.5 on the calibrated probability.")
+
+
+def held_out_note(metrics: dict) -> str | None:
+    """What the final fit tuned its thresholds on where it held out a dev fifth, else None."""
+    done = metrics.get("final_fit")
+    return done["thresholds"] if done and done["rows"] < done["of"] else None
 
 
 def calibration_note(model) -> str:
@@ -141,7 +155,7 @@ def classifier_card(cfg, model, profiles: dict[str, dict], metrics: dict, run: d
             "## Decision thresholds",
             "",
             ", ".join(f"`{k}` {v:.3f}" for k, v in model.thresholds_.items()) + ". "
-            + threshold_note(cfg, from_cv="cv" in metrics),
+            + threshold_note(cfg, from_cv="cv" in metrics, tuned_on=held_out_note(metrics)),
             "",
             *([calibration_note(model), ""] if calibration_note(model) else []),
         ]

@@ -157,20 +157,58 @@ def _fit_tuned(cfg: RunConfig, train: LabelledSplit, dev: LabelledSplit):
     return model
 
 
-def fit_on_all(cfg: RunConfig, data: LabelledSplit):
-    """Fit on every row of ``data``. Models that score their own training rows out of fold
-    (``oof_proba_``) get thresholds from those scores; others hold out one grouped fifth as dev."""
+def fit_on_all(cfg: RunConfig, data: LabelledSplit, oof: np.ndarray | None = None):
+    """Fit on every row of ``data``, thresholds tuned on out-of-fold probabilities: the model's own
+    (``oof_proba_``) where it scores its training rows out of fold, else ``oof`` (the cross-validation's
+    probabilities of these rows, columns in ``data.labels`` order). A model that early-stops on dev
+    (``uses_dev``), or one given no ``oof`` (inside a cross-validation fold), is fitted on four fifths
+    instead: one grouped fifth is held out as its dev (:func:`final_fit` says which was done)."""
     model = build_model(cfg.model, cfg.seed)
     if getattr(type(model), "scores_out_of_fold", False):
         model.fit(data.texts, data.y, labels=cfg.data.labels, groups=data.groups)
         if model.multi_label_:
             _tune(cfg, model, data.y, model.oof_proba_)
         return model
+    if oof is not None and not type(model).uses_dev:
+        model.fit(data.texts, data.y, labels=cfg.data.labels, groups=data.groups)
+        if model.multi_label_:
+            _tune(cfg, model, data.y, oof)
+        return model
+    fit_rows, dev_rows = _dev_fifth(cfg, data)
+    return _fit_tuned(cfg, data.subset(fit_rows), data.subset(dev_rows))
+
+
+def _dev_fifth(cfg: RunConfig, data: LabelledSplit) -> tuple[np.ndarray, np.ndarray]:
+    """(rows to fit on, dev rows): one grouped fifth held out, without the near-copies of its rows."""
     from ..data.folds import grouped_folds, train_rows
     from ..evaluate.metrics import tag_matrix
 
     _, dev_rows = grouped_folds(tag_matrix(data.y, cfg.data.labels), data.groups, 5, cfg.seed)[0]
-    return _fit_tuned(cfg, data.subset(train_rows(dev_rows, data.groups)), data.subset(dev_rows))
+    return train_rows(dev_rows, data.groups), dev_rows
+
+
+def final_fit(cfg: RunConfig, data: LabelledSplit, oof: np.ndarray) -> tuple[object, dict]:
+    """:func:`fit_on_all` after cross-validation (``oof``: its out-of-fold probabilities), and what was
+    done: ``{"rows": fitted on, "of": labelled rows, "thresholds": tuned on what}`` for the log and the card."""
+    model = fit_on_all(cfg, data, oof)
+    kind = type(model)
+    if getattr(kind, "scores_out_of_fold", False):
+        done = {"rows": len(data.texts), "thresholds": "its own out-of-fold scores of every row"}
+    elif not kind.uses_dev:
+        done = {"rows": len(data.texts), "thresholds": "the cross-validation's out-of-fold probabilities of every row"}
+    else:
+        fit_rows, dev_rows = _dev_fifth(cfg, data)
+        done = {"rows": len(fit_rows), "thresholds": f"a held-out grouped fifth ({len(dev_rows)} rows; the model "
+                                                     "early-stops on it, so it is not fitted on them)"}
+    if not model.multi_label_:
+        done["thresholds"] = "none (single-label: the likeliest class)"
+    return model, {**done, "of": len(data.texts)}
+
+
+def fit_line(name: str, done: dict) -> str:
+    """What :func:`final_fit` did, in words: ``"refitted ... on all 12,844 rows; thresholds from ..."``."""
+    rows = f"all {done['of']:,}" if done["rows"] == done["of"] else f"{done['rows']:,} of the {done['of']:,}"
+    return f"refitted {name} on {rows} rows; thresholds from {done['thresholds']}"
 
 
 def cv_folds(cfg: RunConfig, data: LabelledSplit, protocol: str) -> list:
@@ -222,7 +260,7 @@ def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: 
     """Save the model with its config, run metadata, metrics (bootstrap intervals and per-publisher
     figures included), report, model card and manifest."""
     from ..evaluate.provenance import describe_rows, run_metadata
-    from .classifier_card import classifier_card, threshold_note
+    from .classifier_card import classifier_card, held_out_note, threshold_note
     from .evaluation import write_classifier_report
 
     out = Path(cfg.output_dir)
@@ -235,7 +273,7 @@ def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: 
     out.mkdir(parents=True, exist_ok=True)
     result = {"output_dir": str(out), "metrics": metrics}
     if cfg.evaluation.report:
-        note = threshold_note(cfg, from_cv="cv" in metrics)
+        note = threshold_note(cfg, from_cv="cv" in metrics, tuned_on=held_out_note(metrics))
         title = f"{cfg.model['name']} on {cfg.data.path}"
         result["report"] = str(write_classifier_report(out, model, scored, extra, title, run, note))
     write_model_dir(out, model, {"config.yaml": config_yaml(cfg), "metrics.json": metrics, "run.json": run,
@@ -265,8 +303,8 @@ def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
         rule = keyword_rule_cv(cfg, data, folds)
         metrics["keyword_rule_cv"] = {"summary": rule["summary"], "pooled": rule["pooled"]}
         extra["Keyword rule, same folds (pooled)"] = rule["pooled"]
-    model = fit_on_all(cfg, data)
-    log(f"refitted {cfg.model['name']} on all {len(data.texts)} rows; thresholds: "
+    model, metrics["final_fit"] = final_fit(cfg, data, cv["proba"])
+    log(fit_line(cfg.model["name"], metrics["final_fit"]) + ": "
         + ", ".join(f"{k} {v:.3f}" for k, v in model.thresholds_.items()))
     if not all(getattr(model, "calibration_", {}).get("out_of_fold", [True])):
         log(calibration_note(model).replace("`", ""))
