@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from mlpkg.classify.lexicon_features import TagLexicon
 from mlpkg.config import parse_config
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TITLE = "Lampung Tuntas Bentuk 2.400 Koperasi Desa Merah Putih"
 BODY = ("Provinsi Lampung mencatatkan capaian penuh dalam program nasional pembentukan Koperasi "
@@ -159,3 +162,27 @@ def test_fit_on_all_under_protocol_cv_fits_every_row_with_out_of_fold_thresholds
                                               "out-of-fold probabilities of every row"}
     card = (tmp_path / "m" / "README.md").read_text(encoding="utf-8")
     assert "The shipped model: refitted `tfidf_linear.v1` on all 300 rows" in card
+
+
+def test_provenance_commit_is_the_working_directory_repository_holding_the_data(tmp_path, monkeypatch):
+    import shutil
+    import subprocess
+
+    from mlpkg.evaluate.provenance import run_metadata
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.copy(ROOT / "data" / "DATASHEET.md", outside / "rows.md")
+    monkeypatch.chdir(outside)  # no repository here: no commit, whatever repository encloses mlpkg
+    assert run_metadata(str(outside / "rows.md"))["git_commit"] is None
+    repo = tmp_path / "project"
+    repo.mkdir()
+    shutil.copy(ROOT / "data" / "DATASHEET.md", repo / "rows.md")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(git + ["init", "-q"], check=True)
+    subprocess.run(git + ["add", "rows.md"], check=True)
+    subprocess.run(git + ["commit", "-qm", "data"], check=True)
+    head = subprocess.run(git + ["rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    monkeypatch.chdir(repo)
+    assert run_metadata("rows.md")["git_commit"] == head  # the data's own repository, clean
+    assert run_metadata(str(outside / "rows.md"))["git_commit"] is None  # data outside it: not versioned by it

@@ -13,17 +13,24 @@ from pathlib import Path
 PACKAGES = ("mlpkg", "numpy", "scipy", "scikit-learn", "datasets", "pyarrow", "torch", "transformers")
 
 
-def _git_commit() -> str | None:
-    """The commit of the checkout mlpkg runs from, with ``+changes`` when files differ from it."""
-    root = Path(__file__).resolve().parents[2]
+def _git(*args: str) -> str | None:
+    """``git args`` in the working directory, its output stripped, or None (no git, not a repository)."""
     try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-                                timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
-    except (OSError, subprocess.SubprocessError):  # no git, or not a checkout (an installed wheel)
+        return subprocess.run(["git", *args], capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
         return None
-    return commit + ("+changes" if dirty else "")
+
+
+def git_commit(data: Path) -> str | None:
+    """The commit of the working directory's repository, with ``+changes`` when tracked files differ from
+    it, where ``data`` lies inside that repository; else None. The code a run used cannot be told from a
+    commit of another repository (the one that happens to enclose an installed mlpkg, for one), and a
+    data file outside the repository is not versioned by its commit."""
+    root = _git("rev-parse", "--show-toplevel")
+    if not root or not data.resolve().is_relative_to(Path(root).resolve()):
+        return None
+    commit, dirty = _git("rev-parse", "HEAD"), _git("status", "--porcelain", "--untracked-files=no")
+    return None if commit is None else commit + ("+changes" if dirty else "")
 
 
 def _installed(name: str) -> str | None:
@@ -34,14 +41,14 @@ def _installed(name: str) -> str | None:
 
 
 def run_metadata(data_path: str) -> dict:
-    """Date (UTC), git commit, the data file and its sha256, Python and package versions."""
+    """Date (UTC), git commit (:func:`git_commit`), the data file and its sha256, Python and package versions."""
     from ..core.directory import sha256_file
     from ..data.load import resolve_data_path
 
     path = resolve_data_path(data_path)
     return {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(path),
         "data": data_path,
         "data_sha256": sha256_file(path) if path.is_file() else None,
         "python": platform.python_version(),
@@ -53,7 +60,7 @@ def metadata_rows(meta: dict) -> list[tuple[str, str]]:
     """(field, value) pairs for a report or card table."""
     return [
         ("date (UTC)", meta["date"]),
-        ("git commit", meta["git_commit"] or "not a git checkout"),
+        ("git commit", meta["git_commit"] or "none (the data file is not in the working directory's git repository)"),
         ("data file", meta["data"]),
         ("data sha256", meta["data_sha256"] or "not a local file"),
         ("python", meta["python"]),
