@@ -186,3 +186,26 @@ def test_provenance_commit_is_the_working_directory_repository_holding_the_data(
     monkeypatch.chdir(repo)
     assert run_metadata("rows.md")["git_commit"] == head  # the data's own repository, clean
     assert run_metadata(str(outside / "rows.md"))["git_commit"] is None  # data outside it: not versioned by it
+
+
+def test_keyword_rule_and_label_queue_read_the_config_lexicon(topic_sample):
+    from mlpkg.batch.validate import Article
+    from mlpkg.classify.training import keyword_rule_for
+    from mlpkg.label.queue import CandidateQueue
+
+    lexicon = {"koperasi": ["koperasi", "kopdes\\b"], "kdmp": ["koperasi desa merah putih", "kdmp\\b", "merah putih"]}
+    cfg = parse_config({"model": {"name": "tfidf_lexicon.v1", "lexicon": lexicon},
+                        "data": {"labels": ["koperasi", "kdmp", "umkm"]}}, "x.yaml")
+    rows = topic_sample[topic_sample.title.str.contains("Koperasi Desa Merah Putih", na=False)].head(3)
+    texts = [f"{t}\n{b}" for t, b in zip(rows.title, rows.text)]
+    notes = []
+    rule = keyword_rule_for(cfg, cfg.data.labels, log=notes.append)
+    assert notes == ["keyword rule: no terms in model.lexicon for umkm: the rule never gives that tag"]
+    proba = rule.predict_proba(texts)
+    assert (proba[:, 1] >= 0.5).all() and (proba[:, 2] == 0).all()  # the new tag's rule is its lexicon
+    articles = [Article(i + 1, str(r.id), r.title, r.text) for i, r in enumerate(rows.itertuples())]
+    queue = CandidateQueue(articles, tags=["koperasi", "kdmp"], lexicon=lexicon)
+    assert (queue.rule[:, 1] >= 3).all()  # "keyword rule says yes" can fire for the new tag
+    no_lexicon = parse_config({"model": {"name": "tfidf_linear.v1"}, "data": {"labels": ["koperasi"]}}, "x.yaml")
+    assert keyword_rule_for(no_lexicon, ["koperasi"], log=notes.append) is None
+    assert notes[-1].startswith("keyword rule: not scored (it counts the terms of model.lexicon")

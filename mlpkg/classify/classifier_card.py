@@ -39,7 +39,7 @@ def _cv_metrics(cfg, metrics: dict) -> list[str]:
 
         lines += [f"The shipped model: {fit_line('`' + cfg.model['name'] + '`', metrics['final_fit'])}.", ""]
     if "keyword_rule_cv" in metrics:
-        lines += [format_cv_table(metrics["keyword_rule_cv"], "Keyword rule (a tag at 3+ keyword hits)", markdown=True), ""]
+        lines += [format_cv_table(metrics["keyword_rule_cv"], "Keyword rule (a tag at 3+ hits of its model.lexicon terms)", markdown=True), ""]
     if "publisher_cv" in metrics:
         lines += [format_cv_table(metrics["publisher_cv"], "Leave one publisher out (`mlpkg cv`)", markdown=True), ""]
     return lines
@@ -143,7 +143,7 @@ def classifier_card(cfg, model, profiles: dict[str, dict], metrics: dict, run: d
     for key, title in (
         ("dev", "Dev split (thresholds tuned on it, so optimistic)"),
         ("heldout_test", f"Held-out split `{cfg.data.heldout_split_field}` (a model retrained without it)"),
-        ("keyword_rule_test", "Keyword rule on the test split (a tag when its words occur 3+ times)"),
+        ("keyword_rule_test", "Keyword rule on the test split (a tag at 3+ hits of its model.lexicon terms)"),
         ("keyword_rule_heldout_test", "Keyword rule on the held-out split"),
     ):
         if key in metrics:

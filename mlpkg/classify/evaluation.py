@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.keywords import keyword_rule
 from ..evaluate.bootstrap import bootstrap_intervals
 from ..evaluate.metrics import metrics_by_group, multilabel_metrics, singlelabel_metrics, tag_matrix
 from ..evaluate.provenance import metadata_rows
@@ -24,6 +23,7 @@ from ..evaluate.report import (
     write_report,
 )
 from ..evaluate.tables import group_table
+from .keyword_rule import keyword_rule
 
 
 def score_classifier(model, rows, worst: int = 20) -> dict:
@@ -82,8 +82,11 @@ def _error_row(i, rows, true, predicted, score) -> dict:
             "true": true, "predicted": predicted, "score": float(score)}
 
 
-def keyword_baseline(texts: list[str], y: list, labels: list[str]) -> dict:
-    return multilabel_metrics(tag_matrix(y, labels), tag_matrix(keyword_rule(texts, labels), labels), labels)
+def keyword_baseline(rule, rows) -> dict:
+    """Metrics of a :class:`~.keyword_rule.KeywordRule` on ``rows`` (a labelled split)."""
+    labels = rule.labels_
+    given = tag_matrix(keyword_rule(rows.texts, labels, rule.lexicon, rule.min_count), labels)
+    return multilabel_metrics(tag_matrix(rows.y, labels), given, labels)
 
 
 def write_classifier_report(

@@ -246,12 +246,28 @@ def cross_validate_config(cfg: RunConfig, data: LabelledSplit, folds: list, log=
     return cross_validate(lambda part: fit_on_all(cfg, part), data, folds, cfg.data.labels, log=log)
 
 
-def keyword_rule_cv(cfg: RunConfig, data: LabelledSplit, folds: list) -> dict:
-    """The keyword rule scored on the same folds (it learns nothing, so only the rows differ)."""
-    from .cross_validation import cross_validate
+def keyword_rule_for(cfg: RunConfig, labels: list[str], log=print):
+    """The keyword rule of ``cfg``: its tags counted with the terms of ``model.lexicon``, or None (said in
+    the log) where the config has no lexicon; a tag without terms is named (the rule never gives it)."""
     from .keyword_rule import KeywordRule
 
-    rule = KeywordRule(cfg.data.labels)
+    lexicon = cfg.model.get("lexicon") or {}
+    if not lexicon:
+        log("keyword rule: not scored (it counts the terms of model.lexicon, which this config does not set)")
+        return None
+    bare = [tag for tag in labels if not lexicon.get(tag)]
+    if bare:
+        log(f"keyword rule: no terms in model.lexicon for {', '.join(bare)}: the rule never gives "
+            f"{'that tag' if len(bare) == 1 else 'those tags'}")
+    return KeywordRule(labels, lexicon)
+
+
+def keyword_rule_cv(cfg: RunConfig, data: LabelledSplit, folds: list, rule=None) -> dict:
+    """The keyword rule (``rule``, default :func:`keyword_rule_for`) scored on the same folds (it learns
+    nothing, so only the rows differ)."""
+    from .cross_validation import cross_validate
+
+    rule = rule or keyword_rule_for(cfg, cfg.data.labels, log=lambda *_: None)
     return cross_validate(lambda part: rule, data, folds, cfg.data.labels, log=lambda *_: None, n_jobs=1)
 
 
@@ -299,8 +315,8 @@ def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
     if sure is not None:
         metrics["cv_sure"] = on_rows(cv, folds, sure, cfg.data.labels)
     extra = {}
-    if cfg.evaluation.keyword_baseline:
-        rule = keyword_rule_cv(cfg, data, folds)
+    if cfg.evaluation.keyword_baseline and (rule := keyword_rule_for(cfg, cfg.data.labels, log)) is not None:
+        rule = keyword_rule_cv(cfg, data, folds, rule)
         metrics["keyword_rule_cv"] = {"summary": rule["summary"], "pooled": rule["pooled"]}
         extra["Keyword rule, same folds (pooled)"] = rule["pooled"]
     model, metrics["final_fit"] = final_fit(cfg, data, cv["proba"])
@@ -329,18 +345,18 @@ def train_classifier(cfg: RunConfig, log=print) -> dict:
     scored = {"dev": score_classifier(model, dev, worst), "test": score_classifier(model, test, worst)}
     metrics = {name: s["metrics"] for name, s in scored.items()}
     extra = {}
-    if model.multi_label_ and cfg.evaluation.keyword_baseline:
-        rule = keyword_baseline(test.texts, test.y, model.labels_)
-        metrics["keyword_rule_test"] = extra["Keyword rule, test split"] = rule
+    rule = keyword_rule_for(cfg, model.labels_, log) if model.multi_label_ and cfg.evaluation.keyword_baseline else None
+    if rule is not None:
+        metrics["keyword_rule_test"] = extra["Keyword rule, test split"] = keyword_baseline(rule, test)
     if cfg.data.heldout_split_field:
         field_ = cfg.data.heldout_split_field
         h_train, h_dev, h_test = (load_split(cfg.data, s, field_) for s in ("train", "dev", "test"))
         h_model = _fit_tuned(cfg, h_train, h_dev)
         scored["heldout_test"] = score_classifier(h_model, h_test, worst)
         metrics["heldout_test"] = scored["heldout_test"]["metrics"]
-        if model.multi_label_ and cfg.evaluation.keyword_baseline:
+        if rule is not None:
             metrics["keyword_rule_heldout_test"] = extra["Keyword rule, held-out split"] = keyword_baseline(
-                h_test.texts, h_test.y, model.labels_)
+                rule, h_test)
         log(f"held-out evaluation on {field_}: test={len(h_test.texts)}")
     return _write_model_dir(cfg, model, metrics, scored, extra, {"train": train, "dev": dev, "test": test}, start)
 
@@ -373,6 +389,7 @@ def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> 
     data = load_split(cfg.data, None)
     log(f"data: {cfg.data.path} rows={len(data.texts)}")
     sure = data.sure_rows()
+    keyword_rule = keyword_rule_for(cfg, cfg.data.labels, log)
     results, md, scored = {}, [f"# Cross-validation of `{cfg.model['name']}` on `{cfg.data.path}`", ""], {}
     text = [f"Cross-validation of {cfg.model['name']} on {cfg.data.path}"]
     for protocol in protocols:
@@ -381,20 +398,21 @@ def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> 
         folds = cv_folds(cfg, data, protocol)
         log(f"{protocol}: {PROTOCOL_TITLES[protocol]}, {len(folds)} fold{'s' if len(folds) > 1 else ''}")
         cv = cross_validate_config(cfg, data, folds, log=log)
-        rule = keyword_rule_cv(cfg, data, folds)
-        results[protocol] = {
-            "model": {"summary": cv["summary"], "pooled": cv["pooled"], "folds": cv["folds"]},
-            "keyword_rule": {"summary": rule["summary"], "pooled": rule["pooled"]},
-        }
-        tables = [(results[protocol]["model"], "Model"),
-                  (results[protocol]["keyword_rule"], "Keyword rule (3+ keyword hits)")]
+        rule = keyword_rule_cv(cfg, data, folds, keyword_rule) if keyword_rule is not None else None
+        results[protocol] = {"model": {"summary": cv["summary"], "pooled": cv["pooled"], "folds": cv["folds"]}}
+        tables = [(results[protocol]["model"], "Model")]
+        if rule is not None:
+            results[protocol]["keyword_rule"] = {"summary": rule["summary"], "pooled": rule["pooled"]}
+            tables.append((results[protocol]["keyword_rule"], "Keyword rule (3+ hits of the lexicon's terms)"))
         if sure is not None:  # the same predictions without the rows whose readers were unsure
             results[protocol]["model_sure"] = on_rows(cv, folds, sure, cfg.data.labels)
             title = sure_title(results[protocol]["model_sure"]["left_out"])
-            rule_sure = on_rows(rule, folds, sure, cfg.data.labels)
-            results[protocol]["keyword_rule_sure"] = {"summary": rule_sure["summary"], "pooled": rule_sure["pooled"]}
-            tables += [(results[protocol]["model_sure"], f"Model, {title}"),
-                       (results[protocol]["keyword_rule_sure"], f"Keyword rule, {title}")]
+            tables.append((results[protocol]["model_sure"], f"Model, {title}"))
+            if rule is not None:
+                rule_sure = on_rows(rule, folds, sure, cfg.data.labels)
+                results[protocol]["keyword_rule_sure"] = {"summary": rule_sure["summary"],
+                                                          "pooled": rule_sure["pooled"]}
+                tables.append((results[protocol]["keyword_rule_sure"], f"Keyword rule, {title}"))
         md += [f"## {protocol}: {PROTOCOL_TITLES[protocol]}", ""]
         text += ["", f"{protocol}: {PROTOCOL_TITLES[protocol]}"]
         for result, name in tables:
@@ -435,7 +453,7 @@ SPLIT_TITLES = {
 CV_TITLES = {
     "cv": "Model, grouped cross-validation (out of fold)",
     "cv_sure": "Model, the same predictions",
-    "keyword_rule_cv": "Keyword rule (3+ keyword hits), same folds",
+    "keyword_rule_cv": "Keyword rule (3+ hits of the lexicon's terms), same folds",
 }
 
 
