@@ -166,6 +166,12 @@ class UncalibratedTagWarning(MlpkgWarning):
     code = "W001"
 
 
+class LearnedRowsWarning(MlpkgWarning):
+    """Rows evaluated are rows the model learned from: their scores are optimistic (mlpkg cv gives out-of-fold ones)."""
+
+    code = "W002"
+
+
 def error_codes() -> list[tuple[str, str, str]]:
     """(code, class name, meaning) of every error, in code order.
 

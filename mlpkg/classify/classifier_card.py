@@ -179,6 +179,7 @@ def classifier_card(cfg, model, profiles: dict[str, dict], metrics: dict, run: d
         "",
         "`mlpkg.json` (metadata, labels, thresholds), `weights.npz`/`vocab_*.json` or `model.safetensors` (weights, "
         "no pickle), `metrics.json`, `config.yaml`, `run.json` (date, commit, data sha256, versions), "
+        "`learned_from.json` (the rows it learned from, as hashed ids: `mlpkg evaluate` warns on them), "
         "`report.html` with PNG plots, `manifest.json` (sha256 of every file; "
         "loading refuses a changed file).",
     ]

@@ -97,11 +97,13 @@ def write_classifier_report(
     title: str = "Evaluation report",
     run: dict | None = None,
     threshold_note: str = "",
+    warning: str = "",
 ) -> Path:
     """PNG plots per evaluated split and one report.html tying them together: run metadata
     (:func:`~mlpkg.evaluate.provenance.run_metadata`), thresholds, metrics with bootstrap intervals,
-    per-publisher metrics, plots and the worst errors."""
-    sections = [("Run", key_value_html(metadata_rows(run)))] if run else []
+    per-publisher metrics, plots and the worst errors; ``warning`` first, where the figures need one."""
+    sections = [("Warning", f"<p class=warn>{html.escape(warning)}</p>")] if warning else []
+    sections += [("Run", key_value_html(metadata_rows(run)))] if run else []
     labels = model.labels_
     if model.multi_label_ and model.thresholds_:
         rows = [(label, f"{t:.3f}") for label, t in model.thresholds_.items()]

@@ -272,10 +272,11 @@ def keyword_rule_cv(cfg: RunConfig, data: LabelledSplit, folds: list, rule=None)
 
 
 def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: dict,
-                     splits: dict[str, LabelledSplit], start: float) -> dict:
+                     splits: dict[str, LabelledSplit], start: float, learned: tuple[list, str]) -> dict:
     """Save the model with its config, run metadata, metrics (bootstrap intervals and per-publisher
-    figures included), report, model card and manifest."""
-    from ..evaluate.provenance import describe_rows, run_metadata
+    figures included), report, model card, what it learned from (``learned``: the ids of the rows it was
+    fitted or tuned on, and which rows they are) and manifest."""
+    from ..evaluate.provenance import describe_rows, learned_from, run_metadata
     from .classifier_card import classifier_card, held_out_note, threshold_note
     from .evaluation import write_classifier_report
 
@@ -293,6 +294,7 @@ def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: 
         title = f"{cfg.model['name']} on {cfg.data.path}"
         result["report"] = str(write_classifier_report(out, model, scored, extra, title, run, note))
     write_model_dir(out, model, {"config.yaml": config_yaml(cfg), "metrics.json": metrics, "run.json": run,
+                                 "learned_from.json": learned_from(cfg.data.path, *learned, cfg.data.extra_labels),
                                  "README.md": classifier_card(cfg, model, profiles, metrics, run)})
     return {**result, "seconds": round(time.perf_counter() - start, 1)}
 
@@ -326,7 +328,7 @@ def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
         log(calibration_note(model).replace("`", ""))
     scored = {"cv": scored_from_cv(cv, data, model.labels_, cfg.evaluation.worst_errors)}
     return _write_model_dir(cfg, model, metrics, scored, extra, {"all (cross-validated, then the final fit)": data},
-                            start)
+                            start, (data.ids, "every labelled row (protocol cv)"))
 
 
 def train_classifier(cfg: RunConfig, log=print) -> dict:
@@ -358,7 +360,9 @@ def train_classifier(cfg: RunConfig, log=print) -> dict:
             metrics["keyword_rule_heldout_test"] = extra["Keyword rule, held-out split"] = keyword_baseline(
                 rule, h_test)
         log(f"held-out evaluation on {field_}: test={len(h_test.texts)}")
-    return _write_model_dir(cfg, model, metrics, scored, extra, {"train": train, "dev": dev, "test": test}, start)
+    learned = (train.ids + dev.ids, f"{cfg.data.split_field} = train (fitted) and dev (thresholds tuned)")
+    return _write_model_dir(cfg, model, metrics, scored, extra, {"train": train, "dev": dev, "test": test}, start,
+                            learned)
 
 
 PROTOCOL_TITLES = {

@@ -3,6 +3,7 @@ which code and which data file, with which library versions, and what the rows u
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import subprocess
 from collections.abc import Sequence
@@ -54,6 +55,36 @@ def run_metadata(data_path: str) -> dict:
         "python": platform.python_version(),
         "packages": {name: v for name in PACKAGES if (v := _installed(name))},
     }
+
+
+def _id_hash(id_: object) -> str:
+    return hashlib.blake2b(str(id_).encode("utf-8"), digest_size=8).hexdigest()
+
+
+def learned_from(data_path: str, ids: Sequence, selection: str, labels_files: Sequence[str] = ()) -> dict:
+    """What a model learned from (``learned_from.json`` of a model folder): the data file and its sha256,
+    which rows (``selection``, e.g. ``split = train``), the labels files and their sha256, and a hash of
+    every row id (64 bits each: the ids themselves stay in the data), so that ``mlpkg evaluate`` can tell
+    when it is asked to score rows the model has seen.
+
+    >>> learned_rows(learned_from("x.parquet", ["a", "b"], "all rows"), ["b", "c"])
+    1
+    """
+    from ..core.directory import sha256_file
+    from ..data.load import resolve_data_path
+
+    def sha(path: str) -> str | None:
+        return sha256_file(resolve_data_path(path)) if resolve_data_path(path).is_file() else None
+
+    return {"data": data_path, "data_sha256": sha(data_path), "selection": selection,
+            "labels_files": [{"path": p, "sha256": sha(p)} for p in labels_files], "rows": len(ids),
+            "id_hashes": sorted({_id_hash(i) for i in ids})}
+
+
+def learned_rows(learned: dict, ids: Sequence) -> int:
+    """How many of ``ids`` are rows the model learned from (:func:`learned_from`)."""
+    seen = set(learned.get("id_hashes", ()))
+    return sum(_id_hash(i) in seen for i in ids)
 
 
 def metadata_rows(meta: dict) -> list[tuple[str, str]]:

@@ -205,7 +205,8 @@ td.ci{color:#555;font-size:small;white-space:nowrap}.note{color:#444;font-size:s
 table.errors{table-layout:fixed;width:100%}table.errors .title{width:22%}table.errors .excerpt{width:42%}
 table.errors .tags{width:9%;overflow-wrap:anywhere}table.errors .score{width:9%;font-size:small}
 table.errors .id{width:8%;font-size:x-small;color:#777;overflow-wrap:anywhere}table.kv th{width:10em}
-.feats{display:flex;flex-wrap:wrap;gap:1em}.feat{min-width:200px}small{color:#777}"""
+.feats{display:flex;flex-wrap:wrap;gap:1em}.feat{min-width:200px}small{color:#777}
+.warn{color:#a00;font-weight:bold;max-width:900px}"""
 
 
 def write_report(path: Path, title: str, sections: list[tuple[str, str]]) -> Path:
