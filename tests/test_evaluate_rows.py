@@ -42,3 +42,44 @@ def test_evaluate_on_rows_the_model_learned_from_warns_with_their_count(trained,
     assert main(["evaluate", "--model", str(trained), "--data", str(tmp_path / "new.parquet"),
                  "--output", str(tmp_path / "new")]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def _eval_rows(topic_sample):
+    """80 rows the fixture's model never saw, with no-tag rows and one article carrying two tags."""
+    rows = topic_sample.iloc[300:380][["id", "title", "text", "tags"]].reset_index(drop=True)
+    rows.at[0, "tags"] = ["umkm", "pendidikan"]
+    return rows
+
+
+def test_labelled_csv_reads_an_empty_cell_as_no_tag_and_pipe_separated_tags(trained, topic_sample, tmp_path):
+    from mlpkg.evaluate.saved_model import evaluate_model_dir
+
+    rows = _eval_rows(topic_sample)
+    rows.to_parquet(tmp_path / "rows.parquet")
+    # as `mlpkg tag` writes CSV tags: joined by |, an empty cell for none
+    rows.assign(tags=["|".join(t) for t in rows.tags]).to_csv(tmp_path / "rows.csv", index=False)
+    from_csv = evaluate_model_dir(str(trained), str(tmp_path / "rows.csv"))["metrics"]
+    assert from_csv == evaluate_model_dir(str(trained), str(tmp_path / "rows.parquet"))["metrics"]
+    assert from_csv["n"] == 80 and from_csv["per_label"]["pendidikan"]["support"] == sum(
+        "pendidikan" in t for t in rows.tags)
+
+
+def test_one_reader_for_data_files_semicolon_bom_crlf_and_coded_errors(trained, topic_sample, tmp_path, capsys):
+    from mlpkg.cli import main
+
+    rows = _eval_rows(topic_sample).assign(tags=lambda d: ["|".join(t) for t in d.tags])
+    # a semicolon CSV with a BOM and CRLF line ends, as spreadsheets save it: `mlpkg tag` reads it, so does evaluate
+    rows.to_csv(tmp_path / "excel.csv", sep=";", index=False, lineterminator="\r\n", encoding="utf-8-sig")
+    rows.to_csv(tmp_path / "plain.csv", index=False)
+    for name in ("excel", "plain"):
+        assert main(["evaluate", "--model", str(trained), "--data", str(tmp_path / f"{name}.csv"),
+                     "--output", str(tmp_path / name)]) == 0
+    capsys.readouterr()
+    metrics = [json.loads((tmp_path / name / "metrics.json").read_text())[name] for name in ("excel", "plain")]
+    assert metrics[0]["per_label"] == metrics[1]["per_label"] and metrics[0]["n"] == 80
+    (tmp_path / "broken.csv").write_text('id;title;text;tags\r\n1;"Koperasi;ada;teks;lebih\r\n', encoding="utf-8")
+    (tmp_path / "nolabel.csv").write_text("id;title;text\r\n1;Koperasi;Rapat anggota koperasi.\r\n", encoding="utf-8")
+    for name, expected in [("broken", "broken.csv: line 2: "), ("nolabel", "the CSV header has no 'text' and 'tags'")]:
+        assert main(["evaluate", "--model", str(trained), "--data", str(tmp_path / f"{name}.csv")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("mlpkg evaluate: error: [E002] ") and expected in err and "Traceback" not in err

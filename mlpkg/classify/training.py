@@ -58,14 +58,16 @@ def check_label_set(ds, d: DataConfig) -> None:
 
 
 def load_split(d: DataConfig, split: str | None, split_field: str | None = None,
-               config_labels: bool = True) -> LabelledSplit:
+               config_labels: bool = True, multi_label: bool | None = None) -> LabelledSplit:
     """Rows of one split (``None``: every row) as ids, article texts (title + body) and labels.
 
     ``config_labels``: ``d.labels`` was written in a config (so a typo in it is blamed on the config);
-    ``False`` where the labels come from a saved model.
+    ``False`` where the labels come from a saved model. ``multi_label``: how a CSV's label column is
+    read (:func:`~mlpkg.data.load.csv_tags`; None: from the column).
     """
     split_field = split_field or d.split_field
-    ds = load_table(d.path, split, split_field)
+    ds = load_table(d.path, split, split_field, columns=(d.text_field, d.label_field), tag_field=d.label_field,
+                    multi_label=multi_label)
     if config_labels:
         check_label_set(ds, d)
     check_schema(ds, d.path, text_field=d.text_field, label_field=d.label_field,
@@ -117,7 +119,7 @@ def with_extra_labels(data: LabelledSplit, d: DataConfig) -> LabelledSplit:
 
     if not d.labels:
         raise ConfigError("data.extra_labels needs data.labels (the tag set the labels files are checked against)")
-    table = load_table(d.path)
+    table = load_table(d.path, columns=(d.text_field, d.label_field))
     known = table[d.id_field] if d.id_field in table.column_names else []
     rows = labelled_rows([resolve_data_path(p) for p in d.extra_labels], d.labels, known, d.path)
     add = [[r["id"] for r in rows], [article_text(r["title"], r["text"]) for r in rows], [r["tags"] for r in rows],

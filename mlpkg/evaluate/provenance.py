@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from ..errors import DataError
+
 PACKAGES = ("mlpkg", "numpy", "scipy", "scikit-learn", "datasets", "pyarrow", "torch", "transformers")
 
 
@@ -109,9 +111,12 @@ def describe_rows(data_path: str, ids: Sequence, id_field: str = "id", fold_fiel
     model card says what its own data was, never what a corpus is assumed to be."""
     from ..data.load import load_table, parse_dates
 
-    ds = load_table(data_path)
-    wanted = [c for c in (id_field, *SOURCE_COLUMNS, DATE_COLUMN, fold_field) if c and c in ds.column_names]
     profile: dict = {"rows": len(ids)}
+    try:
+        ds = load_table(data_path, columns=(id_field,))
+    except DataError:  # a CSV whose header has no id column: rows cannot be matched to the file
+        return profile
+    wanted = [c for c in (id_field, *SOURCE_COLUMNS, DATE_COLUMN, fold_field) if c and c in ds.column_names]
     if id_field not in wanted:  # rows cannot be matched to the file
         return profile
     frame = ds.select_columns(list(dict.fromkeys(wanted))).to_pandas()

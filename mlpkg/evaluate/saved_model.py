@@ -44,7 +44,7 @@ def evaluate_model_dir(model_dir: str, data: str, split: str | None = None, outp
                            "extra_labels": []})
     fields.text_field = text_field or fields.text_field
     fields.label_field = label_field or fields.label_field
-    rows = load_split(fields, split, split_field, config_labels=False)
+    rows = load_split(fields, split, split_field, config_labels=False, multi_label=model.multi_label_)
     scored = score_classifier(model, rows)
     name = split or Path(data).stem
     result = {"metrics": scored["metrics"], "table": format_table(scored["metrics"], f"{model_dir} on {data} ({name})")}
