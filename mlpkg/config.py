@@ -97,7 +97,7 @@ class EvalConfig:
     newer_from: datetime.date | None = None
     report: bool = True  # write PNG plots and report.html
     keyword_baseline: bool = True  # score a keyword rule on the same splits (topic tagging)
-    worst_errors: int = _within(20, 0)
+    worst_errors: int = _within(20, 0)  # rows in each list of the report's worst errors (per tag: misses, false alarms)
 
 
 @dataclass

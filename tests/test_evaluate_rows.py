@@ -83,3 +83,40 @@ def test_one_reader_for_data_files_semicolon_bom_crlf_and_coded_errors(trained, 
         assert main(["evaluate", "--model", str(trained), "--data", str(tmp_path / f"{name}.csv")]) == 2
         err = capsys.readouterr().err
         assert err.startswith("mlpkg evaluate: error: [E002] ") and expected in err and "Traceback" not in err
+
+
+def test_report_worst_errors_lists_misses_and_false_alarms_per_tag(trained, topic_sample, tmp_path):
+    from mlpkg.classify.evaluation import score_classifier
+    from mlpkg.classify.training import LabelledSplit
+    from mlpkg.core.directory import load_model
+    from mlpkg.evaluate.saved_model import evaluate_model_dir
+    from mlpkg.text.sentences import split_sentences
+
+    model = load_model(trained)
+    rows = topic_sample.iloc[300:700]
+    half = len(rows) // 2  # the second half has no title: its first sentence stands in
+    titles = list(rows.title[:half]) + [""] * (len(rows) - half)
+    data = LabelledSplit(list(rows.id), [f"{t}\n{b}" if t else b for t, b in zip(titles, rows.text)],
+                         [list(t) for t in rows.tags], titles=titles)
+    scored = score_classifier(model, data, worst=5)
+    proba, Y = scored["proba"], scored["Y"]
+    P = model.binarize(scored["pred"])
+    cut = [model.thresholds_[label] for label in LABELS]
+    for j, label in enumerate(LABELS):
+        lists = scored["errors"][label]
+        assert set(lists) == {"misses", "false_alarms"}
+        missed = [i for i in range(len(rows)) if Y[i, j] and not P[i, j]]
+        expected = sorted(missed, key=lambda i: proba[i, j])[:5]  # lowest probability: the furthest under the cut
+        assert [e["id"] for e in lists["misses"]] == [data.ids[i] for i in expected]
+        assert [e["score"] for e in lists["misses"]] == pytest.approx([cut[j] - proba[i, j] for i in expected])
+        alarms = [i for i in range(len(rows)) if P[i, j] and not Y[i, j]]
+        assert len(lists["false_alarms"]) == min(5, len(alarms))
+    assert sum(len(scored["errors"][label]["misses"]) for label in LABELS) > 0  # misses are shown
+    shown = [e for label in LABELS for key in ("misses", "false_alarms") for e in scored["errors"][label][key]]
+    for e in shown:
+        i = data.ids.index(e["id"])
+        assert e["title"] == (titles[i] or split_sentences(rows.text.iloc[i])[0])
+    rows.assign(title=titles)[["id", "title", "text", "tags"]].to_parquet(tmp_path / "rows.parquet")
+    evaluate_model_dir(str(trained), str(tmp_path / "rows.parquet"), output=str(tmp_path / "out"))
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert all(f"{label}: worst misses" in page and f"{label}: worst false alarms" in page for label in LABELS)
