@@ -9,20 +9,28 @@ under the publisher protocol — any article of its publisher.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 from joblib import Parallel, delayed
 
 from ..data.folds import train_rows
+from ..errors import MlpkgWarning
 from ..evaluate.metrics import expected_calibration_error, multilabel_metrics, tag_matrix
 from ..evaluate.tables import render_table
 
 
-def _fit_and_predict(fit: Callable, data, test: np.ndarray, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    model = fit(data.subset(train_rows(test, data.groups)))
+def _fit_and_predict(fit: Callable, data, test: np.ndarray, labels: list[str]
+                     ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The fold's probabilities and thresholds, and the warnings its fit gave (a worker process does
+    not print them where the log goes)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MlpkgWarning)
+        model = fit(data.subset(train_rows(test, data.groups)))
     proba = model.predict_proba([data.texts[i] for i in test])
-    return proba, np.array([model.thresholds_[label] for label in labels])
+    notes = [str(w.message) for w in caught if issubclass(w.category, MlpkgWarning)]
+    return proba, np.array([model.thresholds_[label] for label in labels]), notes
 
 
 def cross_validate(
@@ -41,8 +49,10 @@ def cross_validate(
     fitted = Parallel(n_jobs=min(n_jobs, len(folds)))(
         delayed(_fit_and_predict)(fit, data, test, labels) for _, test in folds
     )
-    for (_, test), (p, thresholds) in zip(folds, fitted):
+    for (name, test), (p, thresholds, notes) in zip(folds, fitted):
         proba[test], pred[test], cut[test] = p, (p >= thresholds).astype(int), thresholds
+        for note in notes:
+            log(f"  {name}: warning: {note}")
     per_fold, pooled = score_folds(folds, proba, pred, cut, Y, labels, log)
     return {
         "folds": per_fold,

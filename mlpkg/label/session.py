@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..batch.validate import Fields
-from ..data.keywords import TOPIC_KEYWORDS
 from ..errors import ConfigError, DataError, MissingReasonError, UnknownTagError
 from ..text.clean import clean
 from .queue import Candidate, CandidateQueue, highlight, read_pool
@@ -27,7 +26,7 @@ HOLD_SECONDS = 30 * 60  # an article on another annotator's screen is kept from 
 
 def lexicon_of(model, config: str | Path | None) -> tuple[list[str], dict[str, list[str]]]:
     """(tags, lexicon): the model's, else a config's ``data.labels`` and ``model.lexicon``, else the
-    keyword rule's tags (without a lexicon: the queue then counts keyword-rule hits)."""
+    default tags without a lexicon (the queue then ranks by nothing but the model, if any)."""
     if model is not None:
         return list(model.labels_), dict(getattr(model, "lexicon", None) or {})
     if config:
@@ -35,7 +34,7 @@ def lexicon_of(model, config: str | Path | None) -> tuple[list[str], dict[str, l
 
         cfg = load_config(config)
         return list(cfg.data.labels or DEFAULT_TAGS), dict(cfg.model.get("lexicon") or {})
-    return list(TOPIC_KEYWORDS), {}
+    return list(DEFAULT_TAGS), {}
 
 
 class LabelSession:
@@ -60,7 +59,7 @@ class LabelSession:
         self.queue = CandidateQueue(articles, tags=self.tags, lexicon=self.lexicon, model=self.model, focus=tag)
         self._held: dict[str, str] = {}  # annotator -> id on their screen
         self._seen: dict[str, float] = {}  # annotator -> when they last asked (a closed tab stops asking)
-        terms = self.lexicon or {t: [rx.pattern] for t, rx in TOPIC_KEYWORDS.items() if t in self.tags}
+        terms = self.lexicon
         self._terms = [(term, t) for t, ts in terms.items() for term in ts if not self.focus or t == self.focus] + [
             (term, t) for t, ts in terms.items() for term in ts if self.focus and t != self.focus]
 
