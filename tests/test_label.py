@@ -174,6 +174,22 @@ def test_queue_ranks_lexicon_hits_the_model_misses_and_reranks_after_a_retrain(r
     assert after != [i for i in before if i not in {c.id for c in top}]
 
 
+def test_label_queue_prints_a_header_and_says_when_the_queue_is_empty(tmp_path, rows, capsys):
+    from mlpkg.cli import main
+
+    pool = write_pool(tmp_path / "pool.jsonl", rows[:2])
+    labels = tmp_path / "labels.jsonl"
+    args = ["label", "queue", "--pool", str(pool), "--labels", str(labels),
+            "--config", str(ROOT / "configs" / "topic_tfidf.yaml")]
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split("\t") == ["priority", "id", "tag", "scores", "title", "why"] and len(lines) == 3
+    for r in rows[:2]:
+        append_event(labels, {"action": "skip", "id": r["id"], "annotator": "ana"})
+    assert main(args) == 0
+    assert capsys.readouterr().out.startswith("the queue is empty: every candidate")
+
+
 def test_highlight_marks_lexicon_terms_in_display_text():
     segments = highlight("Rapat Anggota Tahunan KSP Maju dan koperasi-koperasi desa",
                          [("rapat anggota tahunan", "koperasi"), ("ksp\\b", "koperasi"), ("koperasi", "koperasi")])
