@@ -150,6 +150,12 @@ class DuplicateLabelError(LabelsFileError):
     code = "E204"
 
 
+class ArticleNotOpenError(LabelsFileError):
+    """A decision or skip for an article no longer open on that annotator's screen (decided, or handed to another annotator): nothing was written."""
+
+    code = "E205"
+
+
 def error_codes() -> list[tuple[str, str, str]]:
     """(code, class name, meaning) of every error, in code order.
 

@@ -208,10 +208,10 @@ def test_session_writes_decisions_resumes_and_undoes(pool, model, tmp_path):
     session.decide("ana", first.id, ["koperasi"], reason="Kopdes")
     session.skip("ana", session.current("ana").id)
     with pytest.raises(MissingReasonError, match=r"\[E203\] an unsure decision needs a short reason"):
-        session.decide("ana", session.current("ana").id, [], unsure=True)
+        session.decide("ana", session.current("ana").id, [], ["koperasi"], unsure=True)
     event = json.loads(labels.read_text(encoding="utf-8").splitlines()[0])
     assert event["annotator"] == "ana" and event["model_hash"] == session.model_hash and event["text"]
-    assert event["tags"] == ["koperasi"] and event["rejected"] == ["umkm", "pendidikan"]
+    assert event["tags"] == ["koperasi"] and event["rejected"] == []  # the other tags stay undecided
     progress = session.progress("ana")
     assert progress["labelled_today"] == 1 and progress["positives"]["koperasi"] == 1 and progress["skipped"] == 1
     # a new session on the same file resumes after the decided and skipped articles

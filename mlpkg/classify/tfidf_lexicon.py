@@ -84,23 +84,26 @@ class TfidfLexiconClassifier(TfidfClassifier):
         dense = self._lexicon().transform_parts(parts) * self.lexicon_weight
         return sp.hstack([X, sp.csr_matrix(dense)], format="csr")
 
-    def _oof_scores(self, X: sp.csr_matrix, Y: np.ndarray, groups: np.ndarray | None) -> np.ndarray | None:
+    def _oof_scores(self, X: sp.csr_matrix, Y: np.ndarray, groups: np.ndarray | None,
+                    known: np.ndarray) -> np.ndarray | None:
         """Decision scores of every training row from a model fitted without its fold (all labels
-        share the folds: whole near-copy groups, stratified on each group's rarest label)."""
+        share the folds: whole near-copy groups, stratified on each group's rarest label); each label
+        learns from the rows where it is ``known``."""
         groups = np.arange(len(Y)) if groups is None else groups
-        n_splits = min(self.calibration_folds, int(Y.sum(axis=0).min()))
+        n_splits = min(self.calibration_folds, int((Y * known).sum(axis=0).min()))
         if n_splits < 2:
             return None
         oof = np.zeros(Y.shape)
         for _, test in grouped_folds(Y, list(groups), n_splits, self.seed):
             train = train_rows(test, list(groups))
             for j in range(Y.shape[1]):
-                W, b = self._linear(X[train], Y[train, j].astype(int))
+                rows = train[known[train, j]]
+                W, b = self._linear(X[rows], Y[rows, j].astype(int))
                 oof[test, j] = np.asarray(X[test] @ W.T).ravel() + b[0]
         return oof
 
     def _fit_texts(self, texts: list[str], Y: np.ndarray, groups: np.ndarray | None = None,
-                   dev: tuple[list[str], np.ndarray] | None = None) -> None:
+                   dev: tuple[list[str], np.ndarray] | None = None, known: np.ndarray | None = None) -> None:
         if not self.multi_label_:
             raise DataError("tfidf_lexicon.v1 is a multi-label tagger: give each text a list of tags")
         unknown = sorted(set(self.lexicon or {}) - set(self.labels_))
@@ -108,12 +111,13 @@ class TfidfLexiconClassifier(TfidfClassifier):
             raise DataError(f"model.lexicon has tags {unknown} that are not in the label set {self.labels_}")
         X = self._blocks(texts, fit=True)
         coefs, intercepts, platt = [], [], []
-        oof = self._oof_scores(X, Y, groups)
+        known = np.ones(Y.shape, dtype=bool) if known is None else known  # a tag undecided for a row: not learnt
+        oof = self._oof_scores(X, Y, groups, known)
         self.oof_proba_ = np.zeros(Y.shape, dtype=float)
         for j in range(Y.shape[1]):
-            y = Y[:, j].astype(int)
-            W, b = self._linear(X, y)
-            a, c = fit_platt(oof[:, j], y, smooth=True) if oof is not None else (1.0, 0.0)
+            rows, y = known[:, j], Y[:, j].astype(int)
+            W, b = self._linear(X[rows], y[rows])
+            a, c = fit_platt(oof[rows, j], y[rows], smooth=True) if oof is not None else (1.0, 0.0)
             scores = oof[:, j] if oof is not None else np.asarray(X @ W.T).ravel() + b[0]
             self.oof_proba_[:, j] = sigmoid(a * scores + c)
             coefs.append(W[0])

@@ -30,12 +30,16 @@ class LabelledSplit:
     dates: list = field(default_factory=list)  # publication dates as written; empty where the file has none
     confidence: list = field(default_factory=list)  # "high", "low" or "" (not read); empty where the file has none
     dropped: int = 0  # rows left out because every label they carry is in data.drop_labels
+    # per row, the tags nobody decided (labels-file rows: masked for those tags); empty where every tag is decided
+    undecided: list = field(default_factory=list)
 
     def subset(self, index) -> "LabelledSplit":
         pick = [int(i) for i in index]
-        return LabelledSplit(*([values[i] for i in pick] if values else [] for values in
-                               (self.ids, self.texts, self.y, self.groups, self.publishers, self.titles,
-                                self.dates, self.confidence)))
+        columns = (self.ids, self.texts, self.y, self.groups, self.publishers, self.titles, self.dates,
+                   self.confidence)
+        undecided = [self.undecided[i] for i in pick] if self.undecided else []
+        return LabelledSplit(*([values[i] for i in pick] if values else [] for values in columns),
+                             undecided=undecided if any(undecided) else [])
 
     def sure_rows(self) -> np.ndarray | None:
         """Rows whose reading was not marked unsure (confidence ``low``), or None where no row is marked."""
@@ -120,13 +124,14 @@ def with_extra_labels(data: LabelledSplit, d: DataConfig) -> LabelledSplit:
     table = load_table(d.path)
     known = table[d.id_field] if d.id_field in table.column_names else []
     rows = labelled_rows([resolve_data_path(p) for p in d.extra_labels], d.labels, known, d.path)
+    undecided = (data.undecided or [[] for _ in data.ids]) + [r["undecided"] for r in rows]
     add = [[r["id"] for r in rows], [article_text(r["title"], r["text"]) for r in rows], [r["tags"] for r in rows],
            [f"label:{r['id']}" for r in rows], ["(labels file)"] * len(rows) if data.publishers else [],
            [r["title"] or "" for r in rows] if data.titles else [], [None] * len(rows) if data.dates else [],
            [r["confidence"] for r in rows] if data.confidence else []]
     return LabelledSplit(*(old + new for old, new in zip(
         (data.ids, data.texts, data.y, data.groups, data.publishers, data.titles, data.dates, data.confidence), add)),
-        data.dropped)
+        data.dropped, undecided if any(undecided) else [])
 
 
 def _labels_of(y) -> list:
@@ -139,21 +144,24 @@ def _dropped_note(d: DataConfig, *splits: LabelledSplit) -> str:
     return f"; dropped {sum(s.dropped for s in splits)} rows whose labels are all in data.drop_labels"
 
 
-def _tune(cfg: RunConfig, model, y: list, proba) -> None:
+def _tune(cfg: RunConfig, model, rows: LabelledSplit, proba) -> None:
+    """Thresholds from ``proba`` of ``rows``; a tag undecided for a row leaves that row out of its tuning."""
     from .thresholds import tune_thresholds
 
     t = cfg.thresholds
-    model.set_thresholds(tune_thresholds(model.binarize(y), proba, model.labels_, t.objective, t.min_precision,
-                                         t.min_positives))
+    known = ~model.binarize(rows.undecided).astype(bool) if rows.undecided else None
+    model.set_thresholds(tune_thresholds(model.binarize(rows.y), proba, model.labels_, t.objective, t.min_precision,
+                                         t.min_positives, known=known))
 
 
 def _fit_tuned(cfg: RunConfig, train: LabelledSplit, dev: LabelledSplit):
     model = build_model(cfg.model, cfg.seed)
-    model.fit(train.texts, train.y, labels=cfg.data.labels, dev=(dev.texts, dev.y))
+    model.fit(train.texts, train.y, labels=cfg.data.labels, dev=(dev.texts, dev.y),
+              undecided=train.undecided or None)
     if not model.labels_:
         raise DataError(f"{cfg.data.path}: the train split has no labels")
     if model.multi_label_:
-        _tune(cfg, model, dev.y, model.predict_proba(dev.texts))
+        _tune(cfg, model, dev, model.predict_proba(dev.texts))
     return model
 
 
@@ -162,9 +170,9 @@ def fit_on_all(cfg: RunConfig, data: LabelledSplit):
     (``oof_proba_``) get thresholds from those scores; others hold out one grouped fifth as dev."""
     model = build_model(cfg.model, cfg.seed)
     if getattr(type(model), "scores_out_of_fold", False):
-        model.fit(data.texts, data.y, labels=cfg.data.labels, groups=data.groups)
+        model.fit(data.texts, data.y, labels=cfg.data.labels, groups=data.groups, undecided=data.undecided or None)
         if model.multi_label_:
-            _tune(cfg, model, data.y, model.oof_proba_)
+            _tune(cfg, model, data, model.oof_proba_)
         return model
     from ..data.folds import grouped_folds, train_rows
     from ..evaluate.metrics import tag_matrix
