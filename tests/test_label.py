@@ -10,7 +10,18 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from label_helpers import LABELS, LEXICON, Server, fit_tiny_model, pool_rows, write_pool
+from label_helpers import (
+    LABELS,
+    LEXICON,
+    Server,
+    fit_on_labels,
+    fit_tiny_model,
+    pool_rows,
+    score,
+    tagged_otherwise,
+    training_rows_file,
+    write_pool,
+)
 
 from mlpkg.batch.validate import Article
 from mlpkg.classify.training import load_split
@@ -267,6 +278,58 @@ def test_terminal_mode_writes_the_same_file(pool, model, tmp_path):
     assert labels_[order[2]].data["confidence"] == "low" and "koperasi hanya" in labels_[order[2]].data["reason"]
     assert skips == set()  # skipped, then undone
     assert "[" in "".join(out)  # lexicon terms marked without colour
+
+
+class _Out:
+    def __init__(self):
+        self.parts = []
+
+    def write(self, s):
+        self.parts.append(s)
+
+    def isatty(self):
+        return False
+
+    def __str__(self):
+        return "".join(self.parts)
+
+
+def test_y_n_decide_the_queued_tag_alone_and_a_retrain_keeps_the_other_tags_score(tmp_path):
+    data = training_rows_file(tmp_path / "data.parquet")
+    base = fit_on_labels(data)
+    base.save(tmp_path / "tagger")
+    article, other = tagged_otherwise(base, "koperasi")  # queued for koperasi, the model says e.g. umkm
+    before = score(base, article, other)
+    assert before >= base.thresholds_[other]
+    labels = tmp_path / "labels.jsonl"
+    session = LabelSession(str(write_pool(tmp_path / "pool.jsonl", [article])), labels, model_dir=tmp_path / "tagger",
+                           tag="koperasi")
+    out, script = _Out(), iter(["n"])
+    assert run_terminal(session, "citra", read=lambda prompt: next(script), out=out, colour=False) == 1
+    assert "1 koperasi, 2 umkm, 3 pendidikan" in str(out)  # which number is which tag
+    assert f"saved {article['id']}: 1 koperasi no · 2 umkm ? · 3 pendidikan ?" in str(out)
+    (event,) = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines()]
+    assert event["tags"] == [] and event["rejected"] == ["koperasi"] and event["queue_tag"] == "koperasi"
+    (row,) = labelled_rows([labels], LABELS)
+    assert row["undecided"] == [t for t in LABELS if t != "koperasi"]
+    retrained = fit_on_labels(data, labels)
+    assert abs(score(retrained, article, other) - before) < 0.02  # not learnt as a negative of the other tag
+
+
+def test_terminal_count_leaves_out_an_undone_decision(pool, model, tmp_path):
+    session = LabelSession(str(pool), tmp_path / "labels.jsonl", model_dir=model, tag="koperasi")
+    script = iter(["y", "z", "q"])  # decide the first, undo it (it is back on screen), quit
+    assert run_terminal(session, "citra", read=lambda prompt: next(script), out=_Out(), colour=False) == 0
+    assert live_decisions(LabelLog(tmp_path / "labels.jsonl").events)[0] == {}
+
+
+def test_terminal_strips_control_characters_from_articles(rows, tmp_path):
+    r = rows[0]
+    evil = {**r, "title": "\x1b]0;pwned\x07" + r["title"] + "\x1b[2J", "text": r["text"] + "\r\x1b[1A\u202etxt.exe"}
+    session = LabelSession(str(write_pool(tmp_path / "pool.jsonl", [evil])), tmp_path / "labels.jsonl")
+    out = _Out()
+    run_terminal(session, "citra", read=lambda prompt: "q", out=out, colour=False)
+    assert r["title"] in str(out) and not any(c in str(out) for c in "\x1b\x07\r\u202e")
 
 
 # --- Label Studio --------------------------------------------------------------------------------
