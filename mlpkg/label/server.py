@@ -17,6 +17,7 @@ import hmac
 import ipaddress
 import json
 import secrets
+import socket
 import sys
 import traceback
 from http import HTTPStatus
@@ -32,6 +33,7 @@ STATIC = {"/": ("index.html", "text/html; charset=utf-8"), "/label.js": ("label.
           "/label.css": ("label.css", "text/css; charset=utf-8")}
 MAX_BODY = 64 * 1024
 IDLE_SECONDS = 30  # a keep-alive connection that sends nothing for this long is closed (it holds a thread)
+LINGER_SECONDS, LINGER_BYTES = 1.0, 1 << 20
 
 
 class BadRequest(Exception):
@@ -69,6 +71,19 @@ class LabelServer(ThreadingHTTPServer):
         self.default_annotator = annotator
         super().__init__((host, port), LabelHandler)
 
+    def shutdown_request(self, request) -> None:
+        """Close after reading what the client still sends (at most ``LINGER_BYTES``, ``LINGER_SECONDS`` idle):
+        closing on unread input sends a reset, which can destroy the error answer before the client reads it."""
+        try:
+            request.shutdown(socket.SHUT_WR)
+            request.settimeout(LINGER_SECONDS)
+            drained = 0
+            while drained < LINGER_BYTES and (chunk := request.recv(1 << 16)):
+                drained += len(chunk)
+        except OSError:
+            pass
+        self.close_request(request)
+
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
@@ -79,7 +94,13 @@ class LabelServer(ThreadingHTTPServer):
 class LabelHandler(BaseHTTPRequestHandler):
     server: LabelServer
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.0"  # an error on a bad request line still gets a status line
     timeout = IDLE_SECONDS
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What the standard library answers itself (a bad request line or header, an unknown method), as JSON."""
+        self.close_connection = True
+        self._json(code, {"error": message or HTTPStatus(code).phrase})
 
     def log_message(self, format: str, *args) -> None:  # one line per request is noise for an annotator
         return
