@@ -213,4 +213,5 @@ def test_label_serve_survives_a_fuzz_of_malformed_requests(served_many, tmp_path
     assert _post(served, "/api/current", {"annotator": "ana"})[0] == 200  # still serving
     events = LabelLog(tmp_path / "labels.jsonl").events  # every line parses
     assert [(e.data["action"], e.id) for e in events] == written
-    assert all(e.data["tags"] == ["koperasi"] and e.data["rejected"] == [] for e in events if e.data["action"] == "label")
+    labels = [e.data for e in events if e.data["action"] == "label"]
+    assert all(e["tags"] == ["koperasi"] and e["rejected"] == [] for e in labels)
