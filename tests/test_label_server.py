@@ -16,7 +16,7 @@ from label_helpers import pool_rows, write_pool
 
 import mlpkg.label.session as session_module
 from mlpkg.errors import ArticleNotOpenError
-from mlpkg.label.server import LabelHandler, LabelServer
+from mlpkg.label.server import LabelServer
 from mlpkg.label.session import LabelSession
 from mlpkg.label.store import LabelLog, labelled_rows
 
@@ -78,10 +78,10 @@ def _post(server: LabelServer, path: str, body: dict) -> tuple[int, dict | None]
 
 def test_label_serve_answers_malformed_requests_with_json_errors(served, monkeypatch):
     for length, body in (("-1", b"{}"), ("abc", b"{}"), ("99999999", b"{}"), ("10", b"{}")):
-        status, error = _status(_raw(served, _request("POST", "/api/current", body, {"Content-Length": length})))
+        status, error = _status(_raw(served, _request("POST", "/api/undo", body, {"Content-Length": length})))
         assert status in (400, 413) and "error" in error, length
     for body in (b"[]", b"1", b"null", b"[" * 30000):
-        status, error = _status(_raw(served, _request("POST", "/api/current", body)))
+        status, error = _status(_raw(served, _request("POST", "/api/undo", body)))
         assert status == 400 and "JSON" in error["error"], body[:10]
     status, error = _post(served, "/api/decide", {"annotator": ["ana"], "id": "x", "tags": ["koperasi"]})
     assert status == 400 and "annotator must be a string" in error["error"]
@@ -96,8 +96,8 @@ def test_label_serve_answers_malformed_requests_with_json_errors(served, monkeyp
     assert _status(_raw(served, _request("GET", "/api/current?annotator=ana")))[0] == 200  # still serving
 
 
-def test_label_serve_closes_an_idle_connection(served, monkeypatch):
-    monkeypatch.setattr(LabelHandler, "timeout", 0.5)
+def test_label_serve_closes_an_idle_connection(served):
+    served.idle_seconds = 0.5
     with socket.create_connection(served.server_address[:2], timeout=30) as s:
         assert s.recv(1) == b""  # closed by the server, long before this socket's own timeout
 

@@ -215,7 +215,7 @@ class LabelHandler(BaseHTTPRequestHandler):
         try:
             data = self.rfile.read(length)
         except TimeoutError:
-            raise BadRequest(HTTPStatus.REQUEST_TIMEOUT, f"no body after {IDLE_SECONDS}s") from None
+            raise BadRequest(HTTPStatus.REQUEST_TIMEOUT, f"no body after {self.server.idle_seconds}s") from None
         if len(data) < length:
             raise BadRequest(HTTPStatus.BAD_REQUEST, f"body ended after {len(data)} of {length} bytes")
         try:
