@@ -151,7 +151,7 @@ class DuplicateLabelError(LabelsFileError):
 
 
 class ArticleNotOpenError(LabelsFileError):
-    """A decision or skip for an article no longer open on that annotator's screen (decided, or handed to another annotator): nothing was written."""
+    """A decision for an article no longer open on that annotator's screen (decided or handed on): nothing written."""
 
     code = "E205"
 

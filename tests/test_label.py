@@ -396,6 +396,27 @@ def test_train_reads_labels_files_on_top_of_data(tmp_path, rows, small_data):
         load_split(_config(small_data, dup).data, None)
 
 
+def test_labels_files_are_counted_named_and_hashed_in_the_log_the_card_and_run_json(tmp_path, rows):
+    from mlpkg.classify.training import train
+    from mlpkg.core.directory import sha256_file
+
+    labels = tmp_path / "labels.jsonl"
+    for r in rows[:3]:
+        append_event(labels, {**_label(r["id"], r["tags"][:1]), "title": r["title"], "text": r["text"]})
+    append_event(labels, {"action": "undo", "id": rows[2]["id"], "annotator": "ana"})
+    cfg = load_config(ROOT / "configs" / "topic_tfidf.yaml", [
+        f"data.path={training_rows_file(tmp_path / 'data.parquet')}", f"data.extra_labels=[{labels}]",
+        "evaluation.report=false", "evaluation.keyword_baseline=false", f"output_dir={tmp_path / 'model'}"])
+    log = []
+    train(cfg, log=log.append)
+    digest = sha256_file(labels)
+    assert f"labels files (data.extra_labels): {labels}: 2 decisions on 2 articles, sha256 {digest[:16]}" in log
+    run = json.loads((tmp_path / "model" / "run.json").read_text(encoding="utf-8"))
+    assert run["labels_files"] == [{"file": str(labels), "sha256": digest, "decisions": 2, "articles": 2}]
+    card = (tmp_path / "model" / "README.md").read_text(encoding="utf-8")
+    assert f"and the labels file `{labels}` (2 decisions on 2 articles)" in card and digest in card
+
+
 def test_cli_train_fails_with_a_coded_error_on_a_bad_labels_file(tmp_path, capsys, small_data):
     from mlpkg.cli import main
 

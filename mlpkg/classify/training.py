@@ -134,6 +134,22 @@ def with_extra_labels(data: LabelledSplit, d: DataConfig) -> LabelledSplit:
         data.dropped, undecided if any(undecided) else [])
 
 
+def labels_files(d: DataConfig) -> list[dict]:
+    """Provenance of ``d.extra_labels`` (name, sha256, decisions, articles), for the log, run.json and the card."""
+    from ..label.store import describe_labels_files
+
+    return describe_labels_files((p, resolve_data_path(p)) for p in d.extra_labels)
+
+
+def _log_labels_files(d: DataConfig, log) -> list[dict]:
+    from ..label.store import labels_files_line
+
+    files = labels_files(d)
+    if files:
+        log(labels_files_line(files))
+    return files
+
+
 def _labels_of(y) -> list:
     return [y] if isinstance(y, str) else list(y or [])
 
@@ -221,7 +237,7 @@ def keyword_rule_cv(cfg: RunConfig, data: LabelledSplit, folds: list) -> dict:
 
 
 def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: dict,
-                     splits: dict[str, LabelledSplit], start: float) -> dict:
+                     splits: dict[str, LabelledSplit], start: float, files: list[dict]) -> dict:
     """Save the model with its config, run metadata, metrics (bootstrap intervals and per-publisher
     figures included), report, model card and manifest."""
     from ..evaluate.provenance import describe_rows, run_metadata
@@ -232,6 +248,8 @@ def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: 
     for key, s in scored.items():
         metrics[key] = {**metrics[key], "intervals": s["intervals"], "by_publisher": s["by_publisher"]}
     run = run_metadata(cfg.data.path)
+    if files:
+        run["labels_files"] = files
     profiles = {name: describe_rows(cfg.data.path, split.ids, cfg.data.id_field) for name, split in splits.items()}
     if cfg.data.drop_labels:
         profiles = {name: {**p, "dropped": splits[name].dropped} for name, p in profiles.items()}
@@ -255,6 +273,7 @@ def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
     data = load_split(cfg.data, None)
     log(f"data: {cfg.data.path} rows={len(data.texts)} (all labelled rows; protocol: cv)"
         + _dropped_note(cfg.data, data))
+    files = _log_labels_files(cfg.data, log)
     folds = cv_folds(cfg, data, "group")
     log(f"grouped {len(folds)}-fold cross-validation over near-copy groups:")
     cv = cross_validate_config(cfg, data, folds, log=log)
@@ -272,7 +291,7 @@ def train_classifier_cv(cfg: RunConfig, log=print) -> dict:
         + ", ".join(f"{k} {v:.3f}" for k, v in model.thresholds_.items()))
     scored = {"cv": scored_from_cv(cv, data, model.labels_, cfg.evaluation.worst_errors)}
     return _write_model_dir(cfg, model, metrics, scored, extra, {"all (cross-validated, then the final fit)": data},
-                            start)
+                            start, files)
 
 
 def train_classifier(cfg: RunConfig, log=print) -> dict:
@@ -284,6 +303,7 @@ def train_classifier(cfg: RunConfig, log=print) -> dict:
     train, dev, test = (load_split(cfg.data, s) for s in ("train", "dev", "test"))
     log(f"data: {cfg.data.path} train={len(train.texts)} dev={len(dev.texts)} test={len(test.texts)}"
         + _dropped_note(cfg.data, train, dev, test))
+    files = _log_labels_files(cfg.data, log)
     model = _fit_tuned(cfg, train, dev)
     log(f"trained {cfg.model['name']} in {time.perf_counter() - start:.1f}s")
 
@@ -304,7 +324,8 @@ def train_classifier(cfg: RunConfig, log=print) -> dict:
             metrics["keyword_rule_heldout_test"] = extra["Keyword rule, held-out split"] = keyword_baseline(
                 h_test.texts, h_test.y, model.labels_)
         log(f"held-out evaluation on {field_}: test={len(h_test.texts)}")
-    return _write_model_dir(cfg, model, metrics, scored, extra, {"train": train, "dev": dev, "test": test}, start)
+    return _write_model_dir(cfg, model, metrics, scored, extra, {"train": train, "dev": dev, "test": test}, start,
+                            files)
 
 
 PROTOCOL_TITLES = {

@@ -267,6 +267,30 @@ def live_labels(events: Iterable[Event]) -> dict[str, dict[str, Event]]:
     return latest
 
 
+def describe_labels_files(paths: Iterable[tuple[str, Path]]) -> list[dict]:
+    """Provenance of each labels file ``(name as configured, path)``: its sha256, its live decisions
+    (one per annotator and article) and the articles they decide."""
+    from ..core.directory import sha256_file
+
+    out = []
+    for name, path in paths:
+        latest = live_labels(LabelLog(path).events)
+        out.append({"file": name, "sha256": sha256_file(Path(path)), "decisions": sum(map(len, latest.values())),
+                    "articles": len(latest)})
+    return out
+
+
+def labels_files_line(files: list[dict]) -> str:
+    """One line naming the labels files of a run, for its log and model card.
+
+    >>> labels_files_line([{"file": "k.jsonl", "sha256": "ab" * 32, "decisions": 3, "articles": 2}])
+    'labels files (data.extra_labels): k.jsonl: 3 decisions on 2 articles, sha256 abababababababab'
+    """
+    return "labels files (data.extra_labels): " + "; ".join(
+        f"{f['file']}: {f['decisions']} decisions on {f['articles']} articles, sha256 {f['sha256'][:16]}"
+        for f in files)
+
+
 def labelled_rows(paths: Iterable[str | Path], tags: list[str], known_ids: Iterable[str] = (),
                   known_source: str = "data") -> list[dict]:
     """The live decisions of every labels file as training rows ``{id, title, text, tags, rejected,
