@@ -417,6 +417,50 @@ def test_labels_files_are_counted_named_and_hashed_in_the_log_the_card_and_run_j
     assert f"and the labels file `{labels}` (2 decisions on 2 articles)" in card and digest in card
 
 
+def test_undecided_tags_stay_unknown_in_the_training_rows(tmp_path, rows, small_data):
+    labels = tmp_path / "labels.jsonl"
+    legacy = {k: v for k, v in _label("old", ["umkm"]).items() if k != "rejected"}  # an older line: all decided
+    append_event(labels, legacy)
+    append_event(labels, {**_label("one", []), "rejected": ["koperasi"]})  # n on a koperasi queue
+    append_event(labels, {**_label("two", ["koperasi"]), "rejected": []})
+    append_event(labels, {**_label("two", [], annotator="budi"), "rejected": ["umkm"]})  # merged with ana's
+    got = {r["id"]: (r["tags"], r["rejected"], r["undecided"]) for r in labelled_rows([labels], LABELS)}
+    assert got == {"old": (["umkm"], ["koperasi", "pendidikan"], []),
+                   "one": ([], ["koperasi"], ["umkm", "pendidikan"]),
+                   "two": (["koperasi"], ["umkm"], ["pendidikan"])}
+    data = load_split(_config(small_data, labels).data, "train")
+    assert data.undecided[-3:] == [[], ["umkm", "pendidikan"], ["pendidikan"]] and not any(data.undecided[:-3])
+    assert data.subset([0, len(data.ids) - 1]).undecided == [[], ["pendidikan"]]
+    append_event(labels, {**_label("two", [], annotator="citra"), "rejected": ["koperasi"]})
+    with pytest.raises(DuplicateLabelError, match=r"\[E204\].*id 'two' decided twice.*disagree on \['koperasi'\]"):
+        labelled_rows([labels], LABELS)
+
+
+def test_an_undecided_tag_is_left_out_of_its_thresholds_and_cv_scores():
+    import numpy as np
+
+    from mlpkg.classify.cross_validation import cross_validate
+    from mlpkg.classify.thresholds import tune_thresholds
+    from mlpkg.classify.training import LabelledSplit
+
+    Y = np.array([[1], [1], [0], [0], [0]])
+    proba = np.array([[0.9], [0.6], [0.2], [0.1], [0.8]])  # the last row: the tag nobody decided
+    known = np.array([[True], [True], [True], [True], [False]])
+    assert tune_thresholds(Y, proba, ["umkm"], min_positives=1, known=known) == \
+        tune_thresholds(Y[:4], proba[:4], ["umkm"], min_positives=1)
+
+    class Fixed:  # scores rows by their position; the tag is predicted where proba >= 0.5
+        thresholds_ = {"umkm": 0.5}
+
+        def predict_proba(self, texts):
+            return np.array([[float(t)] for t in texts])
+
+    data = LabelledSplit(["a", "b", "c", "d", "e"], ["0.9", "0.6", "0.2", "0.1", "0.8"], [["umkm"], ["umkm"], [], [],
+                         []], list(range(5)), undecided=[[], [], [], [], ["umkm"]])
+    cv = cross_validate(lambda part: Fixed(), data, [("f", np.arange(5))], ["umkm"], log=lambda *_: None, n_jobs=1)
+    assert cv["pooled"]["per_label"]["umkm"]["fp"] == 0 and cv["pooled"]["per_label"]["umkm"]["precision"] == 1.0
+
+
 def test_cli_train_fails_with_a_coded_error_on_a_bad_labels_file(tmp_path, capsys, small_data):
     from mlpkg.cli import main
 
