@@ -28,7 +28,7 @@ CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:
-    """``text`` without control characters (escape sequences from an article cannot reach the terminal).
+    r"""``text`` without control characters (escape sequences from an article cannot reach the terminal).
 
     >>> printable("Koperasi\x1b[2J desa\r\n")
     'Koperasi[2J desa\n'
