@@ -461,6 +461,25 @@ def test_an_undecided_tag_is_left_out_of_its_thresholds_and_cv_scores():
     assert cv["pooled"]["per_label"]["umkm"]["fp"] == 0 and cv["pooled"]["per_label"]["umkm"]["precision"] == 1.0
 
 
+@pytest.mark.parametrize("name", ["tfidf_linear.v1", "tfidf_lexicon.v1"])
+def test_each_tfidf_tagger_learns_a_tag_only_from_the_rows_where_it_is_decided(name, tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from mlpkg.core.registry import build_model
+
+    df = pd.read_parquet(training_rows_file(tmp_path / "data.parquet"))
+    texts, tags = [f"{t}\n{b}" for t, b in zip(df["title"], df["text"])], [list(t) for t in df["tags"]]
+    undecided = [["umkm"] if i % 4 == 0 else [] for i in range(len(texts))]
+    params = {"name": name, "calibration_folds": 2, "char_ngrams": [],
+              **({"lexicon": LEXICON} if name == "tfidf_lexicon.v1" else {})}
+    masked = build_model(params, 0).fit(texts, tags, labels=LABELS, undecided=undecided)
+    as_negative = build_model(params, 0).fit(texts, tags, labels=LABELS)
+    j = LABELS.index("umkm")
+    np.testing.assert_array_equal(masked.coef_[[0, 2]], as_negative.coef_[[0, 2]])  # the other tags: every row
+    assert not np.array_equal(masked.coef_[j], as_negative.coef_[j])
+
+
 def test_cli_train_fails_with_a_coded_error_on_a_bad_labels_file(tmp_path, capsys, small_data):
     from mlpkg.cli import main
 
