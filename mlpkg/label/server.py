@@ -230,6 +230,8 @@ class LabelHandler(BaseHTTPRequestHandler):
         body = self._body()
         session, path = self.server.session, urlsplit(self.path).path
         annotator = self._annotator(body)
+        if path == "/api/current" and not annotator.strip():
+            return self._json(HTTPStatus.OK, {**session.view(None, ""), "need_annotator": True})
         if path == "/api/decide":
             session.decide(annotator, _text(body, "id"), _tags(body, "tags"), _tags(body, "rejected"),
                            unsure=body.get("unsure") is True, reason=_text(body, "reason"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -115,12 +116,13 @@ class LabelSession:
         """The article ``annotator`` holds, if it is still open; claims nothing (a GET may be cross-site)."""
         with self._lock:
             self.log.refresh()
-            held = self._held.get(annotator)
+            held = self._held.get(_name(annotator))
             return self.queue.by_id(held) if held is not None and held not in self.log.closed_ids() else None
 
     def current(self, annotator: str) -> Candidate | None:
         """The article on ``annotator``'s screen: kept until decided, else the best undecided one that
         no other annotator of this session has on screen (claimed: only ``annotator`` may decide it)."""
+        annotator = _name(annotator)
         self.reload_model_if_changed()
         with self._lock:
             self.log.refresh()
@@ -142,8 +144,8 @@ class LabelSession:
 
     # --- decisions -----------------------------------------------------------------------------
 
-    def decide(self, annotator: str, id_: str, tags: list[str], rejected: list[str] = (), *, unsure: bool = False,
-               reason: str = "") -> dict:
+    def decide(self, annotator: str, id_: str, tags: Sequence[str], rejected: Sequence[str] = (), *,
+               unsure: bool = False, reason: str = "") -> dict:
         """Append a ``label`` event: ``tags`` accepted, ``rejected`` judged absent, every other tag
         undecided (training masks it for this article). Only for the article ``annotator`` holds, while
         it is open: the labels file is checked under its lock, so two servers on one file cannot both
