@@ -62,6 +62,7 @@ def _hostname(value: str) -> str:
 
 class LabelServer(ThreadingHTTPServer):
     daemon_threads = True
+    idle_seconds = IDLE_SECONDS
 
     def __init__(self, session: LabelSession, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
                  annotator: str = ""):
@@ -95,7 +96,10 @@ class LabelHandler(BaseHTTPRequestHandler):
     server: LabelServer
     protocol_version = "HTTP/1.1"
     default_request_version = "HTTP/1.0"  # an error on a bad request line still gets a status line
-    timeout = IDLE_SECONDS
+
+    def setup(self) -> None:
+        self.timeout = self.server.idle_seconds  # the socket timeout of this connection
+        super().setup()
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """What the standard library answers itself (a bad request line or header, an unknown method), as JSON."""
@@ -114,6 +118,12 @@ class LabelHandler(BaseHTTPRequestHandler):
     def _answer(self, route) -> None:
         """Run ``route``; whatever goes wrong, answer with a JSON error and keep serving."""
         try:
+            self._route_or_error(route)
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):  # the client left: nobody to answer
+            self.close_connection = True
+
+    def _route_or_error(self, route) -> None:
+        try:
             why = self._allowed()
             if why:
                 return self._refuse(why)
@@ -123,7 +133,7 @@ class LabelHandler(BaseHTTPRequestHandler):
         except (MlpkgError, ValueError) as exc:
             self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
-            self.close_connection = True
+            raise
         except Exception as exc:  # a bug must not leave a request without an answer, nor stop the server
             traceback.print_exc(file=sys.stderr)
             self.close_connection = True
