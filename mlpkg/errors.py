@@ -150,6 +150,12 @@ class DuplicateLabelError(LabelsFileError):
     code = "E204"
 
 
+class ArticleNotOpenError(LabelsFileError):
+    """A decision for an article no longer open on that annotator's screen (decided or handed on): nothing written."""
+
+    code = "E205"
+
+
 class MlpkgWarning(UserWarning):
     """Base class of mlpkg's warnings; ``code`` (W001...) is stable, the command line prints
     ``mlpkg COMMAND: warning: [CODE] ...`` and goes on."""

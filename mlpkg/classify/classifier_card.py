@@ -116,6 +116,12 @@ def _run_lines(run: dict | None) -> list[str]:
                                        markdown=True), ""]
 
 
+def _labels_files_note(run: dict | None) -> str:
+    files = (run or {}).get("labels_files") or []
+    return "".join(f" and the labels file `{f['file']}` ({f['decisions']} decisions on {f['articles']} articles)"
+                   for f in files)
+
+
 def classifier_card(cfg, model, profiles: dict[str, dict], metrics: dict, run: dict | None = None) -> str:
     """The card of a trained classifier; ``profiles`` (split -> :func:`~mlpkg.evaluate.provenance.describe_rows`)
     describe the rows the run used, so every claim about the data comes from the data."""
@@ -123,7 +129,7 @@ def classifier_card(cfg, model, profiles: dict[str, dict], metrics: dict, run: d
     lines = [
         f"# {cfg.output_dir}: {'multi-label topic tagger' if model.multi_label_ else 'news category classifier'}",
         "",
-        f"Model `{name}` trained by mlpkg from `{cfg.data.path}` (seed {cfg.seed}). Labels: "
+        f"Model `{name}` trained by mlpkg from `{cfg.data.path}`{_labels_files_note(run)} (seed {cfg.seed}). Labels: "
         + ", ".join(f"`{label}`" for label in model.labels_)
         + ("; no tag means *other*." if model.multi_label_ else "."),
         "",

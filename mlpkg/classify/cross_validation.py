@@ -43,6 +43,8 @@ def cross_validate(
     """
     n = len(data.texts)
     Y = tag_matrix(data.y, labels)
+    # a tag nobody decided for an article (a labels-file decision on another tag) is neither right nor wrong there
+    known = ~tag_matrix(data.undecided, labels).astype(bool) if data.undecided else np.ones(Y.shape, dtype=bool)
     proba, pred, cut = np.full((n, len(labels)), np.nan), np.zeros_like(Y), np.zeros((n, len(labels)))
     # folds are independent: one process per core (each fold fits and predicts on its own)
     n_jobs = (os.cpu_count() or 1) if n_jobs < 0 else n_jobs
@@ -50,10 +52,10 @@ def cross_validate(
         delayed(_fit_and_predict)(fit, data, test, labels) for _, test in folds
     )
     for (name, test), (p, thresholds, notes) in zip(folds, fitted):
-        proba[test], pred[test], cut[test] = p, (p >= thresholds).astype(int), thresholds
+        proba[test], pred[test], cut[test] = p, ((p >= thresholds) & known[test]).astype(int), thresholds
         for note in notes:
             log(f"  {name}: warning: {note}")
-    per_fold, pooled = score_folds(folds, proba, pred, cut, Y, labels, log)
+    per_fold, pooled = score_folds(folds, proba, pred, cut, Y, labels, log, known)
     return {
         "folds": per_fold,
         "pooled": pooled,
@@ -62,12 +64,14 @@ def cross_validate(
         "pred": pred,
         "cut": cut,
         "Y": Y,
+        "known": known,
     }
 
 
 def score_folds(folds: list[tuple[str, np.ndarray]], proba: np.ndarray, pred: np.ndarray, cut: np.ndarray,
-                Y: np.ndarray, labels: list[str], log=None) -> tuple[list[dict], dict]:
-    """Per-fold metrics and the pooled out-of-fold metrics (with per-tag ECE) of the scored rows."""
+                Y: np.ndarray, labels: list[str], log=None, known: np.ndarray | None = None) -> tuple[list[dict], dict]:
+    """Per-fold metrics and the pooled out-of-fold metrics (with per-tag ECE, on the rows where the
+    tag is ``known``) of the scored rows."""
     per_fold = []
     for name, test in folds:
         fold_metrics = multilabel_metrics(Y[test], pred[test], labels)
@@ -80,7 +84,8 @@ def score_folds(folds: list[tuple[str, np.ndarray]], proba: np.ndarray, pred: np
     scored = ~np.isnan(proba).any(axis=1)
     pooled = multilabel_metrics(Y[scored], pred[scored], labels)
     for j, label in enumerate(labels):
-        pooled["per_label"][label]["ece"] = round(expected_calibration_error(Y[scored, j], proba[scored, j]), 4)
+        rows = scored & known[:, j] if known is not None else scored
+        pooled["per_label"][label]["ece"] = round(expected_calibration_error(Y[rows, j], proba[rows, j]), 4)
     return per_fold, pooled
 
 
@@ -90,7 +95,8 @@ def on_rows(result: dict, folds: list[tuple[str, np.ndarray]], rows: np.ndarray,
     ``left_out``: the rows ``result`` scored that this leaves out."""
     kept = [(name, test[rows[test]]) for name, test in folds if rows[test].any()]
     proba = np.where(rows[:, None], result["proba"], np.nan)
-    per_fold, pooled = score_folds(kept, proba, result["pred"], result["cut"], result["Y"], labels)
+    per_fold, pooled = score_folds(kept, proba, result["pred"], result["cut"], result["Y"], labels,
+                                   known=result.get("known"))
     return {"folds": per_fold, "pooled": pooled, "summary": summarize_folds(per_fold, labels),
             "left_out": result["pooled"]["n"] - pooled["n"]}
 

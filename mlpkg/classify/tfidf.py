@@ -191,11 +191,15 @@ class TfidfClassifier(Classifier):
         W, b = self._linear(X, y)
         return W[0], float(b[0]), fit_platt(self._oof_scores(X, y, groups)[:, 0], y)
 
-    def _fit_matrix(self, X: sp.csr_matrix, Y: np.ndarray, groups: np.ndarray | None = None) -> None:
+    def _fit_matrix(self, X: sp.csr_matrix, Y: np.ndarray, groups: np.ndarray | None = None,
+                    known: np.ndarray | None = None) -> None:
         if self.multi_label_:
-            # liblinear releases the GIL: one thread per label uses every core
+            # a label learns from the rows where it is decided; liblinear releases the GIL: one thread per label
+            rows = [np.flatnonzero(known[:, j]) if known is not None else slice(None) for j in range(Y.shape[1])]
             fitted = Parallel(n_jobs=min(Y.shape[1], os.cpu_count() or 1), prefer="threads")(
-                delayed(self._fit_one_label)(X, Y[:, j].astype(int), groups) for j in range(Y.shape[1])
+                delayed(self._fit_one_label)(X[rows[j]], Y[rows[j], j].astype(int),
+                                             None if groups is None else np.asarray(groups)[rows[j]])
+                for j in range(Y.shape[1])
             )
             self.coef_ = np.vstack([W for W, _, _ in fitted])
             self.intercept_ = np.array([b for _, b, _ in fitted], dtype=np.float32)
@@ -207,8 +211,8 @@ class TfidfClassifier(Classifier):
             self.calibration_ = {"A": A, "c": c}
 
     def _fit_texts(self, texts: list[str], Y: np.ndarray, groups: np.ndarray | None = None,
-                   dev: tuple[list[str], np.ndarray] | None = None) -> None:
-        self._fit_matrix(self._fit_features(self._prepare(texts)), Y, groups)
+                   dev: tuple[list[str], np.ndarray] | None = None, known: np.ndarray | None = None) -> None:
+        self._fit_matrix(self._fit_features(self._prepare(texts)), Y, groups, known)
 
     def _proba(self, texts: list[str]) -> np.ndarray:
         scores = self.decision_function(texts)

@@ -86,11 +86,13 @@ class TfidfLexiconClassifier(TfidfClassifier):
         dense = self._lexicon().transform_parts(parts) * self.lexicon_weight
         return sp.hstack([X, sp.csr_matrix(dense)], format="csr")
 
-    def _oof_scores(self, X: sp.csr_matrix, Y: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
+    def _oof_scores(self, X: sp.csr_matrix, Y: np.ndarray, groups: np.ndarray | None,
+                    known: np.ndarray) -> np.ndarray:
         """Decision scores of every training row from a model fitted without its fold (all labels
-        share the folds: whole near-copy groups, stratified on each group's rarest label). A tag
-        whose positives (or negatives) are missing from some fold's training rows cannot be scored
-        so: its column is NaN, decided per tag so that one rare tag leaves the others calibrated."""
+        share the folds: whole near-copy groups, stratified on each group's rarest label); each label
+        learns from the rows where it is ``known``. A tag whose positives (or negatives) are missing
+        from some fold's training rows cannot be scored so: its column is NaN, decided per tag so that
+        one rare tag leaves the others calibrated."""
         groups = np.arange(len(Y)) if groups is None else groups
         oof = np.full(Y.shape, np.nan)
         n_splits = min(self.calibration_folds, len({str(g) for g in groups}))
@@ -99,15 +101,16 @@ class TfidfLexiconClassifier(TfidfClassifier):
         folds = [(train_rows(test, list(groups)), test) for _, test in
                  grouped_folds(Y, list(groups), n_splits, self.seed)]
         for j in range(Y.shape[1]):
-            if not all(0 < Y[train, j].sum() < len(train) for train, _ in folds):
+            trains = [train[known[train, j]] for train, _ in folds]
+            if not all(0 < Y[rows, j].sum() < len(rows) for rows in trains):
                 continue
-            for train, test in folds:
-                W, b = self._linear(X[train], Y[train, j].astype(int))
+            for rows, (_, test) in zip(trains, folds):
+                W, b = self._linear(X[rows], Y[rows, j].astype(int))
                 oof[test, j] = np.asarray(X[test] @ W.T).ravel() + b[0]
         return oof
 
     def _fit_texts(self, texts: list[str], Y: np.ndarray, groups: np.ndarray | None = None,
-                   dev: tuple[list[str], np.ndarray] | None = None) -> None:
+                   dev: tuple[list[str], np.ndarray] | None = None, known: np.ndarray | None = None) -> None:
         if not self.multi_label_:
             raise DataError("tfidf_lexicon.v1 is a multi-label tagger: give each text a list of tags")
         unknown = sorted(set(self.lexicon or {}) - set(self.labels_))
@@ -115,15 +118,16 @@ class TfidfLexiconClassifier(TfidfClassifier):
             raise DataError(f"model.lexicon has tags {unknown} that are not in the label set {self.labels_}")
         X = self._blocks(texts, fit=True)
         coefs, intercepts, platt = [], [], []
-        oof = self._oof_scores(X, Y, groups)
+        known = np.ones(Y.shape, dtype=bool) if known is None else known  # a tag undecided for a row: not learnt
+        oof = self._oof_scores(X, Y, groups, known)
         out_of_fold = ~np.isnan(oof).any(axis=0)
         # a tag without out-of-fold scores keeps the uncalibrated sigmoid, and no scores to tune on (NaN):
         # Platt scaling or a threshold fitted on in-sample scores would make it look surer than it is
         self.oof_proba_ = np.full(Y.shape, np.nan)
         for j in range(Y.shape[1]):
-            y = Y[:, j].astype(int)
-            W, b = self._linear(X, y)
-            a, c = fit_platt(oof[:, j], y, smooth=True) if out_of_fold[j] else (1.0, 0.0)
+            rows, y = known[:, j], Y[:, j].astype(int)
+            W, b = self._linear(X[rows], y[rows])
+            a, c = fit_platt(oof[rows, j], y[rows], smooth=True) if out_of_fold[j] else (1.0, 0.0)
             if out_of_fold[j]:
                 self.oof_proba_[:, j] = sigmoid(a * oof[:, j] + c)
             coefs.append(W[0])

@@ -30,12 +30,16 @@ class LabelledSplit:
     dates: list = field(default_factory=list)  # publication dates as written; empty where the file has none
     confidence: list = field(default_factory=list)  # "high", "low" or "" (not read); empty where the file has none
     dropped: int = 0  # rows left out because every label they carry is in data.drop_labels
+    # per row, the tags nobody decided (labels-file rows: masked for those tags); empty where every tag is decided
+    undecided: list = field(default_factory=list)
 
     def subset(self, index) -> "LabelledSplit":
         pick = [int(i) for i in index]
-        return LabelledSplit(*([values[i] for i in pick] if values else [] for values in
-                               (self.ids, self.texts, self.y, self.groups, self.publishers, self.titles,
-                                self.dates, self.confidence)))
+        columns = (self.ids, self.texts, self.y, self.groups, self.publishers, self.titles, self.dates,
+                   self.confidence)
+        undecided = [self.undecided[i] for i in pick] if self.undecided else []
+        return LabelledSplit(*([values[i] for i in pick] if values else [] for values in columns),
+                             undecided=undecided if any(undecided) else [])
 
     def sure_rows(self) -> np.ndarray | None:
         """Rows whose reading was not marked unsure (confidence ``low``), or None where no row is marked."""
@@ -122,13 +126,30 @@ def with_extra_labels(data: LabelledSplit, d: DataConfig) -> LabelledSplit:
     table = load_table(d.path, columns=(d.text_field, d.label_field))
     known = table[d.id_field] if d.id_field in table.column_names else []
     rows = labelled_rows([resolve_data_path(p) for p in d.extra_labels], d.labels, known, d.path)
+    undecided = (data.undecided or [[] for _ in data.ids]) + [r["undecided"] for r in rows]
     add = [[r["id"] for r in rows], [article_text(r["title"], r["text"]) for r in rows], [r["tags"] for r in rows],
            [f"label:{r['id']}" for r in rows], ["(labels file)"] * len(rows) if data.publishers else [],
            [r["title"] or "" for r in rows] if data.titles else [], [None] * len(rows) if data.dates else [],
            [r["confidence"] for r in rows] if data.confidence else []]
     return LabelledSplit(*(old + new for old, new in zip(
         (data.ids, data.texts, data.y, data.groups, data.publishers, data.titles, data.dates, data.confidence), add)),
-        data.dropped)
+        data.dropped, undecided if any(undecided) else [])
+
+
+def labels_files(d: DataConfig) -> list[dict]:
+    """Provenance of ``d.extra_labels`` (name, sha256, decisions, articles), for the log, run.json and the card."""
+    from ..label.store import describe_labels_files
+
+    return describe_labels_files((p, resolve_data_path(p)) for p in d.extra_labels)
+
+
+def _log_labels_files(d: DataConfig, log) -> list[dict]:
+    from ..label.store import labels_files_line
+
+    files = labels_files(d)
+    if files:
+        log(labels_files_line(files))
+    return files
 
 
 def _labels_of(y) -> list:
@@ -141,21 +162,24 @@ def _dropped_note(d: DataConfig, *splits: LabelledSplit) -> str:
     return f"; dropped {sum(s.dropped for s in splits)} rows whose labels are all in data.drop_labels"
 
 
-def _tune(cfg: RunConfig, model, y: list, proba) -> None:
+def _tune(cfg: RunConfig, model, rows: LabelledSplit, proba) -> None:
+    """Thresholds from ``proba`` of ``rows``; a tag undecided for a row leaves that row out of its tuning."""
     from .thresholds import tune_thresholds
 
     t = cfg.thresholds
-    model.set_thresholds(tune_thresholds(model.binarize(y), proba, model.labels_, t.objective, t.min_precision,
-                                         t.min_positives))
+    known = ~model.binarize(rows.undecided).astype(bool) if rows.undecided else None
+    model.set_thresholds(tune_thresholds(model.binarize(rows.y), proba, model.labels_, t.objective, t.min_precision,
+                                         t.min_positives, known=known))
 
 
 def _fit_tuned(cfg: RunConfig, train: LabelledSplit, dev: LabelledSplit):
     model = build_model(cfg.model, cfg.seed)
-    model.fit(train.texts, train.y, labels=cfg.data.labels, groups=train.groups, dev=(dev.texts, dev.y))
+    model.fit(train.texts, train.y, labels=cfg.data.labels, groups=train.groups, dev=(dev.texts, dev.y),
+              undecided=train.undecided or None)
     if not model.labels_:
         raise DataError(f"{cfg.data.path}: the train split has no labels")
     if model.multi_label_:
-        _tune(cfg, model, dev.y, model.predict_proba(dev.texts))
+        _tune(cfg, model, dev, model.predict_proba(dev.texts))
     return model
 
 
@@ -167,14 +191,14 @@ def fit_on_all(cfg: RunConfig, data: LabelledSplit, oof: np.ndarray | None = Non
     instead: one grouped fifth is held out as its dev (:func:`final_fit` says which was done)."""
     model = build_model(cfg.model, cfg.seed)
     if getattr(type(model), "scores_out_of_fold", False):
-        model.fit(data.texts, data.y, labels=cfg.data.labels, groups=data.groups)
+        model.fit(data.texts, data.y, labels=cfg.data.labels, groups=data.groups, undecided=data.undecided or None)
         if model.multi_label_:
-            _tune(cfg, model, data.y, model.oof_proba_)
+            _tune(cfg, model, data, model.oof_proba_)
         return model
     if oof is not None and not type(model).uses_dev:
-        model.fit(data.texts, data.y, labels=cfg.data.labels, groups=data.groups)
+        model.fit(data.texts, data.y, labels=cfg.data.labels, groups=data.groups, undecided=data.undecided or None)
         if model.multi_label_:
-            _tune(cfg, model, data.y, oof)
+            _tune(cfg, model, data, oof)
         return model
     fit_rows, dev_rows = _dev_fifth(cfg, data)
     return _fit_tuned(cfg, data.subset(fit_rows), data.subset(dev_rows))
@@ -275,7 +299,7 @@ def keyword_rule_cv(cfg: RunConfig, data: LabelledSplit, folds: list, rule=None)
 
 def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: dict,
                      splits: dict[str, LabelledSplit], start: float, learned: tuple[list, str],
-                     overwrite: bool) -> dict:
+                     labels_files: list[dict], overwrite: bool) -> dict:
     """Save the model with its config, run metadata, metrics (bootstrap intervals and per-publisher
     figures included), report, model card, what it learned from (``learned``: the ids of the rows it was
     fitted or tuned on, and which rows they are) and manifest: a fresh folder replaces ``output_dir`` whole
@@ -288,6 +312,8 @@ def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: 
     for key, s in scored.items():
         metrics[key] = {**metrics[key], "intervals": s["intervals"], "by_publisher": s["by_publisher"]}
     run = run_metadata(cfg.data.path)
+    if labels_files:
+        run["labels_files"] = labels_files
     profiles = {name: describe_rows(cfg.data.path, split.ids, cfg.data.id_field) for name, split in splits.items()}
     if cfg.data.drop_labels:
         profiles = {name: {**p, "dropped": splits[name].dropped} for name, p in profiles.items()}
@@ -314,6 +340,7 @@ def train_classifier_cv(cfg: RunConfig, log=print, overwrite: bool = False) -> d
     data = load_split(cfg.data, None)
     log(f"data: {cfg.data.path} rows={len(data.texts)} (all labelled rows; protocol: cv)"
         + _dropped_note(cfg.data, data))
+    files = _log_labels_files(cfg.data, log)
     folds = cv_folds(cfg, data, "group")
     log(f"grouped {len(folds)}-fold cross-validation over near-copy groups:")
     cv = cross_validate_config(cfg, data, folds, log=log)
@@ -333,7 +360,7 @@ def train_classifier_cv(cfg: RunConfig, log=print, overwrite: bool = False) -> d
         log(calibration_note(model).replace("`", ""))
     scored = {"cv": scored_from_cv(cv, data, model.labels_, cfg.evaluation.worst_errors)}
     return _write_model_dir(cfg, model, metrics, scored, extra, {"all (cross-validated, then the final fit)": data},
-                            start, (data.ids, "every labelled row (protocol cv)"), overwrite)
+                            start, (data.ids, "every labelled row (protocol cv)"), files, overwrite)
 
 
 def train_classifier(cfg: RunConfig, log=print, overwrite: bool = False) -> dict:
@@ -345,6 +372,7 @@ def train_classifier(cfg: RunConfig, log=print, overwrite: bool = False) -> dict
     train, dev, test = (load_split(cfg.data, s) for s in ("train", "dev", "test"))
     log(f"data: {cfg.data.path} train={len(train.texts)} dev={len(dev.texts)} test={len(test.texts)}"
         + _dropped_note(cfg.data, train, dev, test))
+    files = _log_labels_files(cfg.data, log)
     model = _fit_tuned(cfg, train, dev)
     log(f"trained {cfg.model['name']} in {time.perf_counter() - start:.1f}s")
 
@@ -367,7 +395,7 @@ def train_classifier(cfg: RunConfig, log=print, overwrite: bool = False) -> dict
         log(f"held-out evaluation on {field_}: test={len(h_test.texts)}")
     learned = (train.ids + dev.ids, f"{cfg.data.split_field} = train (fitted) and dev (thresholds tuned)")
     return _write_model_dir(cfg, model, metrics, scored, extra, {"train": train, "dev": dev, "test": test}, start,
-                            learned, overwrite)
+                            learned, files, overwrite)
 
 
 PROTOCOL_TITLES = {

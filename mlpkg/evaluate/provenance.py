@@ -96,6 +96,8 @@ def metadata_rows(meta: dict) -> list[tuple[str, str]]:
         ("git commit", meta["git_commit"] or "none (the data file is not in the working directory's git repository)"),
         ("data file", meta["data"]),
         ("data sha256", meta["data_sha256"] or "not a local file"),
+        *((f"labels file {f['file']}", f"sha256 {f['sha256']}, {f['decisions']} decisions on {f['articles']} articles")
+          for f in meta.get("labels_files", [])),
         ("python", meta["python"]),
         ("packages", ", ".join(f"{k} {v}" for k, v in meta["packages"].items())),
     ]
