@@ -26,6 +26,7 @@ from mlpkg.classify.training import (
     cross_validate_config,
     cv_folds,
     keyword_rule_cv,
+    keyword_rule_for,
     load_split,
     protocols_for,
     reader_bar,
@@ -165,7 +166,8 @@ def main() -> None:
         for name, spec in systems.items():
             start = time.perf_counter()
             overrides = [] if spec is None else overrides_of(spec[1])
-            result = keyword_rule_cv(cfg, data, folds) if spec is None else run(spec[0], overrides, data, folds)
+            result = (keyword_rule_cv(cfg, data, folds, keyword_rule_for(cfg, labels, print)) if spec is None
+                      else run(spec[0], overrides, data, folds))
             seconds = time.perf_counter() - start
             bar = reader_bar(cfg, data, result)
             agreement = bar.get("reader_agreement", agreement)

@@ -7,7 +7,7 @@ import json
 import sys
 
 from . import __version__
-from .errors import DataError, MlpkgError
+from .errors import DataError, MlpkgError, MlpkgWarning
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -233,10 +233,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_warnings(command: str):
+    """``warnings.showwarning`` that prints mlpkg's coded warnings as one line, like its errors."""
+    import warnings
+
+    default = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, MlpkgWarning):
+            print(f"mlpkg {command}: warning: {message}", file=sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    return show
+
+
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _print_warnings(args.command)
+            return args.func(args)
     except MlpkgError as exc:
         print(f"mlpkg {args.command}: error: {exc}", file=sys.stderr)
         return 2

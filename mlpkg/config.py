@@ -26,6 +26,24 @@ def _choices(*values: Any, doc: str = "") -> Any:
     return field(default=values[0], metadata={"choices": values, "doc": doc})
 
 
+def _within(default: Any, low: float, high: float | None = None, *, above: bool = False) -> Any:
+    """A numeric setting checked at load: ``low <= value`` (``low < value`` when ``above``) and
+    ``value <= high``; None passes where the type allows it."""
+    return field(default=default, metadata={"range": (low, high, above)})
+
+
+def _range_problem(value: Any, bounds: tuple) -> str | None:
+    """The allowed range (``">= 2"``, ``"> 0.0 and <= 1.0"``) when ``value`` is outside ``bounds``
+    (see :func:`_within`), else None."""
+    low, high, above = bounds
+    if value is None or isinstance(value, datetime.date):
+        return None
+    if (value > low if above else value >= low) and (high is None or value <= high):
+        return None
+    lower = f"> {low}" if above else f">= {low}"
+    return lower if high is None else f"{lower} and <= {high}"
+
+
 @dataclass
 class DataConfig:
     """Where the labelled data lives and which columns mean what."""
@@ -45,7 +63,7 @@ class DataConfig:
     # the reader's confidence in a row's tags: high, low (unsure) or empty (not read); cross-validation
     # also scores the rows not marked low, to show how much of the error sits in unsure readings
     confidence_field: str | None = "confidence"
-    max_train_rows: int | None = None  # subsample train (quick experiments)
+    max_train_rows: int | None = _within(None, 1)  # subsample train (quick experiments)
     # labels files of `mlpkg label` (JSONL decisions) added to the rows of `path` (protocol split: to train)
     extra_labels: list[str] = field(default_factory=list)
     # task: summarize. Absent columns are skipped (a file may have raw text and references only).
@@ -62,23 +80,24 @@ class ThresholdConfig:
 
     objective: str = _choices("f1", "f1_calibrated", "min_precision",
                               doc="F1 peak; half the best F1 on calibrated scores; most recall at a precision floor")
-    min_precision: float = 0.9
-    min_positives: int = 10  # labels with fewer dev positives keep 0.5 on the calibrated probability
+    min_precision: float = _within(0.9, 0.0, 1.0, above=True)
+    min_positives: int = _within(10, 0)  # labels with fewer dev positives keep 0.5 on the calibrated probability
 
 
 @dataclass
 class EvalConfig:
-    # cv: cross-validate over every labelled row, then refit the shipped model on all of them;
+    # cv: cross-validate over every labelled row, then refit the shipped model on all of them, thresholds
+    # from out-of-fold probabilities (a model that early-stops on dev: on four fifths, the fifth its dev);
     # split: train on `train`, tune on `dev`, test on `test` (data.split_field)
     protocol: str = _choices("split", "cv", doc="how the model is evaluated and what it is fitted on")
-    cv_folds: int = 5  # grouped, multi-label stratified folds (protocol cv, mlpkg cv)
-    publisher_min_rows: int = 150  # publishers with fewer rows share one "other publishers" fold
+    cv_folds: int = _within(5, 2)  # grouped, multi-label stratified folds (protocol cv, mlpkg cv)
+    publisher_min_rows: int = _within(150, 1)  # publishers with fewer rows share one "other publishers" fold
     # mlpkg cv --protocol newer: rows dated on or after this day (YYYY-MM-DD) are scored by a model
     # fitted on the older and undated rows; None: no such protocol
     newer_from: datetime.date | None = None
     report: bool = True  # write PNG plots and report.html
     keyword_baseline: bool = True  # score a keyword rule on the same splits (topic tagging)
-    worst_errors: int = 20
+    worst_errors: int = _within(20, 0)  # rows in each list of the report's worst errors (per tag: misses, false alarms)
     # tag -> the tag's own words (regular expressions, case-insensitive, matched at a word start): the
     # recall on positives whose text holds none of them ("keyword-free recall") is reported beside F1
     core_terms: dict = field(default_factory=dict)
@@ -95,7 +114,7 @@ class RunConfig:
     thresholds: ThresholdConfig = field(default_factory=ThresholdConfig)
     evaluation: EvalConfig = field(default_factory=EvalConfig)
     output_dir: str = "models/run"
-    seed: int = 0
+    seed: int = _within(0, 0)  # numpy's generators take no negative seed
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -152,6 +171,8 @@ def _build(cls: type, raw: Any, where: Callable[[str], str], problems: list[str]
             problems.append(f"{where(key)}: {key} must be {expected}, got {value!r}")
         elif choices and value not in choices:
             problems.append(f"{where(key)}: {key} must be one of {allowed(choices)}, got {value!r}")
+        elif "range" in fields[name].metadata and (rule := _range_problem(value, fields[name].metadata["range"])):
+            problems.append(f"{where(key)}: {key} must be {rule}, got {value!r}")
         else:
             kwargs[name] = value
     return cls(**kwargs)

@@ -150,6 +150,34 @@ class DuplicateLabelError(LabelsFileError):
     code = "E204"
 
 
+class ArticleNotOpenError(LabelsFileError):
+    """A decision for an article no longer open on that annotator's screen (decided or handed on): nothing written."""
+
+    code = "E205"
+
+
+class MlpkgWarning(UserWarning):
+    """Base class of mlpkg's warnings; ``code`` (W001...) is stable, the command line prints
+    ``mlpkg COMMAND: warning: [CODE] ...`` and goes on."""
+
+    code = "W000"
+
+    def __init__(self, message: str):
+        super().__init__(f"[{self.code}] {message}")
+
+
+class UncalibratedTagWarning(MlpkgWarning):
+    """A tag too rare to calibrate out of fold: its probability is the uncalibrated sigmoid and its threshold 0.5."""
+
+    code = "W001"
+
+
+class LearnedRowsWarning(MlpkgWarning):
+    """Rows evaluated are rows the model learned from: their scores are optimistic (mlpkg cv gives out-of-fold ones)."""
+
+    code = "W002"
+
+
 def error_codes() -> list[tuple[str, str, str]]:
     """(code, class name, meaning) of every error, in code order.
 

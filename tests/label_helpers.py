@@ -60,6 +60,42 @@ def fit_tiny_model(directory: Path, extra: list[dict] = ()) -> Path:
     return directory
 
 
+def training_rows_file(path: Path) -> Path:
+    """The ~260 train-split articles :func:`fit_tiny_model` learns from, as a data file for ``mlpkg train``."""
+    df = pd.read_parquet(TOPICS, columns=["id", "title", "text", "tags", "split", "group"])
+    train = df[df["split"] == "train"]
+    rare = train[train["tags"].map(lambda t: "koperasi" in t or "umkm" in t)].head(60)
+    edu = train[train["tags"].map(lambda t: list(t) == ["pendidikan"])].head(50)
+    other = train[train["tags"].map(len) == 0].head(150)
+    rows = pd.concat([rare, edu, other])
+    rows.assign(tags=rows["tags"].map(list)).to_parquet(path)
+    return path
+
+
+def fit_on_labels(data: Path, labels: Path | None = None):
+    """What ``mlpkg train`` fits with the default config on ``data`` (+ the labels file ``labels``)."""
+    from mlpkg.classify.training import fit_on_all, load_split
+    from mlpkg.config import load_config
+
+    overrides = [f"data.path={data}"] + ([f"data.extra_labels=[{labels}]"] if labels else [])
+    cfg = load_config(ROOT / "configs" / "topic_tfidf.yaml", overrides)
+    return fit_on_all(cfg, load_split(cfg.data, None))
+
+
+def tagged_otherwise(model, queued: str) -> tuple[dict, str]:
+    """The pool article (not a ``queued`` one) the model tags most surely with another tag, and that tag."""
+    rows = [r for r in pool_rows(40) if queued not in r["tags"]]
+    proba = model.predict_proba([{"title": r["title"], "text": r["text"]} for r in rows])
+    others = [j for j, t in enumerate(model.labels_) if t != queued]
+    i, j = max(((i, j) for i in range(len(rows)) for j in others), key=lambda ij: proba[ij])
+    return rows[i], model.labels_[j]
+
+
+def score(model, article: dict, tag: str) -> float:
+    proba = model.predict_proba([{"title": article["title"], "text": article["text"]}])
+    return float(proba[0, model.labels_.index(tag)])
+
+
 class Server:
     """``mlpkg label serve`` in a subprocess on a free port; ``url`` once it listens."""
 

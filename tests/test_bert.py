@@ -97,6 +97,23 @@ def test_save_load_gives_identical_scores(topic_model, tmp_path):
     assert loaded.predict(dev_texts[:40]) == model.predict(dev_texts[:40])
 
 
+def test_an_undecided_tag_adds_nothing_to_the_bert_loss():
+    import torch
+
+    model = BertClassifier()
+    model.multi_label_, model.device_ = True, torch.device("cpu")
+    Y = np.array([[1, 0], [0, 0], [0, 1]])
+    known = np.array([[True, True], [True, False], [True, True]])  # row 2's second tag: nobody decided it
+    loss = model._loss(Y, known)
+    target, mask = torch.as_tensor(Y, dtype=torch.float32), torch.as_tensor(known, dtype=torch.float32)
+    logits = torch.zeros(3, 2)
+    moved = logits.clone()
+    moved[1, 1] = 9.0  # the model says yes where nothing was decided
+    assert float(loss(moved, target, mask)) == float(loss(logits, target, mask))
+    moved[1, 0] = 9.0  # ... and where "no" was decided: that costs
+    assert float(loss(moved, target, mask)) > float(loss(logits, target, mask))
+
+
 def test_changed_weights_are_refused(topic_model, tmp_path):
     model, _ = topic_model
     model.save(tmp_path / "m")

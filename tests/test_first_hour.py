@@ -116,7 +116,7 @@ def test_report_and_card_show_what_a_shipping_decision_needs(home, trained):
     report = (home / "models/topic_tfidf/report.html").read_text(encoding="utf-8")
     for part in ("<h2>Run</h2>", "data sha256", "git commit", "scikit-learn", "<h2>Decision thresholds</h2>",
                  "95% CI", "percentile bootstrap over articles", "<h3>By publisher</h3>", "lampost",
-                 "<b>Confidence of the wrong call</b>", "A true tag missed (false negative)", "<td class=title>",
+                 "koperasi: worst misses", "koperasi: worst false alarms", "<b>Misses</b>", "<td class=title>",
                  "<td class=id>"):
         assert part in report, part
     card = (home / "models/topic_tfidf/README.md").read_text(encoding="utf-8")
@@ -228,7 +228,7 @@ def test_error_codes_are_listed_by_mlpkg_errors_and_in_the_readme(capsys):
     from mlpkg.errors import error_codes
 
     codes = [f"E00{i}" for i in range(1, 10)] + [f"E10{i}" for i in range(1, 6)]  # E1xx: batch jobs
-    codes += [f"E20{i}" for i in range(1, 5)]  # E2xx: labels files (mlpkg label)
+    codes += [f"E20{i}" for i in range(1, 6)]  # E2xx: labels files (mlpkg label)
     assert [code for code, _, _ in error_codes()] == codes
     assert len({name for _, name, _ in error_codes()}) == len(codes)  # one class per code
     assert all(meaning for _, _, meaning in error_codes())

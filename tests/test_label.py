@@ -10,7 +10,18 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from label_helpers import LABELS, LEXICON, Server, fit_tiny_model, pool_rows, write_pool
+from label_helpers import (
+    LABELS,
+    LEXICON,
+    Server,
+    fit_on_labels,
+    fit_tiny_model,
+    pool_rows,
+    score,
+    tagged_otherwise,
+    training_rows_file,
+    write_pool,
+)
 
 from mlpkg.batch.validate import Article
 from mlpkg.classify.training import load_split
@@ -174,6 +185,22 @@ def test_queue_ranks_lexicon_hits_the_model_misses_and_reranks_after_a_retrain(r
     assert after != [i for i in before if i not in {c.id for c in top}]
 
 
+def test_label_queue_prints_a_header_and_says_when_the_queue_is_empty(tmp_path, rows, capsys):
+    from mlpkg.cli import main
+
+    pool = write_pool(tmp_path / "pool.jsonl", rows[:2])
+    labels = tmp_path / "labels.jsonl"
+    args = ["label", "queue", "--pool", str(pool), "--labels", str(labels),
+            "--config", str(ROOT / "configs" / "topic_tfidf.yaml")]
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split("\t") == ["priority", "id", "tag", "scores", "title", "why"] and len(lines) == 3
+    for r in rows[:2]:
+        append_event(labels, {"action": "skip", "id": r["id"], "annotator": "ana"})
+    assert main(args) == 0
+    assert capsys.readouterr().out.startswith("the queue is empty: every candidate")
+
+
 def test_highlight_marks_lexicon_terms_in_display_text():
     segments = highlight("Rapat Anggota Tahunan KSP Maju dan koperasi-koperasi desa",
                          [("rapat anggota tahunan", "koperasi"), ("ksp\\b", "koperasi"), ("koperasi", "koperasi")])
@@ -192,10 +219,10 @@ def test_session_writes_decisions_resumes_and_undoes(pool, model, tmp_path):
     session.decide("ana", first.id, ["koperasi"], reason="Kopdes")
     session.skip("ana", session.current("ana").id)
     with pytest.raises(MissingReasonError, match=r"\[E203\] an unsure decision needs a short reason"):
-        session.decide("ana", session.current("ana").id, [], unsure=True)
+        session.decide("ana", session.current("ana").id, [], ["koperasi"], unsure=True)
     event = json.loads(labels.read_text(encoding="utf-8").splitlines()[0])
     assert event["annotator"] == "ana" and event["model_hash"] == session.model_hash and event["text"]
-    assert event["tags"] == ["koperasi"] and event["rejected"] == ["umkm", "pendidikan"]
+    assert event["tags"] == ["koperasi"] and event["rejected"] == []  # the other tags stay undecided
     progress = session.progress("ana")
     assert progress["labelled_today"] == 1 and progress["positives"]["koperasi"] == 1 and progress["skipped"] == 1
     # a new session on the same file resumes after the decided and skipped articles
@@ -251,6 +278,58 @@ def test_terminal_mode_writes_the_same_file(pool, model, tmp_path):
     assert labels_[order[2]].data["confidence"] == "low" and "koperasi hanya" in labels_[order[2]].data["reason"]
     assert skips == set()  # skipped, then undone
     assert "[" in "".join(out)  # lexicon terms marked without colour
+
+
+class _Out:
+    def __init__(self):
+        self.parts = []
+
+    def write(self, s):
+        self.parts.append(s)
+
+    def isatty(self):
+        return False
+
+    def __str__(self):
+        return "".join(self.parts)
+
+
+def test_y_n_decide_the_queued_tag_alone_and_a_retrain_keeps_the_other_tags_score(tmp_path):
+    data = training_rows_file(tmp_path / "data.parquet")
+    base = fit_on_labels(data)
+    base.save(tmp_path / "tagger")
+    article, other = tagged_otherwise(base, "koperasi")  # queued for koperasi, the model says e.g. umkm
+    before = score(base, article, other)
+    assert before >= base.thresholds_[other]
+    labels = tmp_path / "labels.jsonl"
+    session = LabelSession(str(write_pool(tmp_path / "pool.jsonl", [article])), labels, model_dir=tmp_path / "tagger",
+                           tag="koperasi")
+    out, script = _Out(), iter(["n"])
+    assert run_terminal(session, "citra", read=lambda prompt: next(script), out=out, colour=False) == 1
+    assert "1 koperasi, 2 umkm, 3 pendidikan" in str(out)  # which number is which tag
+    assert f"saved {article['id']}: 1 koperasi no · 2 umkm ? · 3 pendidikan ?" in str(out)
+    (event,) = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines()]
+    assert event["tags"] == [] and event["rejected"] == ["koperasi"] and event["queue_tag"] == "koperasi"
+    (row,) = labelled_rows([labels], LABELS)
+    assert row["undecided"] == [t for t in LABELS if t != "koperasi"]
+    retrained = fit_on_labels(data, labels)
+    assert abs(score(retrained, article, other) - before) < 0.02  # not learnt as a negative of the other tag
+
+
+def test_terminal_count_leaves_out_an_undone_decision(pool, model, tmp_path):
+    session = LabelSession(str(pool), tmp_path / "labels.jsonl", model_dir=model, tag="koperasi")
+    script = iter(["y", "z", "q"])  # decide the first, undo it (it is back on screen), quit
+    assert run_terminal(session, "citra", read=lambda prompt: next(script), out=_Out(), colour=False) == 0
+    assert live_decisions(LabelLog(tmp_path / "labels.jsonl").events)[0] == {}
+
+
+def test_terminal_strips_control_characters_from_articles(rows, tmp_path):
+    r = rows[0]
+    evil = {**r, "title": "\x1b]0;pwned\x07" + r["title"] + "\x1b[2J", "text": r["text"] + "\r\x1b[1A\u202etxt.exe"}
+    session = LabelSession(str(write_pool(tmp_path / "pool.jsonl", [evil])), tmp_path / "labels.jsonl")
+    out = _Out()
+    run_terminal(session, "citra", read=lambda prompt: "q", out=out, colour=False)
+    assert r["title"] in str(out) and not any(c in str(out) for c in "\x1b\x07\r\u202e")
 
 
 # --- Label Studio --------------------------------------------------------------------------------
@@ -315,6 +394,90 @@ def test_train_reads_labels_files_on_top_of_data(tmp_path, rows, small_data):
     append_event(dup, _label(plain.ids[0], ["koperasi"]))
     with pytest.raises(DuplicateLabelError, match=r"\[E204\].*already a labelled row of .*topics.parquet"):
         load_split(_config(small_data, dup).data, None)
+
+
+def test_labels_files_are_counted_named_and_hashed_in_the_log_the_card_and_run_json(tmp_path, rows):
+    from mlpkg.classify.training import train
+    from mlpkg.core.directory import sha256_file
+
+    labels = tmp_path / "labels.jsonl"
+    for r in rows[:3]:
+        append_event(labels, {**_label(r["id"], r["tags"][:1]), "title": r["title"], "text": r["text"]})
+    append_event(labels, {"action": "undo", "id": rows[2]["id"], "annotator": "ana"})
+    cfg = load_config(ROOT / "configs" / "topic_tfidf.yaml", [
+        f"data.path={training_rows_file(tmp_path / 'data.parquet')}", f"data.extra_labels=[{labels}]",
+        "evaluation.report=false", "evaluation.keyword_baseline=false", f"output_dir={tmp_path / 'model'}"])
+    log = []
+    train(cfg, log=log.append)
+    digest = sha256_file(labels)
+    assert f"labels files (data.extra_labels): {labels}: 2 decisions on 2 articles, sha256 {digest[:16]}" in log
+    run = json.loads((tmp_path / "model" / "run.json").read_text(encoding="utf-8"))
+    assert run["labels_files"] == [{"file": str(labels), "sha256": digest, "decisions": 2, "articles": 2}]
+    card = (tmp_path / "model" / "README.md").read_text(encoding="utf-8")
+    assert f"and the labels file `{labels}` (2 decisions on 2 articles)" in card and digest in card
+
+
+def test_undecided_tags_stay_unknown_in_the_training_rows(tmp_path, rows, small_data):
+    labels = tmp_path / "labels.jsonl"
+    legacy = {k: v for k, v in _label("old", ["umkm"]).items() if k != "rejected"}  # an older line: all decided
+    append_event(labels, legacy)
+    append_event(labels, {**_label("one", []), "rejected": ["koperasi"]})  # n on a koperasi queue
+    append_event(labels, {**_label("two", ["koperasi"]), "rejected": []})
+    append_event(labels, {**_label("two", [], annotator="budi"), "rejected": ["umkm"]})  # merged with ana's
+    got = {r["id"]: (r["tags"], r["rejected"], r["undecided"]) for r in labelled_rows([labels], LABELS)}
+    assert got == {"old": (["umkm"], ["koperasi", "pendidikan"], []),
+                   "one": ([], ["koperasi"], ["umkm", "pendidikan"]),
+                   "two": (["koperasi"], ["umkm"], ["pendidikan"])}
+    data = load_split(_config(small_data, labels).data, "train")
+    assert data.undecided[-3:] == [[], ["umkm", "pendidikan"], ["pendidikan"]] and not any(data.undecided[:-3])
+    assert data.subset([0, len(data.ids) - 1]).undecided == [[], ["pendidikan"]]
+    append_event(labels, {**_label("two", [], annotator="citra"), "rejected": ["koperasi"]})
+    with pytest.raises(DuplicateLabelError, match=r"\[E204\].*id 'two' decided twice.*disagree on \['koperasi'\]"):
+        labelled_rows([labels], LABELS)
+
+
+def test_an_undecided_tag_is_left_out_of_its_thresholds_and_cv_scores():
+    import numpy as np
+
+    from mlpkg.classify.cross_validation import cross_validate
+    from mlpkg.classify.thresholds import tune_thresholds
+    from mlpkg.classify.training import LabelledSplit
+
+    Y = np.array([[1], [1], [0], [0], [0]])
+    proba = np.array([[0.9], [0.6], [0.2], [0.1], [0.8]])  # the last row: the tag nobody decided
+    known = np.array([[True], [True], [True], [True], [False]])
+    assert tune_thresholds(Y, proba, ["umkm"], min_positives=1, known=known) == \
+        tune_thresholds(Y[:4], proba[:4], ["umkm"], min_positives=1)
+
+    class Fixed:  # scores rows by their position; the tag is predicted where proba >= 0.5
+        thresholds_ = {"umkm": 0.5}
+
+        def predict_proba(self, texts):
+            return np.array([[float(t)] for t in texts])
+
+    data = LabelledSplit(["a", "b", "c", "d", "e"], ["0.9", "0.6", "0.2", "0.1", "0.8"], [["umkm"], ["umkm"], [], [],
+                         []], list(range(5)), undecided=[[], [], [], [], ["umkm"]])
+    cv = cross_validate(lambda part: Fixed(), data, [("f", np.arange(5))], ["umkm"], log=lambda *_: None, n_jobs=1)
+    assert cv["pooled"]["per_label"]["umkm"]["fp"] == 0 and cv["pooled"]["per_label"]["umkm"]["precision"] == 1.0
+
+
+@pytest.mark.parametrize("name", ["tfidf_linear.v1", "tfidf_lexicon.v1"])
+def test_each_tfidf_tagger_learns_a_tag_only_from_the_rows_where_it_is_decided(name, tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from mlpkg.core.registry import build_model
+
+    df = pd.read_parquet(training_rows_file(tmp_path / "data.parquet"))
+    texts, tags = [f"{t}\n{b}" for t, b in zip(df["title"], df["text"])], [list(t) for t in df["tags"]]
+    undecided = [["umkm"] if i % 4 == 0 else [] for i in range(len(texts))]
+    params = {"name": name, "calibration_folds": 2, "char_ngrams": [],
+              **({"lexicon": LEXICON} if name == "tfidf_lexicon.v1" else {})}
+    masked = build_model(params, 0).fit(texts, tags, labels=LABELS, undecided=undecided)
+    as_negative = build_model(params, 0).fit(texts, tags, labels=LABELS)
+    j = LABELS.index("umkm")
+    np.testing.assert_array_equal(masked.coef_[[0, 2]], as_negative.coef_[[0, 2]])  # the other tags: every row
+    assert not np.array_equal(masked.coef_[j], as_negative.coef_[j])
 
 
 def test_cli_train_fails_with_a_coded_error_on_a_bad_labels_file(tmp_path, capsys, small_data):

@@ -18,13 +18,25 @@ from base64 import b64decode
 from pathlib import Path
 
 import pytest
-from label_helpers import ROOT, Server, fit_tiny_model, pool_rows, write_pool
+from label_helpers import (
+    LABELS,
+    ROOT,
+    Server,
+    fit_on_labels,
+    fit_tiny_model,
+    pool_rows,
+    score,
+    tagged_otherwise,
+    training_rows_file,
+    write_pool,
+)
 
-from mlpkg.label.store import LabelLog, live_decisions
+from mlpkg.label.store import LabelLog, labelled_rows, live_decisions
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install -y chromium)")
-KEYS = {"y": ("KeyY", 89), "n": ("KeyN", 78), "2": ("Digit2", 50), "Enter": ("Enter", 13), "s": ("KeyS", 83)}
+KEYS = {"y": ("KeyY", 89), "n": ("KeyN", 78), "2": ("Digit2", 50), "Enter": ("Enter", 13), "s": ("KeyS", 83),
+        "Backspace": ("Backspace", 8)}
 
 
 class Browser:
@@ -93,7 +105,7 @@ class Browser:
 
     def press(self, key: str) -> None:
         code, vk = KEYS[key]
-        text = "\r" if key == "Enter" else key
+        text = {"Enter": "\r", "Backspace": ""}.get(key, key)
         self.call("Input.dispatchKeyEvent", {"type": "keyDown", "key": key, "code": code, "text": text,
                                              "windowsVirtualKeyCode": vk}, session=True)
         self.call("Input.dispatchKeyEvent", {"type": "keyUp", "key": key, "code": code,
@@ -177,3 +189,36 @@ def test_label_ten_by_keyboard_reload_resumes_kill_loses_nothing(tmp_path):
     finally:
         browser.close()
         server.kill()
+
+
+def test_y_n_on_the_page_decide_the_queued_tag_alone_and_a_retrain_keeps_the_other_tags_score(tmp_path):
+    data = training_rows_file(tmp_path / "data.parquet")
+    base = fit_on_labels(data)
+    base.save(tmp_path / "tagger")
+    article, other = tagged_otherwise(base, "koperasi")  # queued for koperasi, the model says e.g. umkm
+    before = score(base, article, other)
+    assert before >= base.thresholds_[other]
+    labels = tmp_path / "labels.jsonl"
+    server = Server("--pool", str(write_pool(tmp_path / "pool.jsonl", [article])), "--labels", str(labels),
+                    "--model", str(tmp_path / "tagger"), "--tag", "koperasi")
+    browser = Browser(tmp_path / "profile")
+    try:
+        browser.goto(f"{server.base}/?annotator=tester")
+        assert browser.wait(f"{CURRENT} === {json.dumps(article['id'])}")
+        rows = browser.js("[...document.querySelectorAll('#tags .tag')].map(r => r.textContent + '=' + "
+                          "r.dataset.decision)")
+        assert rows == [f"{i}{t}yesno{'undecided'}={'undecided'}" for i, t in enumerate(LABELS, start=1)]
+        browser.press("n")
+        browser.wait(f"{CURRENT} === ''")  # saved: the one-article queue is empty
+        browser.press("Backspace")  # only z undoes
+        browser.wait("state.busy === false")  # a request it started (it must not) has been answered
+        assert "koperasi no" in browser.js("document.getElementById('status').textContent")
+    finally:
+        browser.close()
+        server.kill()
+    (event,) = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines()]
+    assert event["tags"] == [] and event["rejected"] == ["koperasi"]
+    (row,) = labelled_rows([labels], LABELS)
+    assert row["undecided"] == [t for t in LABELS if t != "koperasi"]
+    retrained = fit_on_labels(data, labels)
+    assert abs(score(retrained, article, other) - before) < 0.02  # not learnt as a negative of the other tag

@@ -9,8 +9,9 @@ rows. A quote closed by a later line that happens to end a well-formed record ca
 real multi-line field; that record is read as one (a limit the README states).
 
 The separator is read off the header: ``,`` unless the header splits into the id and text columns
-only with ``;``, tab or ``|``. Blank lines are not records. Each record keeps its raw text (its
-physical lines, undecodable bytes as ``\\xNN``) for the rejects file and for resume digests.
+(or the columns a caller requires) only with ``;``, tab or ``|``. Blank lines are not records. Each
+record keeps its raw text (its physical lines, undecodable bytes as ``\\xNN``) for the rejects file
+and for resume digests.
 """
 
 from __future__ import annotations
@@ -68,24 +69,26 @@ def raw_text(lines: list[str]) -> str:
     return text.removesuffix("\n").removesuffix("\r")
 
 
-def _header(line: str, fields: Fields, name: str) -> tuple[list[str], str]:
+def _header(line: str, required: tuple[str, ...], name: str, hint: str) -> tuple[list[str], str]:
     parsed = {d: next(csv.reader([line], delimiter=d)) for d in DELIMITERS}
     for delimiter, header in parsed.items():
-        if fields.id in header and fields.text in header:
+        if all(column in header for column in required):
             return header, delimiter
-    raise DataError(f"{name}: the CSV header has no {fields.id!r} and {fields.text!r} columns with any of the "
+    raise DataError(f"{name}: the CSV header has no {' and '.join(map(repr, required))} columns with any of the "
                     f"separators {' '.join(repr(d) for d in DELIMITERS)}; it reads {line.strip()[:200]!r} "
-                    "(set --id-field and --text-field to the header's names)")
+                    f"({hint})")
 
 
-def read_csv(fh: BinaryIO, fields: Fields, name: str) -> Iterator[Record]:
-    """Every record of a CSV stream in order; ``Record.line`` is its first physical line."""
+def read_csv(fh: BinaryIO, fields: Fields, name: str, required: tuple[str, ...] | None = None,
+             hint: str = "set --id-field and --text-field to the header's names") -> Iterator[Record]:
+    """Every record of a CSV stream in order; ``Record.line`` is its first physical line. The separator is
+    the first of ``DELIMITERS`` whose header holds the ``required`` columns (default: ``fields``' id and text)."""
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
     lines = _Lines(fh)
     first = next(lines, None)
     if first is None:
         return
-    header, delimiter = _header(first, fields, name)
+    header, delimiter = _header(first, required or (fields.id, fields.text), name, hint)
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     row = 0
     while True:

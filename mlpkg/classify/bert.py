@@ -97,7 +97,7 @@ class BertClassifier(Classifier):
 
     # --- training -----------------------------------------------------------------------
     def _fit_texts(self, texts: list[str], Y: np.ndarray, groups: np.ndarray | None = None,
-                   dev: tuple[list[str], np.ndarray] | None = None) -> None:
+                   dev: tuple[list[str], np.ndarray] | None = None, known: np.ndarray | None = None) -> None:
         import torch
         from transformers import AutoModelForSequenceClassification
 
@@ -113,7 +113,9 @@ class BertClassifier(Classifier):
         self._check_positions()
         docs = self._encode(texts)
         target = torch.as_tensor(Y, dtype=torch.float32) if self.multi_label_ else torch.as_tensor(Y.argmax(axis=1))
-        loss_fn = self._loss(Y)
+        known = np.ones(Y.shape, dtype=bool) if known is None else known
+        mask = torch.as_tensor(known, dtype=torch.float32)
+        loss_fn = self._loss(Y, known)
         generator = torch.Generator().manual_seed(self.seed)
 
         def batches(epoch: int):
@@ -123,6 +125,8 @@ class BertClassifier(Classifier):
 
         def loss_of(rows: list[int]):
             logits = self._doc_logits_torch([docs[i] for i in rows])
+            if self.multi_label_:  # a tag undecided for an article adds nothing to the loss
+                return loss_fn(logits.float(), target[rows].to(self.device_), mask[rows].to(self.device_))
             return loss_fn(logits.float(), target[rows].to(self.device_))
 
         dev_score = None
@@ -134,17 +138,18 @@ class BertClassifier(Classifier):
         n_batches = -(-len(docs) // self.batch_size)
         self.training_ = train_loop(self.model_, self.device_, settings, batches, n_batches, loss_of, dev_score)
 
-    def _loss(self, Y: np.ndarray):
+    def _loss(self, Y: np.ndarray, known: np.ndarray):
         import torch
 
         n = len(Y)
         if self.multi_label_:
-            pos = Y.sum(axis=0).astype(np.float64)
+            n = known.sum(axis=0).astype(np.float64)  # per tag, the rows where it is decided
+            pos = (Y * known).sum(axis=0).astype(np.float64)
             w_pos = n / (2 * np.maximum(pos, 1)) if self.class_weight == "balanced" else np.ones(len(pos))
             w_neg = n / (2 * np.maximum(n - pos, 1)) if self.class_weight == "balanced" else np.ones(len(pos))
             w_pos, w_neg = (torch.as_tensor(w, dtype=torch.float32, device=self.device_) for w in (w_pos, w_neg))
             bce = torch.nn.BCEWithLogitsLoss(reduction="none")
-            return lambda logits, t: (bce(logits, t) * (t * w_pos + (1 - t) * w_neg)).mean()
+            return lambda logits, t, m: (bce(logits, t) * (t * w_pos + (1 - t) * w_neg) * m).mean()
         weight = None
         if self.class_weight == "balanced":
             counts = Y.sum(axis=0).astype(np.float64)

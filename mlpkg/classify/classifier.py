@@ -44,9 +44,10 @@ def article_inputs(articles: Articles, titles: Sequence[str | None] | None = Non
 class Classifier(Estimator):
     """Multi-label when ``fit`` gets lists of tags, single-label when it gets one class per text.
 
-    Subclasses implement ``_fit_texts(texts, Y, groups, dev)`` (``Y`` a 0/1 matrix, one column per
-    label; ``dev`` ``(texts, Y)`` or None, for models that early-stop) and ``_proba(texts)``
-    (calibrated probabilities, one column per label).
+    Subclasses implement ``_fit_texts(texts, Y, groups, dev, known)`` (``Y`` a 0/1 matrix, one column
+    per label; ``dev`` ``(texts, Y)`` or None, for models that early-stop; ``known`` a boolean matrix
+    like ``Y``, False where a tag is undecided for a row, or None when every tag is decided) and
+    ``_proba(texts)`` (calibrated probabilities, one column per label).
     """
 
     kind = "classifier"
@@ -59,13 +60,16 @@ class Classifier(Estimator):
         labels: Sequence[str] | None = None,
         groups: Sequence | None = None,
         dev: tuple[Sequence[str], Sequence[Labels]] | None = None,
+        undecided: Sequence[Sequence[str]] | None = None,
     ) -> "Classifier":
         """Learn from ``texts`` and their tags (lists: multi-label) or classes (strings: single-label).
 
         ``labels``: the label set (default: the labels seen in ``y``). ``groups`` (optional, one per
         text) keeps near-copies in one fold wherever a model scores its own training rows out of
         fold (calibration, thresholds). ``dev``: ``(texts, y)`` held out, for models that early-stop
-        on it (``uses_dev``); the others ignore it.
+        on it (``uses_dev``); the others ignore it. ``undecided`` (multi-label, optional, one list per
+        text): the tags nobody decided for that text (a labels-file decision on one tag), which the
+        model leaves out of that tag's fit and calibration instead of learning them as negatives.
         """
         self._validate()
         texts = list(texts)
@@ -82,7 +86,13 @@ class Classifier(Estimator):
         if groups is not None and len(groups) != len(texts):
             raise DataError(f"fit got {len(texts)} texts but {len(groups)} groups")
         dev_data = (list(dev[0]), self.binarize(dev[1])) if dev is not None and len(dev[0]) else None
-        self._fit_texts(texts, Y, None if groups is None else np.asarray(groups), dev_data)
+        known = None
+        if undecided is not None:
+            if not self.multi_label_ or len(undecided) != len(texts):
+                raise DataError(f"undecided tags need multi-label tags and one list per text, got {len(undecided)} "
+                                f"lists for {len(texts)} texts")
+            known = ~self.binarize(undecided).astype(bool)
+        self._fit_texts(texts, Y, None if groups is None else np.asarray(groups), dev_data, known)
         self.is_fitted_ = True
         return self
 

@@ -34,8 +34,12 @@ def _cv_metrics(cfg, metrics: dict) -> list[str]:
             format_cv_table(metrics["cv_sure"], "Model, sure labels only", markdown=True),
             "",
         ]
+    if "final_fit" in metrics:
+        from .training import fit_line
+
+        lines += [f"The shipped model: {fit_line('`' + cfg.model['name'] + '`', metrics['final_fit'])}.", ""]
     if "keyword_rule_cv" in metrics:
-        lines += [format_cv_table(metrics["keyword_rule_cv"], "Keyword rule (a tag at 3+ keyword hits)", markdown=True), ""]
+        lines += [format_cv_table(metrics["keyword_rule_cv"], "Keyword rule (a tag at 3+ hits of its model.lexicon terms)", markdown=True), ""]
     if "publisher_cv" in metrics:
         lines += [format_cv_table(metrics["publisher_cv"], "Leave one publisher out (`mlpkg cv`)", markdown=True), ""]
     if "reader_bar" in metrics:
@@ -52,18 +56,43 @@ def _cv_metrics(cfg, metrics: dict) -> list[str]:
     return lines
 
 
-def threshold_note(cfg, from_cv: bool) -> str:
-    """How the thresholds were chosen, for the card and the report."""
+def threshold_note(cfg, from_cv: bool, tuned_on: str | None = None) -> str:
+    """How the thresholds were chosen, for the card and the report (``tuned_on``: what the final fit
+    tuned them on, from :func:`~mlpkg.classify.training.final_fit`, where it held out a dev fifth)."""
     t = cfg.thresholds
     how = {"min_precision": f" (precision >= {t.min_precision})",
            "f1_calibrated": " (the cut is half the best F1 those probabilities reach)"}
     goal = f"`{t.objective}`" + how.get(t.objective, "")
+    if from_cv and tuned_on:
+        return (f"Tuned for {goal} on {tuned_on}. A tag with fewer than {t.min_positives} positives there is "
+                "not tuned: it keeps 0.5.")
     if from_cv:
         return (f"Tuned for {goal} on the calibrated out-of-fold probabilities of every labelled row (each row "
                 f"scored by a model fitted without its near-copy group). A tag with fewer than {t.min_positives} "
                 "positives is not tuned: it keeps 0.5.")
     return (f"Tuned for {goal} on the dev split. A tag with fewer than {t.min_positives} positive dev articles is "
             "not tuned: it keeps 0.5 on the calibrated probability.")
+
+
+def held_out_note(metrics: dict) -> str | None:
+    """What the final fit tuned its thresholds on where it held out a dev fifth, else None."""
+    done = metrics.get("final_fit")
+    return done["thresholds"] if done and done["rows"] < done["of"] else None
+
+
+def calibration_note(model) -> str:
+    """How each tag's probability was calibrated, where the model records it (``calibration_["out_of_fold"]``),
+    else ''."""
+    out_of_fold = getattr(model, "calibration_", {}).get("out_of_fold")
+    if out_of_fold is None:
+        return ""
+    done = [f"`{label}`" for label, ok in zip(model.labels_, out_of_fold) if ok]
+    rare = [f"`{label}`" for label, ok in zip(model.labels_, out_of_fold) if not ok]
+    note = f"Calibrated by smoothed Platt scaling on out-of-fold scores: {', '.join(done)}." if done else ""
+    if rare:
+        note += (f" Too rare to calibrate out of fold (warning W001): {', '.join(rare)}: the uncalibrated sigmoid "
+                 "of the decision score, threshold 0.5, not tuned (label more of them).")
+    return note.strip()
 
 
 def _uncertainty_lines(evaluated: dict, labels: list[str]) -> list[str]:
@@ -98,6 +127,12 @@ def _run_lines(run: dict | None) -> list[str]:
                                        markdown=True), ""]
 
 
+def _labels_files_note(run: dict | None) -> str:
+    files = (run or {}).get("labels_files") or []
+    return "".join(f" and the labels file `{f['file']}` ({f['decisions']} decisions on {f['articles']} articles)"
+                   for f in files)
+
+
 def classifier_card(cfg, model, profiles: dict[str, dict], metrics: dict, run: dict | None = None) -> str:
     """The card of a trained classifier; ``profiles`` (split -> :func:`~mlpkg.evaluate.provenance.describe_rows`)
     describe the rows the run used, so every claim about the data comes from the data."""
@@ -105,7 +140,7 @@ def classifier_card(cfg, model, profiles: dict[str, dict], metrics: dict, run: d
     lines = [
         f"# {cfg.output_dir}: {'multi-label topic tagger' if model.multi_label_ else 'news category classifier'}",
         "",
-        f"Model `{name}` trained by mlpkg from `{cfg.data.path}` (seed {cfg.seed}). Labels: "
+        f"Model `{name}` trained by mlpkg from `{cfg.data.path}`{_labels_files_note(run)} (seed {cfg.seed}). Labels: "
         + ", ".join(f"`{label}`" for label in model.labels_)
         + ("; no tag means *other*." if model.multi_label_ else "."),
         "",
@@ -125,7 +160,7 @@ def classifier_card(cfg, model, profiles: dict[str, dict], metrics: dict, run: d
     for key, title in (
         ("dev", "Dev split (thresholds tuned on it, so optimistic)"),
         ("heldout_test", f"Held-out split `{cfg.data.heldout_split_field}` (a model retrained without it)"),
-        ("keyword_rule_test", "Keyword rule on the test split (a tag when its words occur 3+ times)"),
+        ("keyword_rule_test", "Keyword rule on the test split (a tag at 3+ hits of its model.lexicon terms)"),
         ("keyword_rule_heldout_test", "Keyword rule on the held-out split"),
     ):
         if key in metrics:
@@ -137,8 +172,9 @@ def classifier_card(cfg, model, profiles: dict[str, dict], metrics: dict, run: d
             "## Decision thresholds",
             "",
             ", ".join(f"`{k}` {v:.3f}" for k, v in model.thresholds_.items()) + ". "
-            + threshold_note(cfg, from_cv="cv" in metrics),
+            + threshold_note(cfg, from_cv="cv" in metrics, tuned_on=held_out_note(metrics)),
             "",
+            *([calibration_note(model), ""] if calibration_note(model) else []),
         ]
     lines += [
         *settings_lines(model),
@@ -160,6 +196,7 @@ def classifier_card(cfg, model, profiles: dict[str, dict], metrics: dict, run: d
         "",
         "`mlpkg.json` (metadata, labels, thresholds), `weights.npz`/`vocab_*.json` or `model.safetensors` (weights, "
         "no pickle), `metrics.json`, `config.yaml`, `run.json` (date, commit, data sha256, versions), "
+        "`learned_from.json` (the rows it learned from, as hashed ids: `mlpkg evaluate` warns on them), "
         "`report.html` with PNG plots, `manifest.json` (sha256 of every file; "
         "loading refuses a changed file).",
     ]

@@ -9,20 +9,28 @@ under the publisher protocol — any article of its publisher.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 from joblib import Parallel, delayed
 
 from ..data.folds import train_rows
+from ..errors import MlpkgWarning
 from ..evaluate.metrics import expected_calibration_error, multilabel_metrics, tag_matrix
 from ..evaluate.tables import render_table
 
 
-def _fit_and_predict(fit: Callable, data, test: np.ndarray, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    model = fit(data.subset(train_rows(test, data.groups)))
+def _fit_and_predict(fit: Callable, data, test: np.ndarray, labels: list[str]
+                     ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The fold's probabilities and thresholds, and the warnings its fit gave (a worker process does
+    not print them where the log goes)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MlpkgWarning)
+        model = fit(data.subset(train_rows(test, data.groups)))
     proba = model.predict_proba([data.texts[i] for i in test])
-    return proba, np.array([model.thresholds_[label] for label in labels])
+    notes = [str(w.message) for w in caught if issubclass(w.category, MlpkgWarning)]
+    return proba, np.array([model.thresholds_[label] for label in labels]), notes
 
 
 def cross_validate(
@@ -35,15 +43,19 @@ def cross_validate(
     """
     n = len(data.texts)
     Y = tag_matrix(data.y, labels)
+    # a tag nobody decided for an article (a labels-file decision on another tag) is neither right nor wrong there
+    known = ~tag_matrix(data.undecided, labels).astype(bool) if data.undecided else np.ones(Y.shape, dtype=bool)
     proba, pred, cut = np.full((n, len(labels)), np.nan), np.zeros_like(Y), np.zeros((n, len(labels)))
     # folds are independent: one process per core (each fold fits and predicts on its own)
     n_jobs = (os.cpu_count() or 1) if n_jobs < 0 else n_jobs
     fitted = Parallel(n_jobs=min(n_jobs, len(folds)))(
         delayed(_fit_and_predict)(fit, data, test, labels) for _, test in folds
     )
-    for (_, test), (p, thresholds) in zip(folds, fitted):
-        proba[test], pred[test], cut[test] = p, (p >= thresholds).astype(int), thresholds
-    per_fold, pooled = score_folds(folds, proba, pred, cut, Y, labels, log)
+    for (name, test), (p, thresholds, notes) in zip(folds, fitted):
+        proba[test], pred[test], cut[test] = p, ((p >= thresholds) & known[test]).astype(int), thresholds
+        for note in notes:
+            log(f"  {name}: warning: {note}")
+    per_fold, pooled = score_folds(folds, proba, pred, cut, Y, labels, log, known)
     return {
         "folds": per_fold,
         "pooled": pooled,
@@ -52,12 +64,14 @@ def cross_validate(
         "pred": pred,
         "cut": cut,
         "Y": Y,
+        "known": known,
     }
 
 
 def score_folds(folds: list[tuple[str, np.ndarray]], proba: np.ndarray, pred: np.ndarray, cut: np.ndarray,
-                Y: np.ndarray, labels: list[str], log=None) -> tuple[list[dict], dict]:
-    """Per-fold metrics and the pooled out-of-fold metrics (with per-tag ECE) of the scored rows."""
+                Y: np.ndarray, labels: list[str], log=None, known: np.ndarray | None = None) -> tuple[list[dict], dict]:
+    """Per-fold metrics and the pooled out-of-fold metrics (with per-tag ECE, on the rows where the
+    tag is ``known``) of the scored rows."""
     per_fold = []
     for name, test in folds:
         fold_metrics = multilabel_metrics(Y[test], pred[test], labels)
@@ -70,7 +84,8 @@ def score_folds(folds: list[tuple[str, np.ndarray]], proba: np.ndarray, pred: np
     scored = ~np.isnan(proba).any(axis=1)
     pooled = multilabel_metrics(Y[scored], pred[scored], labels)
     for j, label in enumerate(labels):
-        pooled["per_label"][label]["ece"] = round(expected_calibration_error(Y[scored, j], proba[scored, j]), 4)
+        rows = scored & known[:, j] if known is not None else scored
+        pooled["per_label"][label]["ece"] = round(expected_calibration_error(Y[rows, j], proba[rows, j]), 4)
     return per_fold, pooled
 
 
@@ -80,7 +95,8 @@ def on_rows(result: dict, folds: list[tuple[str, np.ndarray]], rows: np.ndarray,
     ``left_out``: the rows ``result`` scored that this leaves out."""
     kept = [(name, test[rows[test]]) for name, test in folds if rows[test].any()]
     proba = np.where(rows[:, None], result["proba"], np.nan)
-    per_fold, pooled = score_folds(kept, proba, result["pred"], result["cut"], result["Y"], labels)
+    per_fold, pooled = score_folds(kept, proba, result["pred"], result["cut"], result["Y"], labels,
+                                   known=result.get("known"))
     return {"folds": per_fold, "pooled": pooled, "summary": summarize_folds(per_fold, labels),
             "left_out": result["pooled"]["n"] - pooled["n"]}
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.keywords import keyword_rule
 from ..evaluate.bootstrap import bootstrap_intervals
 from ..evaluate.metrics import metrics_by_group, multilabel_metrics, singlelabel_metrics, tag_matrix
 from ..evaluate.provenance import metadata_rows
@@ -21,9 +20,12 @@ from ..evaluate.report import (
     plot_pr_curves,
     plot_reliability,
     table_html,
+    tag_errors_html,
     write_report,
 )
 from ..evaluate.tables import group_table
+from ..text.sentences import split_sentences
+from .keyword_rule import keyword_rule
 
 
 def score_classifier(model, rows, worst: int = 20) -> dict:
@@ -61,29 +63,43 @@ def _uncertainty(Y: np.ndarray, P: np.ndarray, labels: list[str], rows) -> dict:
 
 
 def _scored(Y, proba, P, cut, labels, rows, worst, metrics=None) -> dict:
+    """What the report shows; ``errors``: per tag its ``worst`` misses (the tag is true, the model did not
+    give it; lowest probability under the cut first) and its ``worst`` false alarms (given, not true;
+    highest above the cut first). One list ranked by how far the call is wrong would hold no miss: a
+    miss is at most the cut (about 0.45) wrong, a false alarm up to 1 minus it."""
     metrics = metrics or multilabel_metrics(Y, P, labels)
-    # how wrong a call is: how far the worst tag sits on the wrong side of its threshold
-    margin = np.where(Y == 1, cut - proba, proba - cut)
-    wrong = np.flatnonzero((Y != P).any(axis=1))
-    order = wrong[np.argsort(-margin[wrong].max(axis=1))] if len(wrong) else wrong
-    severity = margin.max(axis=1)
     as_tags = [[labels[j] for j in np.flatnonzero(row)] for row in P]
     truth = [[labels[j] for j in np.flatnonzero(row)] for row in Y]
-    errors = [_error_row(i, rows, truth[i], as_tags[i], severity[i]) for i in order[:worst]]
+
+    def worst_of(wrong: np.ndarray, severity: np.ndarray) -> list[dict]:
+        order = wrong[np.argsort(-severity[wrong], kind="stable")][:worst]
+        return [_error_row(i, rows, truth[i], as_tags[i], severity[i]) for i in order]
+
+    errors = {label: {"misses": worst_of(np.flatnonzero((Y[:, j] == 1) & (P[:, j] == 0)), cut[:, j] - proba[:, j]),
+                      "false_alarms": worst_of(np.flatnonzero((Y[:, j] == 0) & (P[:, j] == 1)),
+                                               proba[:, j] - cut[:, j])}
+              for j, label in enumerate(labels)}
     return {"metrics": metrics, "proba": proba, "Y": Y, "pred": as_tags, "errors": errors,
             **_uncertainty(Y, P, labels, rows)}
 
 
 def _error_row(i, rows, true, predicted, score) -> dict:
-    title = rows.titles[i] if rows.titles else None
+    """An error as the report lists it: title (the first sentence where the row has none) and excerpt."""
+    title = (rows.titles[i] if rows.titles else None) or ""
     # texts are title + newline + body (mlpkg.text.normalize.article_text): the excerpt is the body's
     body = rows.texts[i].split("\n", 1)[-1] if title else rows.texts[i]
-    return {"id": rows.ids[i] if rows.ids else i + 1, "title": title or "", "excerpt": " ".join(body.split())[:300],
+    if not title.strip():
+        first, *rest = split_sentences(body) or [""]
+        title, body = first, " ".join(rest)
+    return {"id": rows.ids[i] if rows.ids else i + 1, "title": title, "excerpt": " ".join(body.split())[:300],
             "true": true, "predicted": predicted, "score": float(score)}
 
 
-def keyword_baseline(texts: list[str], y: list, labels: list[str]) -> dict:
-    return multilabel_metrics(tag_matrix(y, labels), tag_matrix(keyword_rule(texts, labels), labels), labels)
+def keyword_baseline(rule, rows) -> dict:
+    """Metrics of a :class:`~.keyword_rule.KeywordRule` on ``rows`` (a labelled split)."""
+    labels = rule.labels_
+    given = tag_matrix(keyword_rule(rows.texts, labels, rule.lexicon, rule.min_count), labels)
+    return multilabel_metrics(tag_matrix(rows.y, labels), given, labels)
 
 
 def write_classifier_report(
@@ -94,11 +110,13 @@ def write_classifier_report(
     title: str = "Evaluation report",
     run: dict | None = None,
     threshold_note: str = "",
+    warning: str = "",
 ) -> Path:
     """PNG plots per evaluated split and one report.html tying them together: run metadata
     (:func:`~mlpkg.evaluate.provenance.run_metadata`), thresholds, metrics with bootstrap intervals,
-    per-publisher metrics, plots and the worst errors."""
-    sections = [("Run", key_value_html(metadata_rows(run)))] if run else []
+    per-publisher metrics, plots and the worst errors; ``warning`` first, where the figures need one."""
+    sections = [("Warning", f"<p class=warn>{html.escape(warning)}</p>")] if warning else []
+    sections += [("Run", key_value_html(metadata_rows(run)))] if run else []
     labels = model.labels_
     if model.multi_label_ and model.thresholds_:
         rows = [(label, f"{t:.3f}") for label, t in model.thresholds_.items()]
@@ -130,7 +148,8 @@ def write_classifier_report(
             )
             parts.append(f"<img src='{pr_path.name}' alt='precision-recall curves'>")
         parts.append(f"<img src='{cm_path.name}' alt='confusion matrix'>")
-        parts.append("<h3>Worst errors</h3>" + errors_html(s["errors"]))
+        parts.append("<h3>Worst errors</h3>" + (tag_errors_html(s["errors"]) if model.multi_label_
+                                                 else errors_html(s["errors"])))
         sections.append((name, "".join(parts)))
     for name, metrics in (extra_tables or {}).items():
         sections.append((name, metrics_html(metrics, name)))

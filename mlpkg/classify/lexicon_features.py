@@ -70,10 +70,12 @@ def _word_start_pattern(terms: list[str]) -> Callable[[str], int]:
     (their order kept within a group, so the alternative that wins at a place is the same).
     """
     if not all(_PLAIN_TERM.fullmatch(t) for t in terms):
-        rx = re.compile("|".join(rf"\b(?:{t})" for t in terms))
+        # matched as written, case-insensitively: lower-casing the pattern would turn \W \S \D \B into
+        # \w \s \d \b and \Z into an invalid \z
+        rx = re.compile("|".join(rf"\b(?:{t})" for t in terms), re.IGNORECASE)
         return lambda spaced: len(rx.findall(spaced[1:]))
     groups: dict[str, list[str]] = {}
-    for term in terms:
+    for term in (t.lower() for t in terms):  # a plain term's only escape is \b: lower-casing it is safe
         groups.setdefault(term[0], []).append(term[1:])
     rx = re.compile(" (?:" + "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items()) + ")")
     return lambda spaced: len(rx.findall(spaced))
@@ -91,7 +93,7 @@ class TagLexicon:
         self.terms = terms
         self.lead_chars = lead_chars
         self.tags = list(terms)
-        self._patterns = {tag: _word_start_pattern([t.lower() for t in ts]) for tag, ts in terms.items()}
+        self._patterns = {tag: _word_start_pattern(list(ts)) for tag, ts in terms.items()}
 
     @property
     def feature_names(self) -> list[str]:

@@ -24,6 +24,7 @@ from sklearn.svm import LinearSVC
 from ..core.directory import load_arrays, read_json
 from ..core.estimator import Param
 from ..core.numeric import sigmoid, softmax
+from ..data.folds import grouped_folds, train_rows
 from ..errors import ModelIntegrityError
 from ..text.clean import clean
 from ..text.normalize import normalize_for_features
@@ -163,28 +164,42 @@ class TfidfClassifier(Classifier):
             return W.astype(np.float32), np.zeros(W.shape[0], dtype=np.float32)
         return head.coef_.astype(np.float32), head.intercept_.astype(np.float32)
 
-    def _oof_scores(self, X: sp.csr_matrix, y: np.ndarray) -> np.ndarray:
-        folds = min(self.calibration_folds, int(np.bincount(y).min()))
-        if folds < 2:
-            W, b = self._linear(X, y)
-            return np.asarray(X @ W.T) + b
+    def _oof_scores(self, X: sp.csr_matrix, y: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+        """Decision scores of every row from a head fitted without its fold; with ``groups`` a near-copy
+        group stays in one fold (copies of one story must not calibrate each other)."""
+        if groups is None:
+            folds = min(self.calibration_folds, int(np.bincount(y).min()))
+            splits = StratifiedKFold(folds, shuffle=True, random_state=self.seed).split(X, y) if folds >= 2 else []
+        else:
+            # a class spread over k groups fills at most k folds
+            folds = min([self.calibration_folds] + [len(np.unique(groups[y == c])) for c in np.unique(y)])
+            splits = [(train_rows(test, list(groups)), test) for _, test in
+                      grouped_folds(np.eye(y.max() + 1)[y], list(groups), folds, self.seed)] if folds >= 2 else []
         out = None
-        for tr, te in StratifiedKFold(folds, shuffle=True, random_state=self.seed).split(X, y):
+        for tr, te in splits:
             W, b = self._linear(X[tr], y[tr])
             scores = np.asarray(X[te] @ W.T) + b
             out = np.zeros((X.shape[0], scores.shape[1])) if out is None else out
             out[te] = scores
+        if out is None:  # too few examples of a class for two folds: in-sample scores
+            W, b = self._linear(X, y)
+            return np.asarray(X @ W.T) + b
         return out
 
-    def _fit_one_label(self, X: sp.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, float, tuple[float, float]]:
+    def _fit_one_label(self, X: sp.csr_matrix, y: np.ndarray, groups: np.ndarray | None
+                       ) -> tuple[np.ndarray, float, tuple[float, float]]:
         W, b = self._linear(X, y)
-        return W[0], float(b[0]), fit_platt(self._oof_scores(X, y)[:, 0], y)
+        return W[0], float(b[0]), fit_platt(self._oof_scores(X, y, groups)[:, 0], y)
 
-    def _fit_matrix(self, X: sp.csr_matrix, Y: np.ndarray) -> None:
+    def _fit_matrix(self, X: sp.csr_matrix, Y: np.ndarray, groups: np.ndarray | None = None,
+                    known: np.ndarray | None = None) -> None:
         if self.multi_label_:
-            # liblinear releases the GIL: one thread per label uses every core
+            # a label learns from the rows where it is decided; liblinear releases the GIL: one thread per label
+            rows = [np.flatnonzero(known[:, j]) if known is not None else slice(None) for j in range(Y.shape[1])]
             fitted = Parallel(n_jobs=min(Y.shape[1], os.cpu_count() or 1), prefer="threads")(
-                delayed(self._fit_one_label)(X, Y[:, j].astype(int)) for j in range(Y.shape[1])
+                delayed(self._fit_one_label)(X[rows[j]], Y[rows[j], j].astype(int),
+                                             None if groups is None else np.asarray(groups)[rows[j]])
+                for j in range(Y.shape[1])
             )
             self.coef_ = np.vstack([W for W, _, _ in fitted])
             self.intercept_ = np.array([b for _, b, _ in fitted], dtype=np.float32)
@@ -192,12 +207,12 @@ class TfidfClassifier(Classifier):
         else:
             y = Y.argmax(axis=1)
             self.coef_, self.intercept_ = self._linear(X, y)
-            A, c = fit_matrix_scaling(self._oof_scores(X, y), y, len(self.labels_))
+            A, c = fit_matrix_scaling(self._oof_scores(X, y, groups), y, len(self.labels_))
             self.calibration_ = {"A": A, "c": c}
 
     def _fit_texts(self, texts: list[str], Y: np.ndarray, groups: np.ndarray | None = None,
-                   dev: tuple[list[str], np.ndarray] | None = None) -> None:
-        self._fit_matrix(self._fit_features(self._prepare(texts)), Y)
+                   dev: tuple[list[str], np.ndarray] | None = None, known: np.ndarray | None = None) -> None:
+        self._fit_matrix(self._fit_features(self._prepare(texts)), Y, groups, known)
 
     def _proba(self, texts: list[str]) -> np.ndarray:
         scores = self.decision_function(texts)

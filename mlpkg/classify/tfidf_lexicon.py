@@ -6,10 +6,15 @@ What changes against ``tfidf_linear.v1`` (kept unchanged for old configs):
 - calibration is smoothed Platt scaling on scores of the model's own training rows predicted out
   of fold, with near-copies (``groups``) kept in one fold;
 - those calibrated out-of-fold probabilities stay on the model (``oof_proba_``) so the trainer
-  tunes thresholds on every labelled article instead of a small dev split.
+  tunes thresholds on every labelled article instead of a small dev split;
+- a tag too rare to score out of fold is decided per tag: it keeps the uncalibrated sigmoid, no
+  out-of-fold scores (NaN, so its threshold is not tuned) and an :class:`UncalibratedTagWarning`;
+  ``calibration_["out_of_fold"]`` records which tags were calibrated.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,7 +22,7 @@ import scipy.sparse as sp
 from ..core.estimator import Param
 from ..core.numeric import sigmoid
 from ..data.folds import grouped_folds, train_rows
-from ..errors import DataError
+from ..errors import DataError, UncalibratedTagWarning
 from ..text.clean import clean
 from .lexicon_features import TagLexicon, joined, lexicon_problem, normalized_parts
 from .linear import fit_platt
@@ -81,23 +86,31 @@ class TfidfLexiconClassifier(TfidfClassifier):
         dense = self._lexicon().transform_parts(parts) * self.lexicon_weight
         return sp.hstack([X, sp.csr_matrix(dense)], format="csr")
 
-    def _oof_scores(self, X: sp.csr_matrix, Y: np.ndarray, groups: np.ndarray | None) -> np.ndarray | None:
+    def _oof_scores(self, X: sp.csr_matrix, Y: np.ndarray, groups: np.ndarray | None,
+                    known: np.ndarray) -> np.ndarray:
         """Decision scores of every training row from a model fitted without its fold (all labels
-        share the folds: whole near-copy groups, stratified on each group's rarest label)."""
+        share the folds: whole near-copy groups, stratified on each group's rarest label); each label
+        learns from the rows where it is ``known``. A tag whose positives (or negatives) are missing
+        from some fold's training rows cannot be scored so: its column is NaN, decided per tag so that
+        one rare tag leaves the others calibrated."""
         groups = np.arange(len(Y)) if groups is None else groups
-        n_splits = min(self.calibration_folds, int(Y.sum(axis=0).min()))
+        oof = np.full(Y.shape, np.nan)
+        n_splits = min(self.calibration_folds, len({str(g) for g in groups}))
         if n_splits < 2:
-            return None
-        oof = np.zeros(Y.shape)
-        for _, test in grouped_folds(Y, list(groups), n_splits, self.seed):
-            train = train_rows(test, list(groups))
-            for j in range(Y.shape[1]):
-                W, b = self._linear(X[train], Y[train, j].astype(int))
+            return oof
+        folds = [(train_rows(test, list(groups)), test) for _, test in
+                 grouped_folds(Y, list(groups), n_splits, self.seed)]
+        for j in range(Y.shape[1]):
+            trains = [train[known[train, j]] for train, _ in folds]
+            if not all(0 < Y[rows, j].sum() < len(rows) for rows in trains):
+                continue
+            for rows, (_, test) in zip(trains, folds):
+                W, b = self._linear(X[rows], Y[rows, j].astype(int))
                 oof[test, j] = np.asarray(X[test] @ W.T).ravel() + b[0]
         return oof
 
     def _fit_texts(self, texts: list[str], Y: np.ndarray, groups: np.ndarray | None = None,
-                   dev: tuple[list[str], np.ndarray] | None = None) -> None:
+                   dev: tuple[list[str], np.ndarray] | None = None, known: np.ndarray | None = None) -> None:
         if not self.multi_label_:
             raise DataError("tfidf_lexicon.v1 is a multi-label tagger: give each text a list of tags")
         unknown = sorted(set(self.lexicon or {}) - set(self.labels_))
@@ -105,20 +118,30 @@ class TfidfLexiconClassifier(TfidfClassifier):
             raise DataError(f"model.lexicon has tags {unknown} that are not in the label set {self.labels_}")
         X = self._blocks(texts, fit=True)
         coefs, intercepts, platt = [], [], []
-        oof = self._oof_scores(X, Y, groups)
-        self.oof_proba_ = np.zeros(Y.shape, dtype=float)
+        known = np.ones(Y.shape, dtype=bool) if known is None else known  # a tag undecided for a row: not learnt
+        oof = self._oof_scores(X, Y, groups, known)
+        out_of_fold = ~np.isnan(oof).any(axis=0)
+        # a tag without out-of-fold scores keeps the uncalibrated sigmoid, and no scores to tune on (NaN):
+        # Platt scaling or a threshold fitted on in-sample scores would make it look surer than it is
+        self.oof_proba_ = np.full(Y.shape, np.nan)
         for j in range(Y.shape[1]):
-            y = Y[:, j].astype(int)
-            W, b = self._linear(X, y)
-            a, c = fit_platt(oof[:, j], y, smooth=True) if oof is not None else (1.0, 0.0)
-            scores = oof[:, j] if oof is not None else np.asarray(X @ W.T).ravel() + b[0]
-            self.oof_proba_[:, j] = sigmoid(a * scores + c)
+            rows, y = known[:, j], Y[:, j].astype(int)
+            W, b = self._linear(X[rows], y[rows])
+            a, c = fit_platt(oof[rows, j], y[rows], smooth=True) if out_of_fold[j] else (1.0, 0.0)
+            if out_of_fold[j]:
+                self.oof_proba_[:, j] = sigmoid(a * oof[:, j] + c)
             coefs.append(W[0])
             intercepts.append(b[0])
             platt.append((a, c))
         self.coef_ = np.vstack(coefs).astype(np.float32)
         self.intercept_ = np.asarray(intercepts, dtype=np.float32)
-        self.calibration_ = {"platt": np.asarray(platt)}
+        self.calibration_ = {"platt": np.asarray(platt), "out_of_fold": out_of_fold}
+        for j in np.flatnonzero(~out_of_fold):
+            warnings.warn(UncalibratedTagWarning(
+                f"tag {self.labels_[j]!r} has {int(Y[:, j].sum())} positive(s) of {len(Y)} rows: too few to "
+                f"calibrate out of fold ({self.calibration_folds} folds need positives in every fold's training "
+                "rows); its probability is the uncalibrated sigmoid and its threshold stays 0.5 (not tuned on "
+                "scores of its own training rows). Label more of them (mlpkg label)"), stacklevel=4)
 
     def decision_function(self, texts: list[str]) -> np.ndarray:
         self._check_fitted()

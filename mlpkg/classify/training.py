@@ -30,12 +30,16 @@ class LabelledSplit:
     dates: list = field(default_factory=list)  # publication dates as written; empty where the file has none
     confidence: list = field(default_factory=list)  # "high", "low" or "" (not read); empty where the file has none
     dropped: int = 0  # rows left out because every label they carry is in data.drop_labels
+    # per row, the tags nobody decided (labels-file rows: masked for those tags); empty where every tag is decided
+    undecided: list = field(default_factory=list)
 
     def subset(self, index) -> "LabelledSplit":
         pick = [int(i) for i in index]
-        return LabelledSplit(*([values[i] for i in pick] if values else [] for values in
-                               (self.ids, self.texts, self.y, self.groups, self.publishers, self.titles,
-                                self.dates, self.confidence)))
+        columns = (self.ids, self.texts, self.y, self.groups, self.publishers, self.titles, self.dates,
+                   self.confidence)
+        undecided = [self.undecided[i] for i in pick] if self.undecided else []
+        return LabelledSplit(*([values[i] for i in pick] if values else [] for values in columns),
+                             undecided=undecided if any(undecided) else [])
 
     def sure_rows(self) -> np.ndarray | None:
         """Rows whose reading was not marked unsure (confidence ``low``), or None where no row is marked."""
@@ -58,14 +62,16 @@ def check_label_set(ds, d: DataConfig) -> None:
 
 
 def load_split(d: DataConfig, split: str | None, split_field: str | None = None,
-               config_labels: bool = True) -> LabelledSplit:
+               config_labels: bool = True, multi_label: bool | None = None) -> LabelledSplit:
     """Rows of one split (``None``: every row) as ids, article texts (title + body) and labels.
 
     ``config_labels``: ``d.labels`` was written in a config (so a typo in it is blamed on the config);
-    ``False`` where the labels come from a saved model.
+    ``False`` where the labels come from a saved model. ``multi_label``: how a CSV's label column is
+    read (:func:`~mlpkg.data.load.csv_tags`; None: from the column).
     """
     split_field = split_field or d.split_field
-    ds = load_table(d.path, split, split_field)
+    ds = load_table(d.path, split, split_field, columns=(d.text_field, d.label_field), tag_field=d.label_field,
+                    multi_label=multi_label)
     if config_labels:
         check_label_set(ds, d)
     check_schema(ds, d.path, text_field=d.text_field, label_field=d.label_field,
@@ -117,16 +123,33 @@ def with_extra_labels(data: LabelledSplit, d: DataConfig) -> LabelledSplit:
 
     if not d.labels:
         raise ConfigError("data.extra_labels needs data.labels (the tag set the labels files are checked against)")
-    table = load_table(d.path)
+    table = load_table(d.path, columns=(d.text_field, d.label_field))
     known = table[d.id_field] if d.id_field in table.column_names else []
     rows = labelled_rows([resolve_data_path(p) for p in d.extra_labels], d.labels, known, d.path)
+    undecided = (data.undecided or [[] for _ in data.ids]) + [r["undecided"] for r in rows]
     add = [[r["id"] for r in rows], [article_text(r["title"], r["text"]) for r in rows], [r["tags"] for r in rows],
            [f"label:{r['id']}" for r in rows], ["(labels file)"] * len(rows) if data.publishers else [],
            [r["title"] or "" for r in rows] if data.titles else [], [None] * len(rows) if data.dates else [],
            [r["confidence"] for r in rows] if data.confidence else []]
     return LabelledSplit(*(old + new for old, new in zip(
         (data.ids, data.texts, data.y, data.groups, data.publishers, data.titles, data.dates, data.confidence), add)),
-        data.dropped)
+        data.dropped, undecided if any(undecided) else [])
+
+
+def labels_files(d: DataConfig) -> list[dict]:
+    """Provenance of ``d.extra_labels`` (name, sha256, decisions, articles), for the log, run.json and the card."""
+    from ..label.store import describe_labels_files
+
+    return describe_labels_files((p, resolve_data_path(p)) for p in d.extra_labels)
+
+
+def _log_labels_files(d: DataConfig, log) -> list[dict]:
+    from ..label.store import labels_files_line
+
+    files = labels_files(d)
+    if files:
+        log(labels_files_line(files))
+    return files
 
 
 def _labels_of(y) -> list:
@@ -139,38 +162,79 @@ def _dropped_note(d: DataConfig, *splits: LabelledSplit) -> str:
     return f"; dropped {sum(s.dropped for s in splits)} rows whose labels are all in data.drop_labels"
 
 
-def _tune(cfg: RunConfig, model, y: list, proba) -> None:
+def _tune(cfg: RunConfig, model, rows: LabelledSplit, proba) -> None:
+    """Thresholds from ``proba`` of ``rows``; a tag undecided for a row leaves that row out of its tuning."""
     from .thresholds import tune_thresholds
 
     t = cfg.thresholds
-    model.set_thresholds(tune_thresholds(model.binarize(y), proba, model.labels_, t.objective, t.min_precision,
-                                         t.min_positives))
+    known = ~model.binarize(rows.undecided).astype(bool) if rows.undecided else None
+    model.set_thresholds(tune_thresholds(model.binarize(rows.y), proba, model.labels_, t.objective, t.min_precision,
+                                         t.min_positives, known=known))
 
 
 def _fit_tuned(cfg: RunConfig, train: LabelledSplit, dev: LabelledSplit):
     model = build_model(cfg.model, cfg.seed)
-    model.fit(train.texts, train.y, labels=cfg.data.labels, dev=(dev.texts, dev.y))
+    model.fit(train.texts, train.y, labels=cfg.data.labels, groups=train.groups, dev=(dev.texts, dev.y),
+              undecided=train.undecided or None)
     if not model.labels_:
         raise DataError(f"{cfg.data.path}: the train split has no labels")
     if model.multi_label_:
-        _tune(cfg, model, dev.y, model.predict_proba(dev.texts))
+        _tune(cfg, model, dev, model.predict_proba(dev.texts))
     return model
 
 
-def fit_on_all(cfg: RunConfig, data: LabelledSplit):
-    """Fit on every row of ``data``. Models that score their own training rows out of fold
-    (``oof_proba_``) get thresholds from those scores; others hold out one grouped fifth as dev."""
+def fit_on_all(cfg: RunConfig, data: LabelledSplit, oof: np.ndarray | None = None):
+    """Fit on every row of ``data``, thresholds tuned on out-of-fold probabilities: the model's own
+    (``oof_proba_``) where it scores its training rows out of fold, else ``oof`` (the cross-validation's
+    probabilities of these rows, columns in ``data.labels`` order). A model that early-stops on dev
+    (``uses_dev``), or one given no ``oof`` (inside a cross-validation fold), is fitted on four fifths
+    instead: one grouped fifth is held out as its dev (:func:`final_fit` says which was done)."""
     model = build_model(cfg.model, cfg.seed)
     if getattr(type(model), "scores_out_of_fold", False):
-        model.fit(data.texts, data.y, labels=cfg.data.labels, groups=data.groups)
+        model.fit(data.texts, data.y, labels=cfg.data.labels, groups=data.groups, undecided=data.undecided or None)
         if model.multi_label_:
-            _tune(cfg, model, data.y, model.oof_proba_)
+            _tune(cfg, model, data, model.oof_proba_)
         return model
+    if oof is not None and not type(model).uses_dev:
+        model.fit(data.texts, data.y, labels=cfg.data.labels, groups=data.groups, undecided=data.undecided or None)
+        if model.multi_label_:
+            _tune(cfg, model, data, oof)
+        return model
+    fit_rows, dev_rows = _dev_fifth(cfg, data)
+    return _fit_tuned(cfg, data.subset(fit_rows), data.subset(dev_rows))
+
+
+def _dev_fifth(cfg: RunConfig, data: LabelledSplit) -> tuple[np.ndarray, np.ndarray]:
+    """(rows to fit on, dev rows): one grouped fifth held out, without the near-copies of its rows."""
     from ..data.folds import grouped_folds, train_rows
     from ..evaluate.metrics import tag_matrix
 
     _, dev_rows = grouped_folds(tag_matrix(data.y, cfg.data.labels), data.groups, 5, cfg.seed)[0]
-    return _fit_tuned(cfg, data.subset(train_rows(dev_rows, data.groups)), data.subset(dev_rows))
+    return train_rows(dev_rows, data.groups), dev_rows
+
+
+def final_fit(cfg: RunConfig, data: LabelledSplit, oof: np.ndarray) -> tuple[object, dict]:
+    """:func:`fit_on_all` after cross-validation (``oof``: its out-of-fold probabilities), and what was
+    done: ``{"rows": fitted on, "of": labelled rows, "thresholds": tuned on what}`` for the log and the card."""
+    model = fit_on_all(cfg, data, oof)
+    kind = type(model)
+    if getattr(kind, "scores_out_of_fold", False):
+        done = {"rows": len(data.texts), "thresholds": "its own out-of-fold scores of every row"}
+    elif not kind.uses_dev:
+        done = {"rows": len(data.texts), "thresholds": "the cross-validation's out-of-fold probabilities of every row"}
+    else:
+        fit_rows, dev_rows = _dev_fifth(cfg, data)
+        done = {"rows": len(fit_rows), "thresholds": f"a held-out grouped fifth ({len(dev_rows)} rows; the model "
+                                                     "early-stops on it, so it is not fitted on them)"}
+    if not model.multi_label_:
+        done["thresholds"] = "none (single-label: the likeliest class)"
+    return model, {**done, "of": len(data.texts)}
+
+
+def fit_line(name: str, done: dict) -> str:
+    """What :func:`final_fit` did, in words: ``"refitted ... on all 12,844 rows; thresholds from ..."``."""
+    rows = f"all {done['of']:,}" if done["rows"] == done["of"] else f"{done['rows']:,} of the {done['of']:,}"
+    return f"refitted {name} on {rows} rows; thresholds from {done['thresholds']}"
 
 
 def cv_folds(cfg: RunConfig, data: LabelledSplit, protocol: str) -> list:
@@ -193,6 +257,11 @@ def cv_folds(cfg: RunConfig, data: LabelledSplit, protocol: str) -> list:
             raise DataError(f"{cfg.data.path}: no column {cfg.data.date_field!r} (data.date_field) "
                             "for the newer protocol")
         return newer_folds(data.dates, cfg.evaluation.newer_from)
+    n_groups = len({str(g) for g in data.groups})
+    if n_groups < cfg.evaluation.cv_folds:  # a fold without rows would score nothing (an IndexError once)
+        raise DataError(f"{cfg.data.path}: {len(data.texts)} rows in {n_groups} near-copy groups cannot fill "
+                        f"evaluation.cv_folds={cfg.evaluation.cv_folds} folds (a group stays in one fold); "
+                        f"set evaluation.cv_folds to at most {n_groups} (at least 2), or label more articles")
     return grouped_folds(tag_matrix(data.y, cfg.data.labels), data.groups, cfg.evaluation.cv_folds, cfg.seed)
 
 
@@ -203,12 +272,28 @@ def cross_validate_config(cfg: RunConfig, data: LabelledSplit, folds: list, log=
     return cross_validate(lambda part: fit_on_all(cfg, part), data, folds, cfg.data.labels, log=log)
 
 
-def keyword_rule_cv(cfg: RunConfig, data: LabelledSplit, folds: list) -> dict:
-    """The keyword rule scored on the same folds (it learns nothing, so only the rows differ)."""
-    from .cross_validation import cross_validate
+def keyword_rule_for(cfg: RunConfig, labels: list[str], log=print):
+    """The keyword rule of ``cfg``: its tags counted with the terms of ``model.lexicon``, or None (said in
+    the log) where the config has no lexicon; a tag without terms is named (the rule never gives it)."""
     from .keyword_rule import KeywordRule
 
-    rule = KeywordRule(cfg.data.labels)
+    lexicon = cfg.model.get("lexicon") or {}
+    if not lexicon:
+        log("keyword rule: not scored (it counts the terms of model.lexicon, which this config does not set)")
+        return None
+    bare = [tag for tag in labels if not lexicon.get(tag)]
+    if bare:
+        log(f"keyword rule: no terms in model.lexicon for {', '.join(bare)}: the rule never gives "
+            f"{'that tag' if len(bare) == 1 else 'those tags'}")
+    return KeywordRule(labels, lexicon)
+
+
+def keyword_rule_cv(cfg: RunConfig, data: LabelledSplit, folds: list, rule=None) -> dict:
+    """The keyword rule (``rule``, default :func:`keyword_rule_for`) scored on the same folds (it learns
+    nothing, so only the rows differ)."""
+    from .cross_validation import cross_validate
+
+    rule = rule or keyword_rule_for(cfg, cfg.data.labels, log=lambda *_: None)
     return cross_validate(lambda part: rule, data, folds, cfg.data.labels, log=lambda *_: None, n_jobs=1)
 
 
@@ -244,28 +329,33 @@ def reader_bar_table(bar: dict, model: dict, markdown: bool = False) -> str:
 
 
 def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: dict,
-                     splits: dict[str, LabelledSplit], start: float, overwrite: bool) -> dict:
+                     splits: dict[str, LabelledSplit], start: float, learned: tuple[list, str],
+                     labels_files: list[dict], overwrite: bool) -> dict:
     """Save the model with its config, run metadata, metrics (bootstrap intervals and per-publisher
-    figures included), report, model card and manifest: a fresh folder replaces ``output_dir`` whole
+    figures included), report, model card, what it learned from (``learned``: the ids of the rows it was
+    fitted or tuned on, and which rows they are) and manifest: a fresh folder replaces ``output_dir`` whole
     (see :func:`~mlpkg.core.directory.new_model_dir`; ``overwrite`` for a folder that holds no model)."""
-    from ..evaluate.provenance import describe_rows, run_metadata
-    from .classifier_card import classifier_card, threshold_note
+    from ..evaluate.provenance import describe_rows, learned_from, run_metadata
+    from .classifier_card import classifier_card, held_out_note, threshold_note
     from .evaluation import write_classifier_report
 
     out = Path(cfg.output_dir)
     for key, s in scored.items():
         metrics[key] = {**metrics[key], "intervals": s["intervals"], "by_publisher": s["by_publisher"]}
     run = run_metadata(cfg.data.path)
+    if labels_files:
+        run["labels_files"] = labels_files
     profiles = {name: describe_rows(cfg.data.path, split.ids, cfg.data.id_field) for name, split in splits.items()}
     if cfg.data.drop_labels:
         profiles = {name: {**p, "dropped": splits[name].dropped} for name, p in profiles.items()}
     result = {"output_dir": str(out), "metrics": metrics}
     files = {"config.yaml": config_yaml(cfg), "metrics.json": metrics, "run.json": run,
+             "learned_from.json": learned_from(cfg.data.path, *learned, cfg.data.extra_labels),
              "README.md": classifier_card(cfg, model, profiles, metrics, run)}
     with new_model_dir(out, overwrite) as folder:
         write_model_files(folder, model, files)
         if cfg.evaluation.report:
-            note = threshold_note(cfg, from_cv="cv" in metrics)
+            note = threshold_note(cfg, from_cv="cv" in metrics, tuned_on=held_out_note(metrics))
             title = f"{cfg.model['name']} on {cfg.data.path}"
             result["report"] = str(out / write_classifier_report(folder, model, scored, extra, title, run, note).name)
     return {**result, "seconds": round(time.perf_counter() - start, 1)}
@@ -273,6 +363,7 @@ def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: 
 
 def train_classifier_cv(cfg: RunConfig, log=print, overwrite: bool = False) -> dict:
     """Grouped k-fold cross-validation over every labelled row, then the model refitted on all."""
+    from .classifier_card import calibration_note
     from .cross_validation import on_rows
     from .evaluation import scored_from_cv
 
@@ -280,6 +371,7 @@ def train_classifier_cv(cfg: RunConfig, log=print, overwrite: bool = False) -> d
     data = load_split(cfg.data, None)
     log(f"data: {cfg.data.path} rows={len(data.texts)} (all labelled rows; protocol: cv)"
         + _dropped_note(cfg.data, data))
+    files = _log_labels_files(cfg.data, log)
     folds = cv_folds(cfg, data, "group")
     log(f"grouped {len(folds)}-fold cross-validation over near-copy groups:")
     cv = cross_validate_config(cfg, data, folds, log=log)
@@ -288,19 +380,21 @@ def train_classifier_cv(cfg: RunConfig, log=print, overwrite: bool = False) -> d
     if sure is not None:
         metrics["cv_sure"] = on_rows(cv, folds, sure, cfg.data.labels)
     extra, rule = {}, None
-    if cfg.evaluation.keyword_baseline:
-        rule = keyword_rule_cv(cfg, data, folds)
+    if cfg.evaluation.keyword_baseline and (rule := keyword_rule_for(cfg, cfg.data.labels, log)) is not None:
+        rule = keyword_rule_cv(cfg, data, folds, rule)
         metrics["keyword_rule_cv"] = {"summary": rule["summary"], "pooled": rule["pooled"]}
         extra["Keyword rule, same folds (pooled)"] = rule["pooled"]
     bar = reader_bar(cfg, data, cv, rule)
     if bar:
         metrics["reader_bar"] = bar
-    model = fit_on_all(cfg, data)
-    log(f"refitted {cfg.model['name']} on all {len(data.texts)} rows; thresholds: "
+    model, metrics["final_fit"] = final_fit(cfg, data, cv["proba"])
+    log(fit_line(cfg.model["name"], metrics["final_fit"]) + ": "
         + ", ".join(f"{k} {v:.3f}" for k, v in model.thresholds_.items()))
+    if not all(getattr(model, "calibration_", {}).get("out_of_fold", [True])):
+        log(calibration_note(model).replace("`", ""))
     scored = {"cv": scored_from_cv(cv, data, model.labels_, cfg.evaluation.worst_errors)}
     return _write_model_dir(cfg, model, metrics, scored, extra, {"all (cross-validated, then the final fit)": data},
-                            start, overwrite)
+                            start, (data.ids, "every labelled row (protocol cv)"), files, overwrite)
 
 
 def train_classifier(cfg: RunConfig, log=print, overwrite: bool = False) -> dict:
@@ -312,6 +406,7 @@ def train_classifier(cfg: RunConfig, log=print, overwrite: bool = False) -> dict
     train, dev, test = (load_split(cfg.data, s) for s in ("train", "dev", "test"))
     log(f"data: {cfg.data.path} train={len(train.texts)} dev={len(dev.texts)} test={len(test.texts)}"
         + _dropped_note(cfg.data, train, dev, test))
+    files = _log_labels_files(cfg.data, log)
     model = _fit_tuned(cfg, train, dev)
     log(f"trained {cfg.model['name']} in {time.perf_counter() - start:.1f}s")
 
@@ -319,21 +414,22 @@ def train_classifier(cfg: RunConfig, log=print, overwrite: bool = False) -> dict
     scored = {"dev": score_classifier(model, dev, worst), "test": score_classifier(model, test, worst)}
     metrics = {name: s["metrics"] for name, s in scored.items()}
     extra = {}
-    if model.multi_label_ and cfg.evaluation.keyword_baseline:
-        rule = keyword_baseline(test.texts, test.y, model.labels_)
-        metrics["keyword_rule_test"] = extra["Keyword rule, test split"] = rule
+    rule = keyword_rule_for(cfg, model.labels_, log) if model.multi_label_ and cfg.evaluation.keyword_baseline else None
+    if rule is not None:
+        metrics["keyword_rule_test"] = extra["Keyword rule, test split"] = keyword_baseline(rule, test)
     if cfg.data.heldout_split_field:
         field_ = cfg.data.heldout_split_field
         h_train, h_dev, h_test = (load_split(cfg.data, s, field_) for s in ("train", "dev", "test"))
         h_model = _fit_tuned(cfg, h_train, h_dev)
         scored["heldout_test"] = score_classifier(h_model, h_test, worst)
         metrics["heldout_test"] = scored["heldout_test"]["metrics"]
-        if model.multi_label_ and cfg.evaluation.keyword_baseline:
+        if rule is not None:
             metrics["keyword_rule_heldout_test"] = extra["Keyword rule, held-out split"] = keyword_baseline(
-                h_test.texts, h_test.y, model.labels_)
+                rule, h_test)
         log(f"held-out evaluation on {field_}: test={len(h_test.texts)}")
+    learned = (train.ids + dev.ids, f"{cfg.data.split_field} = train (fitted) and dev (thresholds tuned)")
     return _write_model_dir(cfg, model, metrics, scored, extra, {"train": train, "dev": dev, "test": test}, start,
-                            overwrite)
+                            learned, files, overwrite)
 
 
 PROTOCOL_TITLES = {
@@ -364,6 +460,7 @@ def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> 
     data = load_split(cfg.data, None)
     log(f"data: {cfg.data.path} rows={len(data.texts)}")
     sure = data.sure_rows()
+    keyword_rule = keyword_rule_for(cfg, cfg.data.labels, log)
     results, md, scored = {}, [f"# Cross-validation of `{cfg.model['name']}` on `{cfg.data.path}`", ""], {}
     text = [f"Cross-validation of {cfg.model['name']} on {cfg.data.path}"]
     for protocol in protocols:
@@ -372,20 +469,21 @@ def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> 
         folds = cv_folds(cfg, data, protocol)
         log(f"{protocol}: {PROTOCOL_TITLES[protocol]}, {len(folds)} fold{'s' if len(folds) > 1 else ''}")
         cv = cross_validate_config(cfg, data, folds, log=log)
-        rule = keyword_rule_cv(cfg, data, folds)
-        results[protocol] = {
-            "model": {"summary": cv["summary"], "pooled": cv["pooled"], "folds": cv["folds"]},
-            "keyword_rule": {"summary": rule["summary"], "pooled": rule["pooled"]},
-        }
-        tables = [(results[protocol]["model"], "Model"),
-                  (results[protocol]["keyword_rule"], "Keyword rule (3+ keyword hits)")]
+        rule = keyword_rule_cv(cfg, data, folds, keyword_rule) if keyword_rule is not None else None
+        results[protocol] = {"model": {"summary": cv["summary"], "pooled": cv["pooled"], "folds": cv["folds"]}}
+        tables = [(results[protocol]["model"], "Model")]
+        if rule is not None:
+            results[protocol]["keyword_rule"] = {"summary": rule["summary"], "pooled": rule["pooled"]}
+            tables.append((results[protocol]["keyword_rule"], "Keyword rule (3+ hits of the lexicon's terms)"))
         if sure is not None:  # the same predictions without the rows whose readers were unsure
             results[protocol]["model_sure"] = on_rows(cv, folds, sure, cfg.data.labels)
             title = sure_title(results[protocol]["model_sure"]["left_out"])
-            rule_sure = on_rows(rule, folds, sure, cfg.data.labels)
-            results[protocol]["keyword_rule_sure"] = {"summary": rule_sure["summary"], "pooled": rule_sure["pooled"]}
-            tables += [(results[protocol]["model_sure"], f"Model, {title}"),
-                       (results[protocol]["keyword_rule_sure"], f"Keyword rule, {title}")]
+            tables.append((results[protocol]["model_sure"], f"Model, {title}"))
+            if rule is not None:
+                rule_sure = on_rows(rule, folds, sure, cfg.data.labels)
+                results[protocol]["keyword_rule_sure"] = {"summary": rule_sure["summary"],
+                                                          "pooled": rule_sure["pooled"]}
+                tables.append((results[protocol]["keyword_rule_sure"], f"Keyword rule, {title}"))
         bar = reader_bar(cfg, data, cv, rule)
         if bar:
             results[protocol]["reader_bar"] = bar
@@ -432,7 +530,7 @@ SPLIT_TITLES = {
 CV_TITLES = {
     "cv": "Model, grouped cross-validation (out of fold)",
     "cv_sure": "Model, the same predictions",
-    "keyword_rule_cv": "Keyword rule (3+ keyword hits), same folds",
+    "keyword_rule_cv": "Keyword rule (3+ hits of the lexicon's terms), same folds",
 }
 
 

@@ -23,10 +23,14 @@ def resolve_data_path(path: str) -> Path:
     return repo_root / p if (repo_root / p).exists() else p
 
 
-def load_table(path: str, split: str | None = None, split_field: str = "split"):
+def load_table(path: str, split: str | None = None, split_field: str = "split", *, columns: Sequence[str] = (),
+               tag_field: str | None = None, multi_label: bool | None = None):
     """A ``datasets.Dataset`` from a local parquet/jsonl/csv file or (online) a hub dataset name.
 
-    ``split`` keeps only the rows whose ``split_field`` equals it.
+    ``split`` keeps only the rows whose ``split_field`` equals it. A CSV file is read as ``mlpkg tag``
+    reads its input (:func:`read_csv_columns`: the separator that gives the header the ``columns``, a
+    BOM, CRLF line ends, quoted fields over several lines), its ``tag_field`` as ``mlpkg tag`` writes
+    tags (:func:`csv_tags`).
     """
     import datasets
 
@@ -37,7 +41,16 @@ def load_table(path: str, split: str | None = None, split_field: str = "split"):
     if local.exists():
         if fmt is None:
             raise DataError(f"{path}: unsupported file type {suffix!r}; use one of {sorted(_FORMATS)}")
-        ds = datasets.load_dataset(fmt, data_files=str(local), split="train")
+        if fmt == "csv":
+            table = read_csv_columns(local, path, tuple(c for c in columns if c))
+            if tag_field in table:
+                table[tag_field] = csv_tags(table[tag_field], multi_label)
+            ds = datasets.Dataset.from_dict(table)
+        else:
+            try:
+                ds = datasets.load_dataset(fmt, data_files=str(local), split="train")
+            except Exception as exc:  # pyarrow and datasets raise many kinds; the user needs one line
+                raise DataError(f"{path}: cannot be read as {fmt}: {type(exc).__name__}: {str(exc)[:300]}") from None
     elif fmt is not None or not re.fullmatch(r"[\w.-]+(/[\w.-]+)?", path):
         raise DataError(f"data file {path!r} does not exist")
     else:
@@ -57,6 +70,57 @@ def load_table(path: str, split: str | None = None, split_field: str = "split"):
             raise DataError(f"{path}: no row has {split_field!r} = {split!r}; values present: {present} "
                             "(or choose another split column)")
     return ds
+
+
+def read_csv_columns(local: Path, name: str, columns: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """A CSV file's columns as lists of strings, read by ``mlpkg tag``'s reader
+    (:func:`mlpkg.batch.csv_input.read_csv`): the separator is ``,`` unless only ``;``, tab or ``|`` gives
+    the header the ``columns``; a BOM and CRLF line ends are fine. A malformed row stops with a
+    :class:`DataError` naming its line (a labelled file is read whole or not at all)."""
+    from ..batch.csv_input import read_csv
+    from ..batch.records import open_input
+    from ..batch.validate import BadRow, Fields
+
+    header, values = None, []
+    hint = "check the separator, or name the columns with --text-field / --label-field"
+    with open_input(str(local)) as fh:
+        for record in read_csv(fh, Fields(), name, required=columns, hint=hint):
+            if isinstance(record.value, BadRow):
+                raise DataError(f"{name}: {record.value.detail} [{record.value.reason}]; a labelled file is read "
+                                "whole or not at all: fix that row")
+            bad = next((k for k, v in record.value.items() if not _utf8(v)), None)
+            if bad is not None:
+                raise DataError(f"{name}: line {record.line}, field {bad!r}: bytes that are not UTF-8")
+            header = header or list(record.value)
+            values.append(record.value)
+    if header is None:
+        raise DataError(f"{name}: no rows (an empty file or a header alone)")
+    return {column: [row[column] for row in values] for column in header}
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # the reader keeps undecodable bytes as lone surrogates
+        return False
+    return True
+
+
+def csv_tags(cells: list[str], multi_label: bool | None = None) -> list:
+    """A CSV tag column as ``mlpkg tag`` writes it: tags joined by ``|``, an empty cell for no tag.
+    ``multi_label`` None: tag lists where any cell is empty or holds ``|``, else one class per row.
+
+    >>> csv_tags(["koperasi", "", "umkm|pendidikan"])
+    [['koperasi'], [], ['umkm', 'pendidikan']]
+    >>> csv_tags(["ekonomi", "olahraga"])
+    ['ekonomi', 'olahraga']
+    """
+    cells = [c.strip() for c in cells]
+    if multi_label is None:
+        multi_label = any(not c or "|" in c for c in cells)
+    if not multi_label:
+        return cells
+    return [[t.strip() for t in c.split("|") if t.strip()] for c in cells]
 
 
 def check_schema(ds, source: str, *, text_field: str, label_field: str | None = None,

@@ -32,9 +32,9 @@ def _stable_hash(word: str) -> int:
 
 def raw_sentences(root: Path) -> list[list[str]]:
     """Every raw article (title and body, cleaned as ``data/build.py`` cleans them) as one token list."""
+    from ..text.clean import clean
     from .build import _indosum_records
     from .sources import read_news
-    from ..text.clean import clean
 
     records = list(read_news(root))
     records += _indosum_records(root)

@@ -3,6 +3,7 @@ which code and which data file, with which library versions, and what the rows u
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import subprocess
 from collections.abc import Sequence
@@ -10,20 +11,29 @@ from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from ..errors import DataError
+
 PACKAGES = ("mlpkg", "numpy", "scipy", "scikit-learn", "datasets", "pyarrow", "torch", "transformers")
 
 
-def _git_commit() -> str | None:
-    """The commit of the checkout mlpkg runs from, with ``+changes`` when files differ from it."""
-    root = Path(__file__).resolve().parents[2]
+def _git(*args: str) -> str | None:
+    """``git args`` in the working directory, its output stripped, or None (no git, not a repository)."""
     try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-                                timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
-    except (OSError, subprocess.SubprocessError):  # no git, or not a checkout (an installed wheel)
+        return subprocess.run(["git", *args], capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
         return None
-    return commit + ("+changes" if dirty else "")
+
+
+def git_commit(data: Path) -> str | None:
+    """The commit of the working directory's repository, with ``+changes`` when tracked files differ from
+    it, where ``data`` lies inside that repository; else None. The code a run used cannot be told from a
+    commit of another repository (the one that happens to enclose an installed mlpkg, for one), and a
+    data file outside the repository is not versioned by its commit."""
+    root = _git("rev-parse", "--show-toplevel")
+    if not root or not data.resolve().is_relative_to(Path(root).resolve()):
+        return None
+    commit, dirty = _git("rev-parse", "HEAD"), _git("status", "--porcelain", "--untracked-files=no")
+    return None if commit is None else commit + ("+changes" if dirty else "")
 
 
 def _installed(name: str) -> str | None:
@@ -34,14 +44,14 @@ def _installed(name: str) -> str | None:
 
 
 def run_metadata(data_path: str) -> dict:
-    """Date (UTC), git commit, the data file and its sha256, Python and package versions."""
+    """Date (UTC), git commit (:func:`git_commit`), the data file and its sha256, Python and package versions."""
     from ..core.directory import sha256_file
     from ..data.load import resolve_data_path
 
     path = resolve_data_path(data_path)
     return {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(path),
         "data": data_path,
         "data_sha256": sha256_file(path) if path.is_file() else None,
         "python": platform.python_version(),
@@ -49,13 +59,45 @@ def run_metadata(data_path: str) -> dict:
     }
 
 
+def _id_hash(id_: object) -> str:
+    return hashlib.blake2b(str(id_).encode("utf-8"), digest_size=8).hexdigest()
+
+
+def learned_from(data_path: str, ids: Sequence, selection: str, labels_files: Sequence[str] = ()) -> dict:
+    """What a model learned from (``learned_from.json`` of a model folder): the data file and its sha256,
+    which rows (``selection``, e.g. ``split = train``), the labels files and their sha256, and a hash of
+    every row id (64 bits each: the ids themselves stay in the data), so that ``mlpkg evaluate`` can tell
+    when it is asked to score rows the model has seen.
+
+    >>> learned_rows(learned_from("x.parquet", ["a", "b"], "all rows"), ["b", "c"])
+    1
+    """
+    from ..core.directory import sha256_file
+    from ..data.load import resolve_data_path
+
+    def sha(path: str) -> str | None:
+        return sha256_file(resolve_data_path(path)) if resolve_data_path(path).is_file() else None
+
+    return {"data": data_path, "data_sha256": sha(data_path), "selection": selection,
+            "labels_files": [{"path": p, "sha256": sha(p)} for p in labels_files], "rows": len(ids),
+            "id_hashes": sorted({_id_hash(i) for i in ids})}
+
+
+def learned_rows(learned: dict, ids: Sequence) -> int:
+    """How many of ``ids`` are rows the model learned from (:func:`learned_from`)."""
+    seen = set(learned.get("id_hashes", ()))
+    return sum(_id_hash(i) in seen for i in ids)
+
+
 def metadata_rows(meta: dict) -> list[tuple[str, str]]:
     """(field, value) pairs for a report or card table."""
     return [
         ("date (UTC)", meta["date"]),
-        ("git commit", meta["git_commit"] or "not a git checkout"),
+        ("git commit", meta["git_commit"] or "none (the data file is not in the working directory's git repository)"),
         ("data file", meta["data"]),
         ("data sha256", meta["data_sha256"] or "not a local file"),
+        *((f"labels file {f['file']}", f"sha256 {f['sha256']}, {f['decisions']} decisions on {f['articles']} articles")
+          for f in meta.get("labels_files", [])),
         ("python", meta["python"]),
         ("packages", ", ".join(f"{k} {v}" for k, v in meta["packages"].items())),
     ]
@@ -71,9 +113,12 @@ def describe_rows(data_path: str, ids: Sequence, id_field: str = "id", fold_fiel
     model card says what its own data was, never what a corpus is assumed to be."""
     from ..data.load import load_table, parse_dates
 
-    ds = load_table(data_path)
-    wanted = [c for c in (id_field, *SOURCE_COLUMNS, DATE_COLUMN, fold_field) if c and c in ds.column_names]
     profile: dict = {"rows": len(ids)}
+    try:
+        ds = load_table(data_path, columns=(id_field,))
+    except DataError:  # a CSV whose header has no id column: rows cannot be matched to the file
+        return profile
+    wanted = [c for c in (id_field, *SOURCE_COLUMNS, DATE_COLUMN, fold_field) if c and c in ds.column_names]
     if id_field not in wanted:  # rows cannot be matched to the file
         return profile
     frame = ds.select_columns(list(dict.fromkeys(wanted))).to_pandas()

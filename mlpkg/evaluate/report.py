@@ -163,15 +163,12 @@ def key_value_html(rows: list[tuple[str, str]], caption: str = "") -> str:
 
 
 WRONG_CALL = (
-    "<p class=note><b>Confidence of the wrong call</b>: for a tagger, how far the article's worst tag lies on the "
-    "wrong side of its threshold. A tag given but not true (false positive): its probability minus the threshold. "
-    "A true tag missed (false negative): the threshold minus its probability, so a miss at 0.40 means the model "
-    "scored the tag 0.40 below its cut, a confident miss, while 0.02 is a near miss. For a single-label classifier: "
-    "the probability of the class it wrongly chose. Rows are sorted by it, worst first.</p>"
+    "<p class=note><b>Confidence of the wrong call</b>: the probability of the class the classifier wrongly "
+    "chose. Rows are sorted by it, worst first.</p>"
 )
 
 
-def errors_html(errors: list[dict]) -> str:
+def _errors_table(errors: list[dict], score: str) -> str:
     def tags(value) -> str:
         return html.escape(", ".join(value) if isinstance(value, list) else value) or "<i>none</i>"
 
@@ -183,9 +180,32 @@ def errors_html(errors: list[dict]) -> str:
     )
     return (
         "<table class=errors><tr><th class=title>title</th><th class=excerpt>excerpt</th><th class=tags>true</th>"
-        "<th class=tags>predicted</th><th class=score>confidence of the wrong call</th><th class=id>id</th></tr>"
-        f"{rows}</table>{WRONG_CALL}"
+        f"<th class=tags>predicted</th><th class=score>{score}</th><th class=id>id</th></tr>{rows}</table>"
     )
+
+
+def errors_html(errors: list[dict]) -> str:
+    """A single-label classifier's worst errors, one list."""
+    return _errors_table(errors, "confidence of the wrong call") + WRONG_CALL
+
+
+TAG_ERRORS = (
+    "<p class=note>Per tag, two lists. <b>Misses</b>: articles that carry the tag, scored under its threshold; "
+    "the score is the threshold minus the tag's probability (0.40: a confident miss, 0.02: a near one). "
+    "<b>False alarms</b>: articles given the tag without carrying it; the score is the probability minus the "
+    "threshold. Worst first. A row without a title shows its first sentence as the title.</p>"
+)
+
+
+def tag_errors_html(errors: dict[str, dict[str, list[dict]]]) -> str:
+    """A tagger's worst misses and worst false alarms per tag (:func:`mlpkg.classify.evaluation.score_classifier`)."""
+    parts = []
+    for tag, lists in errors.items():
+        for key, what in (("misses", "worst misses"), ("false_alarms", "worst false alarms")):
+            body = (_errors_table(lists[key], "below the threshold" if key == "misses" else "above the threshold")
+                    if lists[key] else "<p class=note>none</p>")
+            parts.append(f"<h4>{html.escape(tag)}: {what} ({len(lists[key])})</h4>{body}")
+    return "".join(parts) + TAG_ERRORS
 
 
 def features_html(top: dict[str, list[tuple[str, float]]]) -> str:
@@ -205,7 +225,8 @@ td.ci{color:#555;font-size:small;white-space:nowrap}.note{color:#444;font-size:s
 table.errors{table-layout:fixed;width:100%}table.errors .title{width:22%}table.errors .excerpt{width:42%}
 table.errors .tags{width:9%;overflow-wrap:anywhere}table.errors .score{width:9%;font-size:small}
 table.errors .id{width:8%;font-size:x-small;color:#777;overflow-wrap:anywhere}table.kv th{width:10em}
-.feats{display:flex;flex-wrap:wrap;gap:1em}.feat{min-width:200px}small{color:#777}"""
+.feats{display:flex;flex-wrap:wrap;gap:1em}.feat{min-width:200px}small{color:#777}
+.warn{color:#a00;font-weight:bold;max-width:900px}"""
 
 
 def write_report(path: Path, title: str, sections: list[tuple[str, str]]) -> Path:

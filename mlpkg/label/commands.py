@@ -48,9 +48,17 @@ def cmd_terminal(args: argparse.Namespace) -> int:
     return 0
 
 
+QUEUE_HEADER = "priority\tid\ttag\tscores\ttitle\twhy"
+
+
 def cmd_queue(args: argparse.Namespace) -> int:
     session = _session(args)
-    for c in session.ranked()[: args.top]:
+    ranked = session.ranked()
+    if not ranked:
+        print(f"the queue is empty: every candidate of {args.pool} is decided or skipped in {args.labels}")
+        return 0
+    print(QUEUE_HEADER)
+    for c in ranked[: args.top]:
         scores = " ".join(f"{t}={p:.2f}" for t, p in c.scores.items())
         print(f"{c.priority:.3f}\t{c.id}\t{c.tag}\t{scores}\t{(c.title or c.text)[:70]!r}\t{'; '.join(c.reasons)}")
     return 0

@@ -22,12 +22,12 @@ import numpy as np
 
 from ..batch.records import read_records
 from ..batch.validate import Article, Fields, SeenIds, validate
+from ..classify.keyword_rule import keyword_hits
 from ..classify.lexicon_features import TagLexicon
 from ..data.dedupe import near_duplicate_groups
-from ..data.keywords import TOPIC_KEYWORDS
 from ..text.normalize import article_text
 
-RULE_MIN_HITS = 3  # the keyword rule of mlpkg.data.keywords: a tag at 3+ hits
+RULE_MIN_HITS = 3  # the keyword rule (mlpkg.classify.keyword_rule, the lexicon's terms): a tag at 3+ hits
 MAX_CHARS = 200_000
 
 
@@ -62,7 +62,7 @@ def read_pool(path: str, fields: Fields | None = None) -> tuple[list[Article], i
 
 def lexicon_hits(texts: Sequence[str], tags: list[str], lexicon: dict[str, list[str]]) -> np.ndarray:
     """Lexicon score per text and tag: its term hits, a title hit counting 3, a lead hit 2, a body hit 1
-    (the tag's lexicon; the keyword rule's pattern for a tag without one)."""
+    (0 for a tag without terms in the lexicon)."""
     out = np.zeros((len(texts), len(tags)))
     own = {t: ts for t, ts in lexicon.items() if t in tags}
     if own:
@@ -70,16 +70,7 @@ def lexicon_hits(texts: Sequence[str], tags: list[str], lexicon: dict[str, list[
         for i, text in enumerate(texts):
             for tag, (title, lead, body, _) in lex.counts(text).items():
                 out[i, tags.index(tag)] = 3 * title + lead + body
-    for j, tag in enumerate(tags):
-        if tag not in own and tag in TOPIC_KEYWORDS:
-            out[:, j] = [len(TOPIC_KEYWORDS[tag].findall(t)) for t in texts]
     return out
-
-
-def rule_hits(texts: Sequence[str], tags: list[str]) -> np.ndarray:
-    """Keyword-rule hits (``mlpkg.data.keywords``; 0 for a tag without keywords)."""
-    return np.array([[len(TOPIC_KEYWORDS[t].findall(x)) if t in TOPIC_KEYWORDS else 0 for t in tags]
-                     for x in texts], dtype=float).reshape(len(texts), len(tags))
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -141,7 +132,7 @@ class CandidateQueue:
         texts = [article_text(a.title, a.text) for a in self.articles]
         self.groups = list(groups) if groups is not None else near_duplicate_groups([a.text for a in self.articles])
         self.hits = lexicon_hits(texts, self.tags, lexicon)
-        self.rule = rule_hits(texts, self.tags)
+        self.rule = keyword_hits(texts, self.tags, lexicon)
         self._texts = texts
         self.rescore(model)
 

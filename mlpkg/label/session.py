@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..batch.validate import Fields
-from ..data.keywords import TOPIC_KEYWORDS
-from ..errors import ConfigError, DataError, MissingReasonError, UnknownTagError
+from ..errors import ArticleNotOpenError, ConfigError, DataError, LabelsFileError, MissingReasonError, UnknownTagError
 from ..text.clean import clean
 from .queue import Candidate, CandidateQueue, highlight, read_pool
-from .store import CONFIDENCE, LabelLog, append_event, check_writable, live_decisions, live_events
+from .store import (
+    CONFIDENCE,
+    LabelLog,
+    append_event,
+    check_writable,
+    live_decisions,
+    live_events,
+    live_labels,
+)
 
 DEFAULT_TAGS = ["koperasi", "umkm", "pendidikan"]
 BODY_MAX_CHARS = 6_000
@@ -27,7 +35,7 @@ HOLD_SECONDS = 30 * 60  # an article on another annotator's screen is kept from 
 
 def lexicon_of(model, config: str | Path | None) -> tuple[list[str], dict[str, list[str]]]:
     """(tags, lexicon): the model's, else a config's ``data.labels`` and ``model.lexicon``, else the
-    keyword rule's tags (without a lexicon: the queue then counts keyword-rule hits)."""
+    default tags without a lexicon (the queue then ranks by nothing but the model, if any)."""
     if model is not None:
         return list(model.labels_), dict(getattr(model, "lexicon", None) or {})
     if config:
@@ -35,7 +43,7 @@ def lexicon_of(model, config: str | Path | None) -> tuple[list[str], dict[str, l
 
         cfg = load_config(config)
         return list(cfg.data.labels or DEFAULT_TAGS), dict(cfg.model.get("lexicon") or {})
-    return list(TOPIC_KEYWORDS), {}
+    return list(DEFAULT_TAGS), {}
 
 
 class LabelSession:
@@ -60,7 +68,7 @@ class LabelSession:
         self.queue = CandidateQueue(articles, tags=self.tags, lexicon=self.lexicon, model=self.model, focus=tag)
         self._held: dict[str, str] = {}  # annotator -> id on their screen
         self._seen: dict[str, float] = {}  # annotator -> when they last asked (a closed tab stops asking)
-        terms = self.lexicon or {t: [rx.pattern] for t, rx in TOPIC_KEYWORDS.items() if t in self.tags}
+        terms = self.lexicon
         self._terms = [(term, t) for t, ts in terms.items() for term in ts if not self.focus or t == self.focus] + [
             (term, t) for t, ts in terms.items() for term in ts if self.focus and t != self.focus]
 
@@ -103,9 +111,17 @@ class LabelSession:
             self.log.refresh()
             return self.queue.ranked(self.log.closed_ids())
 
+    def peek(self, annotator: str) -> Candidate | None:
+        """The article ``annotator`` holds, if it is still open; claims nothing (a GET may be cross-site)."""
+        with self._lock:
+            self.log.refresh()
+            held = self._held.get(_name(annotator))
+            return self.queue.by_id(held) if held is not None and held not in self.log.closed_ids() else None
+
     def current(self, annotator: str) -> Candidate | None:
         """The article on ``annotator``'s screen: kept until decided, else the best undecided one that
-        no other annotator of this session has on screen."""
+        no other annotator of this session has on screen (claimed: only ``annotator`` may decide it)."""
+        annotator = _name(annotator)
         self.reload_model_if_changed()
         with self._lock:
             self.log.refresh()
@@ -118,6 +134,8 @@ class LabelSession:
             others = {v for k, v in self._held.items() if k != annotator and self._seen.get(k, 0) > active}
             for c in self.queue.ranked(closed):
                 if c.id not in others:
+                    for idle in [k for k, v in self._held.items() if v == c.id]:  # a hold that lapsed ends here
+                        del self._held[idle]
                     self._held[annotator] = c.id
                     return c
             self._held.pop(annotator, None)
@@ -125,33 +143,61 @@ class LabelSession:
 
     # --- decisions -----------------------------------------------------------------------------
 
-    def decide(self, annotator: str, id_: str, tags: list[str], *, unsure: bool = False, reason: str = "") -> dict:
-        """Append a ``label`` event (accepted ``tags``, every other tag rejected)."""
+    def decide(self, annotator: str, id_: str, tags: Sequence[str], rejected: Sequence[str] = (), *,
+               unsure: bool = False, reason: str = "") -> dict:
+        """Append a ``label`` event: ``tags`` accepted, ``rejected`` judged absent, every other tag
+        undecided (training masks it for this article). Only for the article ``annotator`` holds, while
+        it is open: the labels file is checked under its lock, so two servers on one file cannot both
+        decide it."""
         annotator = _name(annotator)
-        bad = [t for t in tags if t not in self.tags]
+        bad = [t for t in [*tags, *rejected] if t not in self.tags]
         if bad:
             raise UnknownTagError(f"unknown tag {bad[0]!r}; the tags are {self.tags}")
+        both = [t for t in tags if t in rejected]
+        if both:
+            raise LabelsFileError(f"tag {both[0]!r} is both accepted and rejected")
+        if not tags and not rejected:
+            raise LabelsFileError("nothing decided: accept or reject at least one tag (or skip the article)")
         reason = (reason or "").strip()
         if unsure and not reason:
             raise MissingReasonError("an unsure decision needs a short reason")
         with self._lock:
-            c = self._candidate(id_)
+            c = self._held_candidate(annotator, id_)
             event = append_event(self.labels_path, {
                 "action": "label", "id": id_, "tags": [t for t in self.tags if t in tags],
-                "rejected": [t for t in self.tags if t not in tags], "confidence": CONFIDENCE[1 if unsure else 0],
+                "rejected": [t for t in self.tags if t in rejected], "confidence": CONFIDENCE[1 if unsure else 0],
                 "reason": reason, "annotator": annotator, "model": self.model_name, "model_hash": self.model_hash,
-                "queue_tag": self.focus, "scores": {t: round(p, 4) for t, p in c.scores.items()},
-                "title": c.title, "text": c.text})
+                "queue_tag": self.focus or c.tag, "scores": {t: round(p, 4) for t, p in c.scores.items()},
+                "title": c.title, "text": c.text}, check=lambda fd: self._check_open(fd, id_))
             self._held.pop(annotator, None)
             return event
 
     def skip(self, annotator: str, id_: str) -> dict:
         annotator = _name(annotator)
         with self._lock:
-            self._candidate(id_)
-            event = append_event(self.labels_path, {"action": "skip", "id": id_, "annotator": annotator})
+            self._held_candidate(annotator, id_)
+            event = append_event(self.labels_path, {"action": "skip", "id": id_, "annotator": annotator},
+                                 check=lambda fd: self._check_open(fd, id_))
             self._held.pop(annotator, None)
             return event
+
+    def _held_candidate(self, annotator: str, id_: str) -> Candidate:
+        c = self._candidate(id_)
+        if self._held.get(annotator) != id_:
+            raise ArticleNotOpenError(f"article {id_!r} is not the one on {annotator}'s screen (it went to another "
+                                      "annotator after a long pause, or the page is old): reload for the next article")
+        return c
+
+    def _check_open(self, fd: int, id_: str) -> None:
+        """Under the labels file's lock: refuse when another session (another server on the same file)
+        has decided or skipped ``id_`` since this one showed it."""
+        self.log.refresh(fd)
+        labels, skips = live_decisions(self.log.events)
+        if id_ in labels or id_ in skips:
+            ev = labels.get(id_)
+            by = f"decided by {ev.data.get('annotator')!r}" if ev is not None else "skipped"
+            raise ArticleNotOpenError(f"article {id_!r} was already {by} (another session on this labels file); "
+                                      "nothing was written: reload for the next article")
 
     def undo(self, annotator: str) -> str | None:
         """Cancel ``annotator``'s latest live decision or skip; that article is on their screen again."""
@@ -171,6 +217,13 @@ class LabelSession:
         if c is None:
             raise ConfigError(f"id {id_!r} is not in the pool {self.pool_path}")
         return c
+
+    def live_labels_of(self, annotator: str, ids: list[str]) -> int:
+        """How many of ``ids`` have a live decision of ``annotator`` (undone ones do not count)."""
+        with self._lock:
+            self.log.refresh()
+            latest = live_labels(self.log.events)
+            return sum(_name(annotator) in latest.get(id_, {}) for id_ in set(ids))
 
     # --- what the page and the terminal show -----------------------------------------------------
 

@@ -8,11 +8,15 @@ acknowledged and two writers never interleave. Events (every one has ``action``,
 - ``label``: ``tags`` (accepted), ``rejected`` (tags judged absent), ``confidence`` (``high``, or
   ``low`` when marked unsure: then ``reason`` is required), ``reason``, ``model``/``model_hash`` (what
   scored the article), ``queue_tag``, and the article itself (``title``, ``text``), so the file alone
-  can train a model;
+  can train a model. A tag in neither list is undecided: nobody read the article for it, so training
+  masks it for that article (neither a positive nor a negative). A line without ``rejected`` (written
+  before undecided tags existed) rejects every tag it does not accept;
 - ``skip``: the article leaves the queue without a decision;
 - ``undo``: cancels the same annotator's latest live ``label``/``skip`` of that id.
 
-The live decision of an id is its latest ``label`` not undone.
+The live decision of an annotator on an id is their latest ``label`` of it not undone; the live
+decisions of several annotators on one id are merged, and one accepting a tag another rejected is
+a conflict a person must settle.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import errno
 import fcntl
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,8 +47,12 @@ def now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def append_event(path: str | Path, event: dict) -> dict:
-    """Append one event as one line, durably; returns the event (with ``time`` filled in)."""
+def append_event(path: str | Path, event: dict, check: Callable[[int], None] | None = None) -> dict:
+    """Append one event as one line, durably; returns the event (with ``time`` filled in).
+
+    ``check(fd)`` runs under the exclusive lock before the line is written (``fd`` the open file, for
+    :meth:`LabelLog.refresh`); it raises to refuse the event, so what it read cannot change before the write.
+    """
     event = {"time": now(), **event}
     if event.get("action") not in ACTIONS:
         raise LabelsFileError(f"{path}: action must be one of {ACTIONS}, got {event.get('action')!r}")
@@ -57,6 +65,8 @@ def append_event(path: str | Path, event: dict) -> dict:
         raise OutputNotWritableError(f"labels file {path} cannot be opened for writing: {exc.strerror}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        if check is not None:
+            check(fd)
         line = _mend_tail(fd, path) + line
         view = memoryview(line)
         while view:
@@ -141,14 +151,18 @@ class LabelLog:
         self.path = Path(self.path)
         self.refresh()
 
-    def refresh(self) -> bool:
-        """Read lines appended since the last call; True when there were any."""
-        if not self.path.exists():
+    def refresh(self, fd: int | None = None) -> bool:
+        """Read lines appended since the last call; True when there were any. ``fd``: the file as
+        :func:`append_event` holds it open and locked (read without taking the lock again)."""
+        if fd is not None:
+            chunk = os.pread(fd, max(os.fstat(fd).st_size - self._offset, 0), self._offset)
+        elif not self.path.exists():
             return False
-        with open(self.path, "rb") as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
-            fh.seek(self._offset)
-            chunk = fh.read()
+        else:
+            with open(self.path, "rb") as fh:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+                fh.seek(self._offset)
+                chunk = fh.read()
         end = chunk.rfind(b"\n") + 1  # a line without its newline is still being written (or torn): later
         before = len(self.events)
         for raw in chunk[:end].split(b"\n")[:-1]:
@@ -216,6 +230,9 @@ def check_label(data: dict, path: Path, line: int, tags: list[str]) -> None:
         if bad:
             raise UnknownTagError(f"{path}: line {line} (id {data['id']!r}): unknown tag {bad[0]!r} in {key!r}; "
                                   f"the tags are {tags} (data.labels)")
+    both = sorted(set(data.get("tags", [])) & set(data.get("rejected", [])))
+    if both:
+        raise LabelsFileError(f"{path}: line {line} (id {data['id']!r}): {both[0]!r} is both accepted and rejected")
     if data.get("confidence", "high") not in CONFIDENCE:
         raise LabelsFileError(f"{path}: line {line} (id {data['id']!r}): confidence must be one of {CONFIDENCE}, "
                               f"got {data.get('confidence')!r}")
@@ -226,49 +243,110 @@ def check_label(data: dict, path: Path, line: int, tags: list[str]) -> None:
         raise LabelsFileError(f"{path}: line {line} (id {data['id']!r}): no article \"text\" to train on")
 
 
-def labelled_rows(paths: Iterable[str | Path], tags: list[str], known_ids: Iterable[str] = (),
-                  known_source: str = "data") -> list[dict]:
-    """The live decisions of every labels file as training rows ``{id, title, text, tags, source, annotator,
-    confidence}``.
+def decision(data: dict, tags: list[str]) -> tuple[list[str], list[str]]:
+    """(accepted, rejected) tags of a ``label`` event, in ``tags`` order; the tags in neither are undecided.
+    A line without ``rejected`` (an older file) rejects every tag it does not accept.
 
-    Raises :class:`UnknownTagError`, :class:`MissingReasonError` or :class:`DuplicateLabelError` (an
-    id decided differently twice, in one file or across files, or already a row of ``known_source``).
+    >>> decision({"tags": ["umkm"], "rejected": []}, ["koperasi", "umkm"])
+    (['umkm'], [])
+    >>> decision({"tags": ["umkm"]}, ["koperasi", "umkm"])
+    (['umkm'], ['koperasi'])
     """
-    known = set(known_ids)
-    rows: dict[str, dict] = {}
-    for path in map(Path, paths):
-        if not path.exists():
-            raise LabelsFileError(f"labels file {str(path)!r} (data.extra_labels) does not exist")
-        log = LabelLog(path)
-        live = live_decisions(log.events)[0]
-        for ev in live.values():
-            check_label(ev.data, path, ev.line, tags)
-        _check_conflicts(path, log.events)
-        for id_, ev in sorted(live.items(), key=lambda kv: kv[1].line):
-            where = f"{path}: line {ev.line}"
-            if id_ in known:
-                raise DuplicateLabelError(f"{where}: id {id_!r} is already a labelled row of {known_source}; "
-                                          "one article must have one decision (drop it from one of them)")
-            if id_ in rows and sorted(rows[id_]["tags"]) != sorted(ev.data["tags"]):
-                raise DuplicateLabelError(f"{where}: id {id_!r} has tags {ev.data['tags']} here and "
-                                          f"{rows[id_]['tags']} in {rows[id_]['source']}; keep one decision")
-            rows[id_] = {"id": id_, "title": ev.data.get("title"), "text": ev.data["text"],
-                         "tags": list(ev.data["tags"]), "source": where,
-                         "annotator": ev.data.get("annotator", ""), "confidence": ev.data.get("confidence", "high")}
-    return list(rows.values())
+    accepted = [t for t in tags if t in data.get("tags", [])]
+    if "rejected" not in data:
+        return accepted, [t for t in tags if t not in accepted]
+    return accepted, [t for t in tags if t in data["rejected"]]
 
 
-def _check_conflicts(path: Path, events: list[Event]) -> None:
-    """Two annotators whose live labels of one id differ: a person must settle it."""
-    latest: dict[str, dict[str, Event]] = {}  # id -> annotator -> latest live label
+def live_labels(events: Iterable[Event]) -> dict[str, dict[str, Event]]:
+    """id -> annotator -> that annotator's live ``label`` of the id."""
+    latest: dict[str, dict[str, Event]] = {}
     for ev in live_events(events):
         if ev.data["action"] == "label":
             latest.setdefault(ev.id, {})[ev.data.get("annotator", "")] = ev
-    for id_, by in latest.items():
-        first, *others = sorted(by.values(), key=lambda e: e.line)
-        for ev in others:
-            if sorted(ev.data.get("tags", [])) != sorted(first.data.get("tags", [])):
-                raise DuplicateLabelError(
-                    f"{path}: id {id_!r} decided twice: line {first.line} ({first.data.get('annotator')}: "
-                    f"{first.data['tags']}) and line {ev.line} ({ev.data.get('annotator')}: {ev.data['tags']}); "
-                    "undo one in its annotator's session, or delete one of the two lines")
+    return latest
+
+
+def describe_labels_files(paths: Iterable[tuple[str, Path]]) -> list[dict]:
+    """Provenance of each labels file ``(name as configured, path)``: its sha256, its live decisions
+    (one per annotator and article) and the articles they decide."""
+    from ..core.directory import sha256_file
+
+    out = []
+    for name, path in paths:
+        latest = live_labels(LabelLog(path).events)
+        out.append({"file": name, "sha256": sha256_file(Path(path)), "decisions": sum(map(len, latest.values())),
+                    "articles": len(latest)})
+    return out
+
+
+def labels_files_line(files: list[dict]) -> str:
+    """One line naming the labels files of a run, for its log and model card.
+
+    >>> labels_files_line([{"file": "k.jsonl", "sha256": "ab" * 32, "decisions": 3, "articles": 2}])
+    'labels files (data.extra_labels): k.jsonl: 3 decisions on 2 articles, sha256 abababababababab'
+    """
+    return "labels files (data.extra_labels): " + "; ".join(
+        f"{f['file']}: {f['decisions']} decisions on {f['articles']} articles, sha256 {f['sha256'][:16]}"
+        for f in files)
+
+
+def labelled_rows(paths: Iterable[str | Path], tags: list[str], known_ids: Iterable[str] = (),
+                  known_source: str = "data") -> list[dict]:
+    """The live decisions of every labels file as training rows ``{id, title, text, tags, rejected,
+    undecided, source, annotator, confidence}``: ``tags`` accepted, ``rejected`` judged absent,
+    ``undecided`` the tags nobody decided for that article (training masks them). Several annotators'
+    decisions on one id are merged; one low-confidence decision makes the row low.
+
+    Raises :class:`UnknownTagError`, :class:`MissingReasonError` or :class:`DuplicateLabelError` (one
+    tag of an id accepted and rejected, in one file or across files, or an id already a row of
+    ``known_source``).
+    """
+    known = set(known_ids)
+    rows: dict[str, dict] = {}
+    first: dict[str, tuple[Path, Event]] = {}  # id -> the decision its row started from
+    for path in map(Path, paths):
+        if not path.exists():
+            raise LabelsFileError(f"labels file {str(path)!r} (data.extra_labels) does not exist")
+        latest = live_labels(LabelLog(path).events)
+        for by in latest.values():
+            for ev in by.values():
+                check_label(ev.data, path, ev.line, tags)
+        for id_, by in sorted(latest.items(), key=lambda kv: min(e.line for e in kv[1].values())):
+            if id_ in known:
+                raise DuplicateLabelError(f"{path}: line {min(e.line for e in by.values())}: id {id_!r} is already a "
+                                          f"labelled row of {known_source}; one article must have one decision (drop "
+                                          "it from one of them)")
+            for ev in sorted(by.values(), key=lambda e: e.line):
+                _merge(rows, first, ev, path, tags)
+    for row in rows.values():
+        row["undecided"] = [t for t in tags if t not in row["tags"] and t not in row["rejected"]]
+    return list(rows.values())
+
+
+def _merge(rows: dict[str, dict], first: dict[str, tuple[Path, Event]], ev: Event, path: Path,
+           tags: list[str]) -> None:
+    """Add one live decision to the row of its id; a tag accepted by one decision and rejected by another
+    is a conflict."""
+    accepted, rejected = decision(ev.data, tags)
+    row = rows.get(ev.id)
+    if row is None:
+        rows[ev.id] = {"id": ev.id, "title": ev.data.get("title"), "text": ev.data["text"], "tags": accepted,
+                       "rejected": rejected, "source": f"{path}: line {ev.line}",
+                       "annotator": ev.data.get("annotator", ""), "confidence": ev.data.get("confidence", "high")}
+        first[ev.id] = (path, ev)
+        return
+    clash = sorted((set(accepted) & set(row["rejected"])) | (set(rejected) & set(row["tags"])))
+    if clash:
+        first_path, earlier = first[ev.id]
+        if first_path == path:
+            raise DuplicateLabelError(
+                f"{path}: id {ev.id!r} decided twice: line {earlier.line} ({earlier.data.get('annotator')}: "
+                f"{earlier.data['tags']}) and line {ev.line} ({ev.data.get('annotator')}: {ev.data['tags']}) disagree "
+                f"on {clash}; undo one in its annotator's session, or delete one of the two lines")
+        raise DuplicateLabelError(f"{path}: line {ev.line}: id {ev.id!r} has tags {accepted} here and {row['tags']} "
+                                  f"in {row['source']} (they disagree on {clash}); keep one decision")
+    row["tags"] = [t for t in tags if t in row["tags"] or t in accepted]
+    row["rejected"] = [t for t in tags if t in row["rejected"] or t in rejected]
+    if ev.data.get("confidence") == "low":
+        row["confidence"] = "low"

@@ -5,7 +5,8 @@ const params = new URLSearchParams(location.search);
 const token = params.get("token") || sessionStorage.getItem("mlpkg-token") || "";
 if (token) sessionStorage.setItem("mlpkg-token", token);
 const $ = (id) => document.getElementById(id);
-const state = { view: null, accept: {}, busy: false };
+// decided: tag -> true (yes) or false (no); a tag not in it is undecided and is not written
+const state = { view: null, decided: {}, busy: false };
 const annotatorBox = $("annotator");
 annotatorBox.value = params.get("annotator") || localStorage.getItem("mlpkg-annotator") || "";
 
@@ -45,7 +46,7 @@ function renderProgress(p, tags) {
 
 function render(view) {
   state.view = view;
-  state.accept = {};
+  state.decided = {};
   $("unsure").checked = false;
   $("reason").value = "";
   renderProgress(view.progress, view.tags);
@@ -109,18 +110,36 @@ function renderTags() {
     const name = document.createElement("span");
     name.className = "name";
     name.textContent = t;
+    const said = state.decided[t];
+    row.dataset.decision = said === true ? "yes" : said === false ? "no" : "undecided";
+    // a second click on the lit button makes the tag undecided again
     const yes = document.createElement("button");
-    yes.className = "accept" + (state.accept[t] ? " on" : "");
-    yes.textContent = "accept";
-    yes.addEventListener("click", () => { state.accept[t] = true; renderTags(); });
+    yes.className = "accept" + (said === true ? " on" : "");
+    yes.textContent = "yes";
+    yes.addEventListener("click", () => { setDecision(t, said === true ? undefined : true); });
     const no = document.createElement("button");
-    no.className = "reject" + (state.accept[t] ? "" : " on");
-    no.textContent = "reject";
-    no.addEventListener("click", () => { state.accept[t] = false; renderTags(); });
-    row.append(key, name, yes, no);
+    no.className = "reject" + (said === false ? " on" : "");
+    no.textContent = "no";
+    no.addEventListener("click", () => { setDecision(t, said === false ? undefined : false); });
+    const shown = document.createElement("span");
+    shown.className = "said";
+    shown.textContent = row.dataset.decision;
+    row.append(key, name, yes, no, shown);
     box.appendChild(row);
   });
-  $("focus-keys").textContent = focus ? `y / n: ${focus} yes / no, then save` : "";
+  $("focus-keys").textContent = focus ? `y / n: ${focus} yes / no, then save; the other tags stay undecided` : "";
+}
+
+function setDecision(tag, value) {
+  if (value === undefined) delete state.decided[tag];
+  else state.decided[tag] = value;
+  renderTags();
+}
+
+// a number key cycles its tag: undecided, yes, no, undecided
+function cycle(tag) {
+  const said = state.decided[tag];
+  setDecision(tag, said === undefined ? true : said === true ? false : undefined);
 }
 
 function status(text, error) {
@@ -144,12 +163,14 @@ async function act(path, body, done) {
 function save() {
   const a = state.view && state.view.article;
   if (!a) return;
-  const tags = state.view.tags.filter((t) => state.accept[t]);
+  const tags = state.view.tags.filter((t) => state.decided[t] === true);
+  const rejected = state.view.tags.filter((t) => state.decided[t] === false);
   const unsure = $("unsure").checked;
   const reason = $("reason").value;
+  if (!tags.length && !rejected.length) { status("nothing decided: y / n, or set a tag (1-9), or skip (s)", true); return; }
   if (unsure && !reason.trim()) { status("unsure: type a short reason first (r)", true); $("reason").focus(); return; }
-  act("/api/decide", { id: a.id, tags, unsure, reason },
-    `saved ${a.id}: ${tags.length ? tags.join(", ") : "no tag"}${unsure ? " (unsure)" : ""}`);
+  const said = [...tags.map((t) => `${t} yes`), ...rejected.map((t) => `${t} no`)].join(", ");
+  act("/api/decide", { id: a.id, tags, rejected, unsure, reason }, `saved ${a.id}: ${said}${unsure ? " (unsure)" : ""}`);
 }
 
 function focusTag() {
@@ -169,13 +190,14 @@ document.addEventListener("keydown", (ev) => {
   const v = state.view;
   const k = ev.key;
   if (/^[1-9]$/.test(k) && v && Number(k) <= v.tags.length) {
-    const t = v.tags[Number(k) - 1];
-    state.accept[t] = !state.accept[t];
+    cycle(v.tags[Number(k) - 1]);
+  } else if (k === "0" && v) {
+    for (const t of v.tags) if (state.decided[t] === undefined) state.decided[t] = false;
     renderTags();
   } else if (k === "y" || k === "n") {
     const t = focusTag();
     if (!t) return;
-    state.accept[t] = k === "y";
+    state.decided[t] = k === "y";
     save();
   } else if (k === "Enter") {
     save();
@@ -186,7 +208,7 @@ document.addEventListener("keydown", (ev) => {
     $("reason").focus();
   } else if (k === "s") {
     if (v && v.article) act("/api/skip", { id: v.article.id }, `skipped ${v.article.id}`);
-  } else if (k === "z" || k === "Backspace") {
+  } else if (k === "z") {
     act("/api/undo", {}, "undone: the article is back");
   } else {
     return;
@@ -207,7 +229,7 @@ annotatorBox.addEventListener("change", () => {
 
 async function load() {
   try {
-    render(await call("/api/current"));
+    render(await call("/api/current", {}));  // POST: showing an article claims it for this annotator
   } catch (e) {
     status(e.message, true);
   }
