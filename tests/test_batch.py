@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from collections import Counter
@@ -17,7 +18,7 @@ from mlpkg.batch.parts import PartStore, parts_dir
 from mlpkg.batch.progress import Progress
 from mlpkg.batch.tagger import Tagger, tag_articles
 from mlpkg.batch.validate import Article, SeenIds
-from mlpkg.errors import ConfigError, DataError, ParameterError
+from mlpkg.errors import ConfigError, DataError, ModelKindError, ParameterError
 from mlpkg.text.normalize import article_text
 
 
@@ -59,7 +60,7 @@ def test_output_rows_carry_tags_scores_and_the_model(model_dir, tmp_path):
     tagger = Tagger(model_dir)
     proba = tagger.model.predict_proba([article_text(a["title"], a["text"]) for a in GOOD[:6]])
     for row, p, tags in zip(out, proba, tagger.model.decide(proba)):
-        assert list(row) == ["id", "tags", "scores", "model", "model_hash"]
+        assert list(row) == ["id", "title", "tags", "scores", "model", "model_hash"]
         assert row["tags"] == tags
         assert list(row["scores"]) == ["koperasi", "umkm", "pendidikan"]
         np.testing.assert_allclose(list(row["scores"].values()), p, atol=5e-5)
@@ -85,8 +86,8 @@ def test_csv_and_parquet_in_and_out_agree_with_jsonl(model_dir, tmp_path):
             assert [r["reason"] for r in read_jsonl(report.rejects)] == bad
             if out == "out.csv":
                 got = pd.read_csv(tmp_path / out, keep_default_na=False)
-                assert list(got.columns) == ["id", "tags", "score_koperasi", "score_umkm", "score_pendidikan",
-                                             "model", "model_hash"]
+                assert list(got.columns) == ["id", "title", "tags", "score_koperasi", "score_umkm",
+                                             "score_pendidikan", "model", "model_hash"]
                 assert got.tags.tolist() == ["|".join(t) for t in ref.tags]
                 np.testing.assert_array_equal(got.score_umkm, [s["umkm"] for s in ref.scores])
             elif out == "out.parquet":
@@ -230,7 +231,7 @@ def test_options_are_checked_before_anything_runs(model_dir, tmp_path):
     with pytest.raises(DataError, match=r"^\[E002\] --input .*missing.jsonl: no such file"):
         run_job(job(model_dir, tmp_path / "missing.jsonl", tmp_path / "out.jsonl"))
     write_jsonl(tmp_path / "in.jsonl", GOOD[:1])
-    with pytest.raises(ConfigError, match="expected a summarizer model directory, found a 'classifier'"):
+    with pytest.raises(ModelKindError, match=r"\[E009\] --summarizer .* holds a classifier .*, not a summarizer"):
         run_job(job(model_dir, tmp_path / "in.jsonl", tmp_path / "out.jsonl", summarizer=str(model_dir)))
     with pytest.raises(ConfigError, match="unknown option"):
         tag_job(model=str(model_dir), input="a.jsonl", output="b.jsonl", batch=3)
@@ -294,7 +295,7 @@ def test_summaries_reach_every_output_format(model_dir, tmp_path):
     assert list(read_jsonl(part)[0])[-2:] == ["summarizer", "summarizer_hash"]
     write_output([part], tmp_path / "o.csv", tagger.model.labels_, True)
     write_output([part], tmp_path / "o.parquet", tagger.model.labels_, True)
-    assert json.loads(pd.read_csv(tmp_path / "o.csv").summary[0]) == ["Koperasi desa tumbuh."]
+    assert pd.read_csv(tmp_path / "o.csv").summary[0] == "Koperasi desa tumbuh."
     assert list(pd.read_parquet(tmp_path / "o.parquet").summary[1]) == ["UMKM naik."]
 
 
@@ -330,3 +331,77 @@ def test_progress_logs_plain_lines_off_a_terminal():
     progress.update(50, 50, 0)
     line = stream.getvalue().strip()
     assert line.startswith("mlpkg tag: 150 rows read, 149 tagged, 1 rejected, ") and line.endswith(" rows/s")
+
+
+TITLED = articles(6, offset=1893)  # articles with a title
+
+
+def test_csv_output_escapes_cells_a_spreadsheet_would_run_as_formulas(model_dir, tmp_path):
+    """Issue 22.13: an id or title starting with = + - @ (or a tab / carriage return) is a formula in a spreadsheet."""
+    ids = ['=HYPERLINK("http://contoh.id","klik")', "+6281234", "-12", "@SUM(A1:A9)", "\tkoperasi", "aman"]
+    rows = [{**a, "id": i, "title": "=1+1" if n == 0 else a["title"]} for n, (i, a) in enumerate(zip(ids, TITLED))]
+    src = write_jsonl(tmp_path / "in.jsonl", rows)
+    run_job(job(model_dir, src, tmp_path / "out.csv"))
+    run_job(job(model_dir, src, tmp_path / "out.jsonl"))
+    with open(tmp_path / "out.csv", encoding="utf-8", newline="") as fh:
+        got = list(csv.DictReader(fh))
+    assert [r["id"] for r in got] == ["'" + i for i in ids[:5]] + ["aman"]
+    assert got[0]["title"] == "'=1+1" and got[1]["title"] == TITLED[1]["title"]
+    assert [r["id"] for r in read_jsonl(tmp_path / "out.jsonl")] == ids  # JSONL keeps the values as they are
+    lines = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
+    assert all(line.startswith('"') for line in lines)  # every text cell quoted, as OWASP advises
+
+
+def test_csv_output_has_a_title_column_and_the_summary_as_one_text(model_dir, tmp_path):
+    """Issue 26.8: a clipping desk reads the title and a summary it can paste, not a JSON list."""
+    from mlpkg.summarize import LeadSummarizer
+
+    summarizer = LeadSummarizer(k=2).fit().save(tmp_path / "lead")
+    src = write_jsonl(tmp_path / "in.jsonl", TITLED)
+    for out in ("out.csv", "out.jsonl"):
+        run_job(job(model_dir, src, tmp_path / out, summarizer=str(summarizer)))
+    expected = read_jsonl(tmp_path / "out.jsonl")
+    got = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert list(got.columns[:3]) == ["id", "title", "tags"] and "summary" in got.columns
+    assert got.title.tolist() == [a["title"] for a in TITLED] == [r["title"] for r in expected]
+    assert got.summary.tolist() == [" ".join(r["summary"]) for r in expected]
+    assert all(len(r["summary"]) == 2 for r in expected)
+
+
+def test_a_title_field_that_no_row_has_is_said_not_dropped_silently(model_dir, tmp_path, capsys):
+    """Issue 26.8: `--text-field isi` on a file whose title is `judul` tagged without titles, without a word."""
+    rows = [{"id": a["id"], "judul": a["title"], "isi": a["text"]} for a in TITLED]
+    src = write_jsonl(tmp_path / "berita.jsonl", rows)
+    run_job(job(model_dir, src, tmp_path / "a.jsonl", text_field="isi"))
+    err = capsys.readouterr().err
+    assert "no row of the first 6 has the title field 'title' (--title-field)" in err
+    assert "rerun with --title-field judul" in err
+    run_job(job(model_dir, src, tmp_path / "b.jsonl", text_field="isi", title_field="judul"))
+    assert "title field" not in capsys.readouterr().err
+    assert [r["title"] for r in read_jsonl(tmp_path / "b.jsonl")] == [a["title"] for a in TITLED]
+    assert read_jsonl(tmp_path / "a.jsonl") != read_jsonl(tmp_path / "b.jsonl")  # titles change the scores
+
+
+def test_a_summary_is_at_most_half_its_article(model_dir, tmp_path):
+    """Issue 26.8: a 4-sentence article's summary was the whole article."""
+    from mlpkg.summarize import LeadSummarizer
+    from mlpkg.text.sentences import split_sentences
+
+    sentences = split_sentences(TITLED[0]["text"])
+    assert len(sentences) >= 9
+    texts = [" ".join(sentences[:n]) for n in (1, 2, 3, 4, 9)]
+    summaries = LeadSummarizer(k=5).fit().summarize(texts)
+    assert [len(s) for s in summaries] == [1, 1, 2, 2, 5]
+
+
+def test_summarize_with_a_classifier_directory_says_what_to_pass_instead(model_dir, tmp_path, capsys):
+    """Issue 26.8: `mlpkg summarize --model <classifier>` blamed --summarizer and said nothing of what to pass."""
+    from mlpkg.cli import main as cli_main
+
+    src = write_jsonl(tmp_path / "in.jsonl", TITLED[:1])
+    code = cli_main(["summarize", "--model", str(model_dir), "--input", str(src), "--output",
+                     str(tmp_path / "out.jsonl"), "--progress", "none"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"mlpkg summarize: error: [E009] --model {model_dir} holds a classifier (tfidf_linear.v1)" in err
+    assert f"mlpkg tag --model {model_dir}" in err and "--summarizer" not in err.split("holds")[0]

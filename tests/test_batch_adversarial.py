@@ -11,6 +11,7 @@ that nothing but the output and the rejects is left beside them.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 import random
@@ -25,6 +26,7 @@ from batch_helpers import (
     ROOT,
     articles,
     build_tiny_tagger,
+    job,
     kill_9_after_parts,
     mixed_rows,
     outlived,
@@ -32,6 +34,8 @@ from batch_helpers import (
     write_csv,
     write_jsonl,
 )
+
+from mlpkg.batch import run_job
 
 GOOD = articles(240, offset=500)
 CHUNK = 16
@@ -125,3 +129,15 @@ def test_killed_at_random_points_every_record_ends_up_once(model_dir, tmp_path, 
     assert sha256(src) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [src.name, out.name, "job.log", "tags.rejects.jsonl" if output == "jsonl" else f"{out.name}.rejects.jsonl"])
+
+
+def test_csv_output_keeps_an_id_with_a_carriage_return_in_one_row(model_dir, tmp_path):
+    """Issue 27.5: the writer quoted only "\\n", so {"id": "x\\r"} became two rows in any CSV reader."""
+    ids = ["x\r", "y\n", "z\r\n", 'kutip"dalam', "koma,dalam", "biasa"]
+    src = write_jsonl(tmp_path / "in.jsonl", [{**a, "id": i} for i, a in zip(ids, GOOD)])
+    run_job(job(model_dir, src, tmp_path / "out.csv"))
+    with open(tmp_path / "out.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert [r[0] for r in rows[1:]] == ids
+    assert {len(r) for r in rows} == {len(rows[0])}
+    assert pd.read_csv(tmp_path / "out.csv", dtype=str).id.tolist() == ids

@@ -55,6 +55,7 @@ ENGINES = ("local", "ray")
 EMPTY_INPUT = 3  # exit status when the input has no records
 CLOSED_STDOUT = 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader went away
 _WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+TITLE_GUESS_CHARS = 300  # a column whose values are all this short may be the title a wrong --title-field missed
 
 
 @dataclass
@@ -186,24 +187,45 @@ def _chunks(opts: TagOptions, store: PartStore, progress: Progress, counts: dict
 
 def _check_fields(opts: TagOptions, records: list, articles: list, rejects: list[dict]) -> None:
     """Stop before a whole pass when no row of the first chunk has the id or text field: a wrong
-    ``--text-field`` (a Parquet body column named ``isi``) would otherwise reject every row."""
+    ``--text-field`` (a Parquet body column named ``isi``) would otherwise reject every row. Say so
+    when none has the title field: the articles are then tagged without titles, and score otherwise."""
     reasons = {r["reason"] for r in rejects}
-    if articles or not rejects or not reasons <= {"missing_text", "missing_id"}:
+    missing_title = bool(opts.title_field and records) and not _has_field(opts, records, opts.title_field)
+    stop = not articles and rejects and reasons <= {"missing_text", "missing_id"}
+    if not (stop or missing_title):
         return
+    columns = _columns(opts, records)
+    if not columns:
+        return
+    others = [c for c in columns if c not in (opts.id_field, opts.text_field) and 0 < columns[c] <= TITLE_GUESS_CHARS]
+    title_hint = f" --title-field {others[0]}" if missing_title and others else ""
+    if stop:
+        flag, field_ = ("--text-field", opts.text_field) if "missing_text" in reasons else ("--id-field", opts.id_field)
+        guess = max(columns, key=columns.get) if flag == "--text-field" else next(iter(columns))
+        raise DataError(f"{opts.input}: no row of the first {len(records)} has the field {field_!r} ({flag}); "
+                        f"columns present: {sorted(columns)}; rerun with e.g. {flag} {guess}{title_hint}")
+    say(f"mlpkg tag: note: no row of the first {len(records)} has the title field {opts.title_field!r} "
+        f"(--title-field), so the articles are tagged without titles; columns present: {sorted(columns)}"
+        + (f"; if the title is in another one, rerun with{title_hint}" if title_hint else ""))
+
+
+def _has_field(opts: TagOptions, records: list[Record], name: str) -> bool:
+    if file_format(opts.input) == "parquet":
+        import pyarrow.parquet as pq
+
+        return name in pq.read_schema(opts.input).names
+    return name in columns_of(records, sample=len(records))
+
+
+def _columns(opts: TagOptions, records: list[Record]) -> dict[str, int]:
+    """The input's columns, each with its longest string value in the first rows."""
     if file_format(opts.input) == "parquet":  # rows carry only the asked-for columns: read the schema
         import pyarrow.parquet as pq
 
         head = pq.ParquetFile(opts.input).read_row_group(0).slice(0, 20).to_pylist() if records else []
-        columns = {name: max((len(r[name]) for r in head if isinstance(r.get(name), str)), default=0)
-                   for name in pq.read_schema(opts.input).names}
-    else:
-        columns = columns_of(records)
-    if not columns:
-        return
-    flag, field_ = ("--text-field", opts.text_field) if "missing_text" in reasons else ("--id-field", opts.id_field)
-    guess = max(columns, key=columns.get) if flag == "--text-field" else next(iter(columns))
-    raise DataError(f"{opts.input}: no row of the first {len(records)} has the field {field_!r} ({flag}); "
-                    f"columns present: {sorted(columns)}; rerun with e.g. {flag} {guess}")
+        return {name: max((len(r[name]) for r in head if isinstance(r.get(name), str)), default=0)
+                for name in pq.read_schema(opts.input).names}
+    return columns_of(records)
 
 
 def run_local(chunks: Iterable[Chunk], model: ModelInfo | None, summarizer: ModelInfo | None,
@@ -242,7 +264,8 @@ def run_job(opts: TagOptions) -> JobReport:
     opts.validate()
     check_input(opts.input)
     model = ModelInfo.read(opts.model, "classifier", "--model") if opts.model else None
-    summarizer = ModelInfo.read(opts.summarizer, "summarizer", "--summarizer") if opts.summarizer else None
+    summarizer_option = "--summarizer" if opts.model else "--model"  # `mlpkg summarize --model`
+    summarizer = ModelInfo.read(opts.summarizer, "summarizer", summarizer_option) if opts.summarizer else None
     output, rejects = Path(opts.output), opts.rejects_path()
     writes = [rejects] if opts.output == STDIO else [output, rejects]
     for path in writes:

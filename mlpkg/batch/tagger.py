@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..core.directory import model_hash, read_meta
-from ..errors import ConfigError
+from ..errors import ModelKindError
 from ..text.normalize import article_text
 from .validate import Article, Record, dumps_line, reject
 
@@ -45,9 +45,20 @@ class ModelInfo:
         meta = read_meta(Path(directory))  # verifies the manifest: a tampered model fails here, early
         kind = meta.get("kind")
         if kind != expected_kind:
-            raise ConfigError(f"{option} {directory}: expected a {expected_kind} model directory, found a {kind!r} "
-                              f"({meta.get('name')})")
+            raise ModelKindError(f"{option} {directory} holds a {kind} ({meta.get('name')}), not a {expected_kind}: "
+                                 + _WHERE_IT_GOES.get(kind, "pass a classifier or summariser model directory"
+                                                      ).format(path=directory))
         return cls(str(directory), meta["name"], model_hash(Path(directory)), kind, list(meta.get("labels") or []))
+
+
+# What to pass instead, by the kind of model that was given where the other kind belongs
+_WHERE_IT_GOES = {
+    "classifier": "tag with it by `mlpkg tag --model {path}`; `mlpkg summarize --model` and `mlpkg tag "
+                  "--summarizer` take a summariser directory (train one: python train.py --config "
+                  "configs/summary_trained.yaml)",
+    "summarizer": "pass it as `--summarizer {path}` beside a classifier --model (e.g. models/topic_tfidf), or "
+                  "summarise alone with `mlpkg summarize --model {path}`",
+}
 
 
 class Tagger:
@@ -55,7 +66,7 @@ class Tagger:
 
     >>> tagger = Tagger("models/topic_tfidf")  # doctest: +SKIP
     >>> tagger.rows([Article(1, "a1", "Koperasi Desa Merah Putih", "Koperasi desa diluncurkan")])  # doctest: +SKIP
-    [{'id': 'a1', 'tags': ['koperasi'], 'scores': {'koperasi': 0.97, ...}, 'model': 'tfidf_linear.v1', ...}]
+    [{'id': 'a1', 'title': 'Koperasi Desa Merah Putih', 'tags': ['koperasi'], 'scores': {'koperasi': 0.97, ...}, ...}]
     """
 
     def __init__(self, model_dir: str | Path | None, summarizer_dir: str | Path | None = None):
@@ -83,7 +94,7 @@ class Tagger:
                      if self.summarizer is not None else None)
         out = []
         for i, a in enumerate(articles):
-            row: dict[str, Any] = {"id": a.id}
+            row: dict[str, Any] = {"id": a.id, "title": a.title}
             if self.model is not None:
                 row["tags"] = decided[i] if isinstance(decided[i], list) else [decided[i]]
                 row["scores"] = dict(zip(labels, scores[i]))
