@@ -163,6 +163,35 @@ def test_resume_after_a_crash_writes_each_id_once(model_dir, tmp_path, monkeypat
     assert (tmp_path / "out.rejects.jsonl").read_bytes() == (tmp_path / "clean.rejects.jsonl").read_bytes()
 
 
+@pytest.mark.parametrize("edit", ["makes_a_duplicate", "undoes_a_duplicate"])
+def test_resume_after_an_edit_before_a_done_chunk_equals_a_fresh_run(model_dir, tmp_path, monkeypatch, edit):
+    """Issue 27.1: row 2 takes (or gives back) the id of row 8, in a chunk an interrupted run finished; the
+    resumed run kept that chunk as it was: the id twice in the output, or rejected for a row gone."""
+    unique = GOOD[:12]
+    copied = [*unique[:1], {**unique[1], "id": unique[7]["id"]}, *unique[2:]]
+    before, after = (unique, copied) if edit == "makes_a_duplicate" else (copied, unique)
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    write_jsonl(src, before)
+    finish = PartStore.finish_chunk
+
+    def crash_at_chunk_3(self, chunk, *args):
+        if chunk == 3:
+            raise Crash
+        finish(self, chunk, *args)
+
+    monkeypatch.setattr(PartStore, "finish_chunk", crash_at_chunk_3)
+    with pytest.raises(Crash):
+        run_job(job(model_dir, src, out, chunk_size=3, max_reject_rate=1.0))
+    monkeypatch.setattr(PartStore, "finish_chunk", finish)
+    write_jsonl(src, after)
+    resumed = run_job(job(model_dir, src, out, chunk_size=3, max_reject_rate=1.0))
+    fresh = run_job(job(model_dir, src, tmp_path / "fresh.jsonl", chunk_size=3, max_reject_rate=1.0))
+    assert (resumed.read, resumed.tagged, resumed.rejected) == (fresh.read, fresh.tagged, fresh.rejected)
+    assert out.read_bytes() == (tmp_path / "fresh.jsonl").read_bytes()
+    assert resumed.rejects.read_bytes() == fresh.rejects.read_bytes()
+    assert fresh.rejected == (1 if edit == "makes_a_duplicate" else 0)
+
+
 def test_a_changed_input_or_option_starts_over(model_dir, tmp_path, monkeypatch):
     src = write_jsonl(tmp_path / "in.jsonl", GOOD[:9])
     out = tmp_path / "out.jsonl"

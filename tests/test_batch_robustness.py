@@ -400,7 +400,7 @@ def test_a_changed_model_or_input_says_why_the_job_restarts(model_dir, tmp_path,
     write_jsonl(src, GOOD[:3] + GOOD[12:18])
     monkeypatch.undo()
     run_job(job(other_model, src, out, chunk_size=3, progress="log"))
-    assert "the input changed since the interrupted run (rows 4-6 differ first)" in capsys.readouterr().err
+    assert "the input changed since the interrupted run (the first change is in rows 4-6)" in capsys.readouterr().err
     assert ids(out) == [a["id"] for a in GOOD[:3] + GOOD[12:18]]
 
 

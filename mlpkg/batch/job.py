@@ -144,9 +144,12 @@ def _batched(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
         yield batch
 
 
-def _digest(records: list[Record]) -> str:
-    """A digest of a chunk's input records: a resumed job redoes every chunk whose records changed."""
-    h = blake2b(digest_size=16)
+def _digest(records: list[Record], before: str) -> str:
+    """A digest of the input records up to and including a chunk's (``before``: the previous chunk's
+    digest). Whether a row is a ``duplicate_id`` depends on every row before it, so a resumed job keeps
+    a finished chunk only while nothing up to its end changed, and redoes every chunk from the first
+    changed one: its output is what a fresh run on the same input writes."""
+    h = blake2b(before.encode("ascii"), digest_size=16)
     for r in records:
         if isinstance(r.value, bytes):  # a JSONL line
             h.update(r.value)
@@ -164,9 +167,10 @@ def _chunks(opts: TagOptions, store: PartStore, progress: Progress, counts: dict
     chunks an earlier run finished (``skipped``) on the way."""
     fields_ = Fields(opts.id_field, opts.text_field, opts.title_field)
     seen = SeenIds()  # rebuilt over skipped chunks too, so a duplicate is judged the same on every run
+    digest, unchanged_to = "", 0  # the rows up to unchanged_to are those of the interrupted run
     changed = False
     for index, records in enumerate(_batched(read_records(opts.input, fields_), opts.chunk_size)):
-        digest = _digest(records)
+        digest = _digest(records, digest)
         articles, rejects = validate_chunk(records, fields_, opts.max_chars, seen)
         if index == 0:
             _check_fields(opts, records, articles, rejects)
@@ -175,11 +179,12 @@ def _chunks(opts: TagOptions, store: PartStore, progress: Progress, counts: dict
             progress.skip(done.read, done.tagged, done.rejected)
             counts[index] = done
             skipped.append(index)
+            unchanged_to = records[-1].row
             continue
         if index in store.done and not changed:
             changed = True
-            progress.log(f"the input changed since the interrupted run (rows {records[0].row}-{records[-1].row} "
-                         "differ first): every chunk whose rows changed is tagged again")
+            progress.log(f"the input changed since the interrupted run (the first change is in rows "
+                         f"{unchanged_to + 1}-{records[-1].row}): that chunk and every later one are tagged again")
         store.write_rejects(index, [dumps_line(r) for r in rejects])
         counts[index] = ChunkCounts(len(records), 0, len(rejects), dict(Counter(r["reason"] for r in rejects)), digest)
         yield Chunk(index, articles)
