@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from batch_helpers import articles, build_tiny_tagger, job, mixed_rows, read_jsonl, write_jsonl
+from batch_helpers import TOPICS, articles, build_tiny_tagger, job, mixed_rows, read_jsonl, write_jsonl
 
 from mlpkg.batch import REASONS, run_job, tag_job
 from mlpkg.batch.parts import PartStore, parts_dir
@@ -434,3 +434,85 @@ def test_summarize_with_a_classifier_directory_says_what_to_pass_instead(model_d
     assert code == 2
     assert f"mlpkg summarize: error: [E009] --model {model_dir} holds a classifier (tfidf_linear.v1)" in err
     assert f"mlpkg tag --model {model_dir}" in err and "--summarizer" not in err.split("holds")[0]
+
+
+def test_a_batch_error_is_logged_once_before_its_rows_are_tagged_one_by_one(model_dir, caplog):
+    """Issue 22.12: tag_articles dropped a batch's exception without a word before retrying row by row."""
+    batch = [Article(1, "a", None, "Koperasi desa."), Article(2, "b", None, "Teks RUSAK."),
+             Article(3, "c", None, "UMKM naik kelas.")]
+    with caplog.at_level("WARNING", logger="mlpkg.batch.tagger"):
+        tag_articles(_stub_tagger(model_dir), batch)
+    assert [r.getMessage() for r in caplog.records] == [
+        "mlpkg tag: rows 1-3 together: ValueError: cannot featurise; tagging them one by one (an article that fails "
+        "alone is a model_error reject)"]
+
+
+class _BacktrackingLexiconModel(_FlakyModel):
+    """Counts a lexicon term that backtracks exponentially, as a model loaded without the check would."""
+
+    def predict_proba(self, texts):
+        from mlpkg.classify.lexicon_features import TagLexicon
+
+        lexicon = TagLexicon({"koperasi": ["(?:k+)+x"]})
+        return np.array([[min(1.0, lexicon.counts(t)["koperasi"][2]), 0.0, 0.0] for t in texts])
+
+
+def test_a_row_past_its_time_budget_is_a_model_error_reject_not_a_stall(model_dir):
+    """Issue 27.7: `(?:k+)+x` made one 45-character article hold a worker for 47 s (longer runs of k: for ever)."""
+    tagger = _stub_tagger(model_dir)
+    tagger.model = _BacktrackingLexiconModel()
+    stall = "Kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk koperasi desa"  # 2**47 ways to split the k's
+    batch = [Article(1, "a", None, TITLED[0]["text"]), Article(2, "b", None, stall),
+             Article(3, "c", None, TITLED[1]["text"])]
+    results = tag_articles(tagger, batch, row_timeout_s=0.5)
+    assert [(row, is_reject) for row, is_reject, _ in results] == [(1, False), (2, True), (3, False)]
+    bad = json.loads(results[1][2])
+    assert (bad["id"], bad["reason"]) == ("b", "model_error")
+    assert bad["detail"] == "RowTimeout: took longer than 0.5 s (--row-timeout)"
+
+
+def _lexicon_model(folder: Path, terms: list[str]) -> Path:
+    """A koperasi-only TF-IDF + lexicon tagger fitted on 90 articles, saved to ``folder``."""
+    from mlpkg.classify import TfidfLexiconClassifier
+
+    df = pd.read_parquet(TOPICS, columns=["text", "tags"])
+    sample = pd.concat([df[df.tags.map(lambda t: "koperasi" in t)].head(30), df[df.tags.map(len) == 0].head(60)])
+    model = TfidfLexiconClassifier(lexicon={"koperasi": terms}, char_ngrams=[], calibration_folds=2)
+    model.fit(sample.text.tolist(), [[t for t in tags if t == "koperasi"] for tags in sample.tags], labels=["koperasi"])
+    return model.save(folder)
+
+
+def test_a_backtracking_lexicon_term_rejects_its_row_in_a_worker_process(tmp_path):
+    """Issue 27.7: the time budget holds in the job's worker processes too, for a term the load check lets
+    through (an alternation, not a nested repeat, that still backtracks exponentially on a run of k)."""
+    folder = _lexicon_model(tmp_path / "model", ["koperasi", "(?:k|kk)+x"])
+    rows = [TITLED[0], {"id": "macet", "title": None, "text": "k" * 80 + " koperasi desa"}, TITLED[1]]
+    src = write_jsonl(tmp_path / "in.jsonl", rows)
+    report = run_job(job(folder, src, tmp_path / "out.jsonl", row_timeout=1.0, max_reject_rate=1.0))
+    assert (report.read, report.tagged, report.rejected) == (3, 2, 1)
+    [bad] = read_jsonl(report.rejects)
+    assert (bad["id"], bad["reason"], bad["detail"]) == (
+        "macet", "model_error", "RowTimeout: took longer than 1 s (--row-timeout)")
+
+
+def test_a_lexicon_term_with_nested_quantifiers_is_refused_at_config_and_model_load(tmp_path):
+    """Issue 27.7: refuse `(?:k+)+x` before it reaches a worker, from a config or from a model folder."""
+    import yaml
+
+    from mlpkg.config import load_config
+    from mlpkg.core.directory import META_FILE, load_model, write_manifest
+
+    raw = yaml.safe_load(open("configs/topic_tfidf.yaml", encoding="utf-8"))
+    raw["model"]["lexicon"]["koperasi"].append("(?:k+)+x")
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"term '\(\?:k\+\)\+x' has a repeat inside a repeated group"):
+        load_config(tmp_path / "c.yaml")
+
+    folder = _lexicon_model(tmp_path / "model", ["koperasi", "kopdes"])
+    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    meta["params"]["lexicon"]["koperasi"].append("(?:k+)+x")  # same number of features: only the check stops it
+    (folder / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    write_manifest(folder)
+    with pytest.raises(ParameterError, match=r"\[E006\] parameter 'lexicon': .*mlpkg.json: koperasi: term "
+                                             r"'\(\?:k\+\)\+x' has a repeat inside a repeated group"):
+        load_model(folder)

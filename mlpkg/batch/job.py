@@ -47,7 +47,7 @@ from .parts import ChunkCounts, PartStore, input_fingerprint
 from .paths import STDIO, check_distinct, check_input, check_writable, os_error
 from .progress import MODES, Progress, mute, say
 from .records import file_format, parquet_rows, read_records
-from .tagger import ModelInfo, init_worker, tag_in_worker, worker_preload
+from .tagger import ROW_TIMEOUT_S, ModelInfo, init_worker, tag_in_worker, worker_preload
 from .validate import Article, Fields, Record, SeenIds, columns_of, dumps_line, validate_chunk
 from .writers import concat_jsonl, write_output
 
@@ -72,6 +72,7 @@ class TagOptions:
     title_field: str | None = "title"  # optional in every record; None: no titles
     max_chars: int = 200_000  # longer texts are rejected (text_too_long)
     max_reject_rate: float = 0.05  # the job fails when a larger share of the rows is rejected
+    row_timeout: float = ROW_TIMEOUT_S  # seconds one model call may take (a batch, then each row alone): model_error
     chunk_size: int = 2_000  # rows per chunk: the unit of parallel work, memory and resume
     workers: int = 0  # worker processes (local) or actors (ray); 0 = one per core
     engine: str = "local"  # "local" or "ray"
@@ -80,6 +81,7 @@ class TagOptions:
 
     params = {
         "max_chars": Param(int, 200_000, low=1), "max_reject_rate": Param(float, 0.05, low=0.0, high=1.0),
+        "row_timeout": Param(float, ROW_TIMEOUT_S, low=0.0, exclusive_low=True),
         "chunk_size": Param(int, 2_000, low=1), "workers": Param(int, 0, low=0),
         "engine": Param(str, "local", choices=ENGINES), "progress": Param(str, "auto", choices=MODES),
     }
@@ -234,13 +236,13 @@ def _columns(opts: TagOptions, records: list[Record]) -> dict[str, int]:
 
 
 def run_local(chunks: Iterable[Chunk], model: ModelInfo | None, summarizer: ModelInfo | None,
-              workers: int) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
+              workers: int, row_timeout: float = ROW_TIMEOUT_S) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
     """Tag chunks in ``workers`` processes, at most two chunks per worker in flight; yield in order."""
     # Workers fork from a single-threaded server that has imported the models' code once: fast
     # to start (no per-worker imports), and safe, unlike forking a driver that runs pyarrow threads.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(worker_preload(model, summarizer))
-    initargs = (model.path if model else None, summarizer.path if summarizer else None, os.getpid())
+    initargs = (model.path if model else None, summarizer.path if summarizer else None, os.getpid(), row_timeout)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker, initargs=initargs) as pool:
         pending: deque = deque()
         for chunk in chunks:
@@ -256,12 +258,12 @@ def run_local(chunks: Iterable[Chunk], model: ModelInfo | None, summarizer: Mode
 def _tag_chunks(opts: TagOptions, model: ModelInfo | None, summarizer: ModelInfo | None,
                 chunks: Iterator[Chunk]) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
     if opts.engine == "local":
-        return run_local(chunks, model, summarizer, opts.n_workers())
+        return run_local(chunks, model, summarizer, opts.n_workers(), opts.row_timeout)
     try:
         from .ray_engine import run_ray
     except ImportError as exc:
         raise ConfigError(f"--engine ray needs Ray Data ({exc}); install it with: pip install 'mlpkg[ray]'") from None
-    return run_ray(chunks, model, summarizer, opts.workers, opts.address)
+    return run_ray(chunks, model, summarizer, opts.workers, opts.address, opts.row_timeout)
 
 
 def run_job(opts: TagOptions) -> JobReport:

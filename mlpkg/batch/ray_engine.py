@@ -64,15 +64,17 @@ def _unpack(files: dict[str, bytes], directory: Path) -> Path:
 class TagUDF:
     """Ray Data class UDF: one loaded :class:`~mlpkg.batch.tagger.Tagger` per actor."""
 
-    def __init__(self, model_files: dict[str, bytes] | None, summarizer_files: dict[str, bytes] | None):
+    def __init__(self, model_files: dict[str, bytes] | None, summarizer_files: dict[str, bytes] | None,
+                 row_timeout_s: float):
         with tempfile.TemporaryDirectory(prefix="mlpkg-tag-") as tmp:
             model_dir = _unpack(model_files, Path(tmp) / "model") if model_files else None
             summarizer_dir = _unpack(summarizer_files, Path(tmp) / "summarizer") if summarizer_files else None
             self.tagger = Tagger(model_dir, summarizer_dir)  # reads everything; the files may go
+        self.row_timeout_s = row_timeout_s
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         columns = [batch[name].to_pylist() for name in ("row", "id", "title", "text")]
-        results = tag_articles(self.tagger, [Article(*values) for values in zip(*columns)])
+        results = tag_articles(self.tagger, [Article(*values) for values in zip(*columns)], self.row_timeout_s)
         return pa.table({"chunk": batch["chunk"], "row": [r for r, _, _ in results],
                          "reject": pa.array([rej for _, rej, _ in results], pa.bool_()),
                          "line": pa.array([line for _, _, line in results], pa.large_string())})
@@ -101,14 +103,14 @@ def _start(workers: int, address: str | None) -> tuple[int, bool]:
 
 
 def run_ray(chunks: Iterable, model: ModelInfo | None, summarizer: ModelInfo | None, workers: int,
-            address: str | None) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
+            address: str | None, row_timeout_s: float) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
     """Tag chunks on Ray Data; yield ``(chunk index, [(row, is_reject, line)])`` as chunks complete."""
     actors, started = _start(workers, address)
     context = ray.data.DataContext.get_current()
     saved = (context.enable_progress_bars, context.execution_options.preserve_order)
     context.enable_progress_bars, context.execution_options.preserve_order = False, True
     logging.getLogger("ray.data").setLevel(logging.WARNING)
-    files = (_pack(model.path) if model else None, _pack(summarizer.path) if summarizer else None)
+    files = (_pack(model.path) if model else None, _pack(summarizer.path) if summarizer else None, row_timeout_s)
     try:
         window: list[tuple[int, ray.ObjectRef, int]] = []
         chars = 0

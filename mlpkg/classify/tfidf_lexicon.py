@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from ..core.directory import META_FILE
 from ..core.estimator import Param
 from ..core.numeric import sigmoid
 from ..data.folds import grouped_folds, train_rows
-from ..errors import DataError
+from ..errors import DataError, ParameterError
 from ..text.clean import clean
 from .lexicon_features import TagLexicon, joined, lexicon_problem, normalized_parts
 from .linear import fit_platt
@@ -131,6 +132,9 @@ class TfidfLexiconClassifier(TfidfClassifier):
     @classmethod
     def _from_state(cls, meta: dict[str, Any], directory: Path) -> "TfidfLexiconClassifier":
         model = super()._from_state(meta, directory)
+        refused = lexicon_problem(model.lexicon)  # a term that could stall a worker, from a folder made elsewhere
+        if refused:
+            raise ParameterError("lexicon", f"{directory / META_FILE}: {refused}")
         n_features = len(model.word_vectorizer_.vocabulary_) + (
             len(model.char_vectorizer_.vocabulary_) if model.char_vectorizer_ is not None else 0
         )
