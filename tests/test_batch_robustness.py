@@ -434,3 +434,51 @@ def test_a_small_job_says_its_time_went_to_start_up_not_a_rate(model_dir, tmp_pa
                      "--progress", "none"]) == 0
     out = capsys.readouterr()
     assert "too few rows to measure rows/s" in out.out + out.err and " rows/s;" not in out.out + out.err
+
+
+# --- issue 22.11: macOS has no sched_getaffinity, Windows no fcntl -----------------------------
+
+def test_tag_runs_where_the_os_has_no_cpu_affinity(model_dir, tmp_path, monkeypatch):
+    """macOS: `os.sched_getaffinity` does not exist; the job crashed at start instead of using os.cpu_count()."""
+    monkeypatch.delattr(os, "sched_getaffinity")
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD[:4])
+    options = job(model_dir, src, tmp_path / "out.jsonl", workers=0)
+    assert options.n_workers() == os.cpu_count()
+    assert run_job(options).tagged == 4
+
+
+def test_output_lock_works_without_fcntl(tmp_path, monkeypatch):
+    """Windows: no `fcntl`. The lock takes `msvcrt.locking` there (stood in for here by a flock with its
+    behaviour: a held byte raises OSError), refuses a second job and is removed when the job ends."""
+    import fcntl
+    import sys
+    import types
+
+    from mlpkg.batch import portable
+    from mlpkg.batch.paths import FileLock, lock_path
+
+    def locking(fd: int, mode: int, nbytes: int) -> None:
+        assert (mode, nbytes) == (2, 1)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError is an OSError, as Windows raises
+
+    monkeypatch.setattr(portable, "fcntl", None)
+    monkeypatch.setitem(sys.modules, "msvcrt", types.SimpleNamespace(LK_NBLCK=2, locking=locking))
+    out = tmp_path / "out.jsonl"
+    lock = FileLock(out).acquire()
+    with pytest.raises(ConfigError, match="is locked: another `mlpkg tag` is writing it"):
+        FileLock(out).acquire()
+    lock.release()
+    assert not lock_path(out).exists()
+    FileLock(out).acquire().release()
+
+
+def test_tag_starts_its_workers_by_spawn_where_there_is_no_fork_server(model_dir, tmp_path, monkeypatch):
+    """Windows has no fork server: the workers start by spawn and write what forked workers write."""
+    from mlpkg.batch import portable
+
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD[:6])
+    run_job(job(model_dir, src, tmp_path / "forked.jsonl"))
+    monkeypatch.setattr(portable.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert portable.worker_context().get_start_method() == "spawn"
+    run_job(job(model_dir, src, tmp_path / "spawned.jsonl"))
+    assert (tmp_path / "spawned.jsonl").read_bytes() == (tmp_path / "forked.jsonl").read_bytes()

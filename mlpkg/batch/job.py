@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import errno
 import json
-import multiprocessing
 import os
 import sys
 import time
@@ -45,6 +44,7 @@ from ..core.estimator import Param
 from ..errors import RESUMES, ConfigError, DataError, MlpkgError, UnfinishedChunksError, WorkerDiedError
 from .parts import ChunkCounts, PartStore, input_fingerprint
 from .paths import STDIO, check_distinct, check_input, check_writable, os_error
+from .portable import usable_cpus, worker_context
 from .progress import MODES, Progress, mute, say
 from .records import file_format, parquet_rows, read_records
 from .tagger import ROW_TIMEOUT_S, ModelInfo, init_worker, tag_in_worker, worker_preload
@@ -109,7 +109,7 @@ class TagOptions:
         return output.with_name(base + ".rejects.jsonl")
 
     def n_workers(self) -> int:
-        return self.workers or len(os.sched_getaffinity(0))
+        return self.workers or usable_cpus()
 
 
 @dataclass
@@ -240,8 +240,9 @@ def run_local(chunks: Iterable[Chunk], model: ModelInfo | None, summarizer: Mode
     """Tag chunks in ``workers`` processes, at most two chunks per worker in flight; yield in order."""
     # Workers fork from a single-threaded server that has imported the models' code once: fast
     # to start (no per-worker imports), and safe, unlike forking a driver that runs pyarrow threads.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(worker_preload(model, summarizer))
+    context = worker_context()
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(worker_preload(model, summarizer))
     initargs = (model.path if model else None, summarizer.path if summarizer else None, os.getpid(), row_timeout)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker, initargs=initargs) as pool:
         pending: deque = deque()

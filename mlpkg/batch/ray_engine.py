@@ -30,7 +30,6 @@ on its disks, and runs the driver's version of the code.
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -39,6 +38,7 @@ import pyarrow as pa
 import ray
 import ray.data
 
+from .portable import usable_cpus
 from .tagger import ModelInfo, Tagger, tag_articles
 from .validate import Article
 
@@ -96,7 +96,7 @@ def _start(workers: int, address: str | None) -> tuple[int, bool]:
             ray.init(address=address, logging_level=logging.WARNING,
                      runtime_env={"py_modules": [str(Path(mlpkg.__file__).parent)]})
         else:
-            ray.init(num_cpus=workers or len(os.sched_getaffinity(0)), include_dashboard=False,
+            ray.init(num_cpus=workers or usable_cpus(), include_dashboard=False,
                      logging_level=logging.WARNING)
         started = True
     return workers or max(1, int(ray.cluster_resources().get("CPU", 1))), started
