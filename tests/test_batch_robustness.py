@@ -482,3 +482,28 @@ def test_tag_starts_its_workers_by_spawn_where_there_is_no_fork_server(model_dir
     assert portable.worker_context().get_start_method() == "spawn"
     run_job(job(model_dir, src, tmp_path / "spawned.jsonl"))
     assert (tmp_path / "spawned.jsonl").read_bytes() == (tmp_path / "forked.jsonl").read_bytes()
+
+
+def test_an_output_folder_removed_mid_run_is_a_coded_error_that_says_the_rerun_resumes(model_dir, tmp_path,
+                                                                                       monkeypatch, capsys):
+    """Issue 27.8: a deleted output folder gave a bare `[E002] [Errno 2] No such file or directory: ...tmp`."""
+    import shutil
+
+    src, out = write_jsonl(tmp_path / "in.jsonl", GOOD[:9]), tmp_path / "hasil" / "out.jsonl"
+    finish = PartStore.finish_chunk
+
+    def remove_the_folder_at_chunk_1(self, chunk, *args):
+        if chunk == 1:
+            shutil.rmtree(out.parent)
+        finish(self, chunk, *args)
+
+    monkeypatch.setattr(PartStore, "finish_chunk", remove_the_folder_at_chunk_1)
+    argv = ["tag", "--model", str(model_dir), "--input", str(src), "--output", str(out), "--chunk-size", "3",
+            "--workers", "1", "--progress", "none"]
+    assert cli_main(argv) == 2
+    err = capsys.readouterr().err
+    assert "mlpkg tag: error: [E101]" in err and "a folder the job writes was removed while it ran" in err
+    assert "rerun the same command" in err and "Traceback" not in err
+    monkeypatch.undo()
+    assert cli_main(argv) == 0
+    assert ids(out) == [a["id"] for a in GOOD[:9]]

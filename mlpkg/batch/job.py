@@ -41,7 +41,15 @@ from itertools import islice
 from pathlib import Path
 
 from ..core.estimator import Param
-from ..errors import RESUMES, ConfigError, DataError, MlpkgError, UnfinishedChunksError, WorkerDiedError
+from ..errors import (
+    RESUMES,
+    ConfigError,
+    DataError,
+    MlpkgError,
+    OutputNotWritableError,
+    UnfinishedChunksError,
+    WorkerDiedError,
+)
 from .parts import ChunkCounts, PartStore, input_fingerprint
 from .paths import STDIO, check_distinct, check_input, check_writable, os_error
 from .portable import usable_cpus, worker_context
@@ -287,7 +295,7 @@ def run_job(opts: TagOptions) -> JobReport:
     counts: dict[int, ChunkCounts] = {}
     skipped: list[int] = []
     try:
-        with _explained():
+        with _explained(store.dir):
             store.open()
             total = parquet_rows(Path(opts.input)) if file_format(opts.input) == "parquet" else None
             progress = Progress(opts.progress, total=total)
@@ -313,10 +321,16 @@ def run_job(opts: TagOptions) -> JobReport:
 
 
 @contextmanager
-def _explained() -> Iterator[None]:
+def _explained(parts: Path) -> Iterator[None]:
     """Failures of the machine rather than of the data, as coded errors that say what to do."""
     try:
         yield
+    except FileNotFoundError as exc:  # the input's are InputReadError (E103): this is a folder the job writes
+        if isinstance(exc, MlpkgError):
+            raise
+        raise OutputNotWritableError(
+            f"{exc.filename or exc}: a folder the job writes was removed while it ran; {RESUMES} (from the "
+            f"first chunk if the parts folder {parts} went too)") from None
     except BrokenProcessPool as exc:
         raise WorkerDiedError(f"a worker process died while tagging ({exc}): it was killed, or ran out of memory; "
                               f"{RESUMES} (with fewer --workers or a smaller --chunk-size if it happens again)"
