@@ -137,7 +137,7 @@ def _add_job_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chunk-size", type=int, default=2_000, help="rows per chunk (memory and resume granularity)")
     p.add_argument("--row-timeout", type=float, default=120.0,
                    help="seconds one call of the model may take, on up to 250 rows and then on each row alone: "
-                   "a row that takes longer is rejected as model_error instead of holding a worker")
+                   "a row that takes longer is rejected as model_error instead of holding a worker (local engine)")
     p.add_argument(
         "--workers",
         type=int,

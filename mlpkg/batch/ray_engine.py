@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -152,9 +153,11 @@ def run_ray(chunks: Iterable, model: ModelInfo | None, summarizer: ModelInfo | N
 def _tag_window(window: list[Staged], files: tuple, actors: int) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
     """One Ray Data pipeline over the staged chunks of a window; chunks are yielded as they complete."""
     expected = {staged.index: staged.articles for staged in window}
-    dataset = ray.data.from_arrow_refs([staged.ref for staged in window]).map_batches(
-        TagUDF, fn_constructor_args=files, compute=ray.data.ActorPoolStrategy(size=actors), batch_size=None,
-        batch_format="pyarrow", num_cpus=1, max_restarts=RETRIES, max_task_retries=RETRIES)
+    with warnings.catch_warnings():  # max_restarts and max_task_retries have no named parameter yet (Ray 2.60)
+        warnings.filterwarnings("ignore", "`ray_remote_args` is deprecated")
+        dataset = ray.data.from_arrow_refs([staged.ref for staged in window]).map_batches(
+            TagUDF, fn_constructor_args=files, compute=ray.data.ActorPoolStrategy(size=actors), batch_size=None,
+            batch_format="pyarrow", num_cpus=1, max_restarts=RETRIES, max_task_retries=RETRIES)
     received: dict[int, list[tuple[int, bool, str]]] = {}
     try:
         for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):

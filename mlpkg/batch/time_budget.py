@@ -6,8 +6,9 @@ so a lexicon term that backtracks exponentially, or a summary of a huge article,
 single C call that never returns to Python, such as one large matrix product, ends first).
 
 Signals reach only the main thread of a process, which is where the local engine's worker
-processes and Ray's actors run their tasks. Elsewhere (another thread, or Windows, which has no
-``SIGALRM``) the block runs without a budget.
+processes run their tasks. Elsewhere the block runs without a budget: in a Ray actor (Ray Data calls
+the UDF from a thread of its own; there the lexicon check at model load is the guard) and on
+Windows, which has no ``SIGALRM``.
 
 >>> with time_budget(5):
 ...     sum(range(1000))
