@@ -424,7 +424,7 @@ def test_a_wrong_text_field_stops_before_the_run_listing_the_columns(model_dir, 
                      "--progress", "none"])
     err = capsys.readouterr().err
     assert code == 2 and "E002" in err and "columns present: ['id', 'isi', 'judul']" in err
-    assert "--text-field isi" in err and "Traceback" not in err
+    assert "rerun with e.g. --text-field isi --title-field judul" in err and "Traceback" not in err  # issue 26.8
     assert not (tmp_path / "out.jsonl").exists()
 
 

@@ -212,16 +212,18 @@ def _check_fields(opts: TagOptions, records: list, articles: list, rejects: list
     columns = _columns(opts, records)
     if not columns:
         return
-    others = [c for c in columns if c not in (opts.id_field, opts.text_field) and 0 < columns[c] <= TITLE_GUESS_CHARS]
+    flag, field_ = ("--text-field", opts.text_field) if "missing_text" in reasons else ("--id-field", opts.id_field)
+    guess = max(columns, key=columns.get) if flag == "--text-field" else next(iter(columns))
+    taken = {opts.id_field, opts.text_field} | ({guess} if stop else set())
+    others = [c for c in columns if c not in taken and 0 < columns[c] <= TITLE_GUESS_CHARS]
     title_hint = f" --title-field {others[0]}" if missing_title and others else ""
     if stop:
-        flag, field_ = ("--text-field", opts.text_field) if "missing_text" in reasons else ("--id-field", opts.id_field)
-        guess = max(columns, key=columns.get) if flag == "--text-field" else next(iter(columns))
         raise DataError(f"{opts.input}: no row of the first {len(records)} has the field {field_!r} ({flag}); "
                         f"columns present: {sorted(columns)}; rerun with e.g. {flag} {guess}{title_hint}")
     say(f"mlpkg tag: note: no row of the first {len(records)} has the title field {opts.title_field!r} "
         f"(--title-field), so the articles are tagged without titles; columns present: {sorted(columns)}"
-        + (f"; if the title is in another one, rerun with{title_hint}" if title_hint else ""))
+        + (f"; if the title is in another one, rerun with{title_hint}" if title_hint else "")
+        + " (--title-field '' says the input has none)")
 
 
 def _has_field(opts: TagOptions, records: list[Record], name: str) -> bool:
@@ -229,7 +231,7 @@ def _has_field(opts: TagOptions, records: list[Record], name: str) -> bool:
         import pyarrow.parquet as pq
 
         return name in pq.read_schema(opts.input).names
-    return name in columns_of(records, sample=len(records))
+    return any(name in columns_of([record]) for record in records)  # stops at the first row that has it
 
 
 def _columns(opts: TagOptions, records: list[Record]) -> dict[str, int]:
