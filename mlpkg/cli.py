@@ -129,7 +129,9 @@ def _add_job_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--id-field", default="id", help="id column of the input")
     p.add_argument("--text-field", default="text", help="article body column of the input")
-    p.add_argument("--title-field", default="title", help="title column of the input (optional in every record)")
+    p.add_argument("--title-field", default="title",
+                   help="title column of the input (optional in every record; a note says so when no row of the "
+                   "first chunk has it; '' for an input without titles)")
     p.add_argument("--max-chars", type=int, default=200_000, help="reject texts longer than this")
     p.add_argument(
         "--max-reject-rate", type=float, default=0.05, help="fail (exit 1) when a larger share of the rows is rejected"
