@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -65,16 +66,23 @@ ray_engine.TagUDF = KillerUDF
 ''' + TAG
 
 
-def _ray_job(tmp_path, script: str, rows: list[dict]) -> tuple[subprocess.CompletedProcess, Path]:
-    """Run ``script`` (``mlpkg tag --engine ray`` on ``rows``) in a Ray of its own, whose logs it returns."""
+def _ray_job(tmp_path, script: str, rows: list[dict]) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """Run ``script`` (``mlpkg tag --engine ray`` on ``rows``) in a Ray of its own; also return the workers
+    that Ray's logs say were stopped for being idle."""
     model = build_tiny_tagger(tmp_path / "tagger")
     src = write_jsonl(tmp_path / "news.jsonl", rows)
     (tmp_path / "job.py").write_text(script, encoding="utf-8")
     ray_tmp = Path(tempfile.mkdtemp(prefix="rt", dir="/tmp"))  # Ray's socket paths must stay short
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "RAY_TMPDIR": str(ray_tmp)}
-    done = subprocess.run([sys.executable, str(tmp_path / "job.py"), str(model), str(src), str(tmp_path / "out.jsonl")],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    return done, ray_tmp / "ray" / "session_latest" / "logs"
+    try:
+        done = subprocess.run([sys.executable, str(tmp_path / "job.py"), str(model), str(src),
+                               str(tmp_path / "out.jsonl")], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=600)
+        logs = ray_tmp / "ray" / "session_latest" / "logs"
+        reaped = [p.name for p in logs.glob("python-core-worker-*.log") if "idle for a long time" in p.read_text()]
+    finally:
+        shutil.rmtree(ray_tmp, ignore_errors=True)
+    return done, reaped
 
 
 @pytest.mark.slow
@@ -94,8 +102,7 @@ def test_a_successful_ray_run_prints_no_fatal_error_trace(tmp_path):
     """Issue 27.8: the raylet reaped the idle task workers that read the blocks' metadata mid-run, and Ray's
     exit of such a worker could abort ("Fatal Python error: Aborted", harmless to the output but alarming).
     A Ray that mlpkg starts keeps its idle workers until the job ends."""
-    done, logs = _ray_job(tmp_path, TAG, articles(40))
+    done, reaped = _ray_job(tmp_path, TAG, articles(40))
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Fatal Python error" not in done.stderr
-    reaped = [p.name for p in logs.glob("python-core-worker-*.log") if "idle for a long time" in p.read_text()]
     assert reaped == []
