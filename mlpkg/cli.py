@@ -129,12 +129,17 @@ def _add_job_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--id-field", default="id", help="id column of the input")
     p.add_argument("--text-field", default="text", help="article body column of the input")
-    p.add_argument("--title-field", default="title", help="title column of the input (optional in every record)")
+    p.add_argument("--title-field", default="title",
+                   help="title column of the input (optional in every record; a note says so when no row of the "
+                   "first chunk has it; '' for an input without titles)")
     p.add_argument("--max-chars", type=int, default=200_000, help="reject texts longer than this")
     p.add_argument(
         "--max-reject-rate", type=float, default=0.05, help="fail (exit 1) when a larger share of the rows is rejected"
     )
     p.add_argument("--chunk-size", type=int, default=2_000, help="rows per chunk (memory and resume granularity)")
+    p.add_argument("--row-timeout", type=float, default=120.0,
+                   help="seconds one call of the model may take, on up to 250 rows and then on each row alone: "
+                   "a row that takes longer is rejected as model_error instead of holding a worker (local engine)")
     p.add_argument(
         "--workers",
         type=int,

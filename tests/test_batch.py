@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from collections import Counter
@@ -10,14 +11,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from batch_helpers import articles, build_tiny_tagger, job, mixed_rows, read_jsonl, write_jsonl
+from batch_helpers import TOPICS, articles, build_tiny_tagger, job, mixed_rows, read_jsonl, write_jsonl
 
 from mlpkg.batch import REASONS, run_job, tag_job
 from mlpkg.batch.parts import PartStore, parts_dir
 from mlpkg.batch.progress import Progress
 from mlpkg.batch.tagger import Tagger, tag_articles
 from mlpkg.batch.validate import Article, SeenIds
-from mlpkg.errors import ConfigError, DataError, ParameterError
+from mlpkg.errors import ConfigError, DataError, ModelKindError, ParameterError
 from mlpkg.text.normalize import article_text
 
 
@@ -59,7 +60,7 @@ def test_output_rows_carry_tags_scores_and_the_model(model_dir, tmp_path):
     tagger = Tagger(model_dir)
     proba = tagger.model.predict_proba([article_text(a["title"], a["text"]) for a in GOOD[:6]])
     for row, p, tags in zip(out, proba, tagger.model.decide(proba)):
-        assert list(row) == ["id", "tags", "scores", "model", "model_hash"]
+        assert list(row) == ["id", "title", "tags", "scores", "model", "model_hash"]
         assert row["tags"] == tags
         assert list(row["scores"]) == ["koperasi", "umkm", "pendidikan"]
         np.testing.assert_allclose(list(row["scores"].values()), p, atol=5e-5)
@@ -85,8 +86,8 @@ def test_csv_and_parquet_in_and_out_agree_with_jsonl(model_dir, tmp_path):
             assert [r["reason"] for r in read_jsonl(report.rejects)] == bad
             if out == "out.csv":
                 got = pd.read_csv(tmp_path / out, keep_default_na=False)
-                assert list(got.columns) == ["id", "tags", "score_koperasi", "score_umkm", "score_pendidikan",
-                                             "model", "model_hash"]
+                assert list(got.columns) == ["id", "title", "tags", "score_koperasi", "score_umkm",
+                                             "score_pendidikan", "model", "model_hash"]
                 assert got.tags.tolist() == ["|".join(t) for t in ref.tags]
                 np.testing.assert_array_equal(got.score_umkm, [s["umkm"] for s in ref.scores])
             elif out == "out.parquet":
@@ -162,6 +163,35 @@ def test_resume_after_a_crash_writes_each_id_once(model_dir, tmp_path, monkeypat
     assert (tmp_path / "out.rejects.jsonl").read_bytes() == (tmp_path / "clean.rejects.jsonl").read_bytes()
 
 
+@pytest.mark.parametrize("edit", ["makes_a_duplicate", "undoes_a_duplicate"])
+def test_resume_after_an_edit_before_a_done_chunk_equals_a_fresh_run(model_dir, tmp_path, monkeypatch, edit):
+    """Issue 27.1: row 2 takes (or gives back) the id of row 8, in a chunk an interrupted run finished; the
+    resumed run kept that chunk as it was: the id twice in the output, or rejected for a row gone."""
+    unique = GOOD[:12]
+    copied = [*unique[:1], {**unique[1], "id": unique[7]["id"]}, *unique[2:]]
+    before, after = (unique, copied) if edit == "makes_a_duplicate" else (copied, unique)
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    write_jsonl(src, before)
+    finish = PartStore.finish_chunk
+
+    def crash_at_chunk_3(self, chunk, *args):
+        if chunk == 3:
+            raise Crash
+        finish(self, chunk, *args)
+
+    monkeypatch.setattr(PartStore, "finish_chunk", crash_at_chunk_3)
+    with pytest.raises(Crash):
+        run_job(job(model_dir, src, out, chunk_size=3, max_reject_rate=1.0))
+    monkeypatch.setattr(PartStore, "finish_chunk", finish)
+    write_jsonl(src, after)
+    resumed = run_job(job(model_dir, src, out, chunk_size=3, max_reject_rate=1.0))
+    fresh = run_job(job(model_dir, src, tmp_path / "fresh.jsonl", chunk_size=3, max_reject_rate=1.0))
+    assert (resumed.read, resumed.tagged, resumed.rejected) == (fresh.read, fresh.tagged, fresh.rejected)
+    assert out.read_bytes() == (tmp_path / "fresh.jsonl").read_bytes()
+    assert resumed.rejects.read_bytes() == fresh.rejects.read_bytes()
+    assert fresh.rejected == (1 if edit == "makes_a_duplicate" else 0)
+
+
 def test_a_changed_input_or_option_starts_over(model_dir, tmp_path, monkeypatch):
     src = write_jsonl(tmp_path / "in.jsonl", GOOD[:9])
     out = tmp_path / "out.jsonl"
@@ -230,7 +260,7 @@ def test_options_are_checked_before_anything_runs(model_dir, tmp_path):
     with pytest.raises(DataError, match=r"^\[E002\] --input .*missing.jsonl: no such file"):
         run_job(job(model_dir, tmp_path / "missing.jsonl", tmp_path / "out.jsonl"))
     write_jsonl(tmp_path / "in.jsonl", GOOD[:1])
-    with pytest.raises(ConfigError, match="expected a summarizer model directory, found a 'classifier'"):
+    with pytest.raises(ModelKindError, match=r"\[E009\] --summarizer .* holds a classifier .*, not a summarizer"):
         run_job(job(model_dir, tmp_path / "in.jsonl", tmp_path / "out.jsonl", summarizer=str(model_dir)))
     with pytest.raises(ConfigError, match="unknown option"):
         tag_job(model=str(model_dir), input="a.jsonl", output="b.jsonl", batch=3)
@@ -294,7 +324,7 @@ def test_summaries_reach_every_output_format(model_dir, tmp_path):
     assert list(read_jsonl(part)[0])[-2:] == ["summarizer", "summarizer_hash"]
     write_output([part], tmp_path / "o.csv", tagger.model.labels_, True)
     write_output([part], tmp_path / "o.parquet", tagger.model.labels_, True)
-    assert json.loads(pd.read_csv(tmp_path / "o.csv").summary[0]) == ["Koperasi desa tumbuh."]
+    assert pd.read_csv(tmp_path / "o.csv").summary[0] == "Koperasi desa tumbuh."
     assert list(pd.read_parquet(tmp_path / "o.parquet").summary[1]) == ["UMKM naik."]
 
 
@@ -330,3 +360,159 @@ def test_progress_logs_plain_lines_off_a_terminal():
     progress.update(50, 50, 0)
     line = stream.getvalue().strip()
     assert line.startswith("mlpkg tag: 150 rows read, 149 tagged, 1 rejected, ") and line.endswith(" rows/s")
+
+
+TITLED = articles(6, offset=1893)  # articles with a title
+
+
+def test_csv_output_escapes_cells_a_spreadsheet_would_run_as_formulas(model_dir, tmp_path):
+    """Issue 22.13: an id or title starting with = + - @ (or a tab / carriage return) is a formula in a spreadsheet."""
+    ids = ['=HYPERLINK("http://contoh.id","klik")', "+6281234", "-12", "@SUM(A1:A9)", "\tkoperasi", "aman"]
+    rows = [{**a, "id": i, "title": "=1+1" if n == 0 else a["title"]} for n, (i, a) in enumerate(zip(ids, TITLED))]
+    src = write_jsonl(tmp_path / "in.jsonl", rows)
+    run_job(job(model_dir, src, tmp_path / "out.csv"))
+    run_job(job(model_dir, src, tmp_path / "out.jsonl"))
+    with open(tmp_path / "out.csv", encoding="utf-8", newline="") as fh:
+        got = list(csv.DictReader(fh))
+    assert [r["id"] for r in got] == ["'" + i for i in ids[:5]] + ["aman"]
+    assert got[0]["title"] == "'=1+1" and got[1]["title"] == TITLED[1]["title"]
+    assert [r["id"] for r in read_jsonl(tmp_path / "out.jsonl")] == ids  # JSONL keeps the values as they are
+    lines = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
+    assert all(line.startswith('"') for line in lines)  # every text cell quoted, as OWASP advises
+
+
+def test_csv_output_has_a_title_column_and_the_summary_as_one_text(model_dir, tmp_path):
+    """Issue 26.8: a clipping desk reads the title and a summary it can paste, not a JSON list."""
+    from mlpkg.summarize import LeadSummarizer
+
+    summarizer = LeadSummarizer(k=2).fit().save(tmp_path / "lead")
+    src = write_jsonl(tmp_path / "in.jsonl", TITLED)
+    for out in ("out.csv", "out.jsonl"):
+        run_job(job(model_dir, src, tmp_path / out, summarizer=str(summarizer)))
+    expected = read_jsonl(tmp_path / "out.jsonl")
+    got = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert list(got.columns[:3]) == ["id", "title", "tags"] and "summary" in got.columns
+    assert got.title.tolist() == [a["title"] for a in TITLED] == [r["title"] for r in expected]
+    assert got.summary.tolist() == [" ".join(r["summary"]) for r in expected]
+    assert all(len(r["summary"]) == 2 for r in expected)
+
+
+def test_a_title_field_that_no_row_has_is_said_not_dropped_silently(model_dir, tmp_path, capsys):
+    """Issue 26.8: `--text-field isi` on a file whose title is `judul` tagged without titles, without a word."""
+    rows = [{"id": a["id"], "judul": a["title"], "isi": a["text"]} for a in TITLED]
+    src = write_jsonl(tmp_path / "berita.jsonl", rows)
+    run_job(job(model_dir, src, tmp_path / "a.jsonl", text_field="isi"))
+    err = capsys.readouterr().err
+    assert "no row of the first 6 has the title field 'title' (--title-field)" in err
+    assert "rerun with --title-field judul" in err
+    run_job(job(model_dir, src, tmp_path / "b.jsonl", text_field="isi", title_field="judul"))
+    assert "title field" not in capsys.readouterr().err
+    assert [r["title"] for r in read_jsonl(tmp_path / "b.jsonl")] == [a["title"] for a in TITLED]
+    assert read_jsonl(tmp_path / "a.jsonl") != read_jsonl(tmp_path / "b.jsonl")  # titles change the scores
+
+
+def test_a_summary_is_at_most_half_its_article(model_dir, tmp_path):
+    """Issue 26.8: a 4-sentence article's summary was the whole article."""
+    from mlpkg.summarize import LeadSummarizer
+    from mlpkg.text.sentences import split_sentences
+
+    sentences = split_sentences(TITLED[0]["text"])
+    assert len(sentences) >= 9
+    texts = [" ".join(sentences[:n]) for n in (1, 2, 3, 4, 9)]
+    summaries = LeadSummarizer(k=5).fit().summarize(texts)
+    assert [len(s) for s in summaries] == [1, 1, 2, 2, 5]
+
+
+def test_summarize_with_a_classifier_directory_says_what_to_pass_instead(model_dir, tmp_path, capsys):
+    """Issue 26.8: `mlpkg summarize --model <classifier>` blamed --summarizer and said nothing of what to pass."""
+    from mlpkg.cli import main as cli_main
+
+    src = write_jsonl(tmp_path / "in.jsonl", TITLED[:1])
+    code = cli_main(["summarize", "--model", str(model_dir), "--input", str(src), "--output",
+                     str(tmp_path / "out.jsonl"), "--progress", "none"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"mlpkg summarize: error: [E009] --model {model_dir} holds a classifier (tfidf_linear.v1)" in err
+    assert f"mlpkg tag --model {model_dir}" in err and "--summarizer" not in err.split("holds")[0]
+
+
+def test_a_batch_error_is_logged_once_before_its_rows_are_tagged_one_by_one(model_dir, caplog):
+    """Issue 22.12: tag_articles dropped a batch's exception without a word before retrying row by row."""
+    batch = [Article(1, "a", None, "Koperasi desa."), Article(2, "b", None, "Teks RUSAK."),
+             Article(3, "c", None, "UMKM naik kelas.")]
+    with caplog.at_level("WARNING", logger="mlpkg.batch.tagger"):
+        tag_articles(_stub_tagger(model_dir), batch)
+    assert [r.getMessage() for r in caplog.records] == [
+        "mlpkg tag: rows 1-3 together: ValueError: cannot featurise; tagging them one by one (an article that fails "
+        "alone is a model_error reject)"]
+
+
+class _BacktrackingLexiconModel(_FlakyModel):
+    """Counts a lexicon term that backtracks exponentially, as a model loaded without the check would."""
+
+    def predict_proba(self, texts):
+        from mlpkg.classify.lexicon_features import TagLexicon
+
+        lexicon = TagLexicon({"koperasi": ["(?:k+)+x"]})
+        return np.array([[min(1.0, lexicon.counts(t)["koperasi"][2]), 0.0, 0.0] for t in texts])
+
+
+def test_a_row_past_its_time_budget_is_a_model_error_reject_not_a_stall(model_dir):
+    """Issue 27.7: `(?:k+)+x` made one 45-character article hold a worker for 47 s (longer runs of k: for ever)."""
+    tagger = _stub_tagger(model_dir)
+    tagger.model = _BacktrackingLexiconModel()
+    stall = "Kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk koperasi desa"  # 2**47 ways to split the k's
+    batch = [Article(1, "a", None, TITLED[0]["text"]), Article(2, "b", None, stall),
+             Article(3, "c", None, TITLED[1]["text"])]
+    results = tag_articles(tagger, batch, row_timeout_s=0.5)
+    assert [(row, is_reject) for row, is_reject, _ in results] == [(1, False), (2, True), (3, False)]
+    bad = json.loads(results[1][2])
+    assert (bad["id"], bad["reason"]) == ("b", "model_error")
+    assert bad["detail"] == "RowTimeout: took longer than 0.5 s (--row-timeout)"
+
+
+def _lexicon_model(folder: Path, terms: list[str]) -> Path:
+    """A koperasi-only TF-IDF + lexicon tagger fitted on 90 articles, saved to ``folder``."""
+    from mlpkg.classify import TfidfLexiconClassifier
+
+    df = pd.read_parquet(TOPICS, columns=["text", "tags"])
+    sample = pd.concat([df[df.tags.map(lambda t: "koperasi" in t)].head(30), df[df.tags.map(len) == 0].head(60)])
+    model = TfidfLexiconClassifier(lexicon={"koperasi": terms}, char_ngrams=[], calibration_folds=2)
+    model.fit(sample.text.tolist(), [[t for t in tags if t == "koperasi"] for tags in sample.tags], labels=["koperasi"])
+    return model.save(folder)
+
+
+def test_a_backtracking_lexicon_term_rejects_its_row_in_a_worker_process(tmp_path):
+    """Issue 27.7: the time budget holds in the job's worker processes too, for a term the load check lets
+    through (an alternation, not a nested repeat, that still backtracks exponentially on a run of k)."""
+    folder = _lexicon_model(tmp_path / "model", ["koperasi", "(?:k|kk)+x"])
+    rows = [TITLED[0], {"id": "macet", "title": None, "text": "k" * 80 + " koperasi desa"}, TITLED[1]]
+    src = write_jsonl(tmp_path / "in.jsonl", rows)
+    report = run_job(job(folder, src, tmp_path / "out.jsonl", row_timeout=1.0, max_reject_rate=1.0))
+    assert (report.read, report.tagged, report.rejected) == (3, 2, 1)
+    [bad] = read_jsonl(report.rejects)
+    assert (bad["id"], bad["reason"], bad["detail"]) == (
+        "macet", "model_error", "RowTimeout: took longer than 1 s (--row-timeout)")
+
+
+def test_a_lexicon_term_with_nested_quantifiers_is_refused_at_config_and_model_load(tmp_path):
+    """Issue 27.7: refuse `(?:k+)+x` before it reaches a worker, from a config or from a model folder."""
+    import yaml
+
+    from mlpkg.config import load_config
+    from mlpkg.core.directory import META_FILE, load_model, write_manifest
+
+    raw = yaml.safe_load(open("configs/topic_tfidf.yaml", encoding="utf-8"))
+    raw["model"]["lexicon"]["koperasi"].append("(?:k+)+x")
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"term '\(\?:k\+\)\+x' has a repeat inside a repeated group"):
+        load_config(tmp_path / "c.yaml")
+
+    folder = _lexicon_model(tmp_path / "model", ["koperasi", "kopdes"])
+    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    meta["params"]["lexicon"]["koperasi"].append("(?:k+)+x")  # same number of features: only the check stops it
+    (folder / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    write_manifest(folder)
+    with pytest.raises(ParameterError, match=r"\[E006\] parameter 'lexicon': .*mlpkg.json: koperasi: term "
+                                             r"'\(\?:k\+\)\+x' has a repeat inside a repeated group"):
+        load_model(folder)

@@ -11,7 +11,9 @@ that nothing but the output and the rejects is left beside them.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import json
 import os
 import random
 import signal
@@ -25,6 +27,7 @@ from batch_helpers import (
     ROOT,
     articles,
     build_tiny_tagger,
+    job,
     kill_9_after_parts,
     mixed_rows,
     outlived,
@@ -32,6 +35,9 @@ from batch_helpers import (
     write_csv,
     write_jsonl,
 )
+
+from mlpkg.batch import run_job
+from mlpkg.batch.parts import PROGRESS_FILE, parts_dir
 
 GOOD = articles(240, offset=500)
 CHUNK = 16
@@ -125,3 +131,76 @@ def test_killed_at_random_points_every_record_ends_up_once(model_dir, tmp_path, 
     assert sha256(src) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [src.name, out.name, "job.log", "tags.rejects.jsonl" if output == "jsonl" else f"{out.name}.rejects.jsonl"])
+
+
+def test_csv_output_keeps_an_id_with_a_carriage_return_in_one_row(model_dir, tmp_path):
+    """Issue 27.5: the writer quoted only "\\n", so {"id": "x\\r"} became two rows in any CSV reader."""
+    ids = ["x\r", "y\n", "z\r\n", 'kutip"dalam', "koma,dalam", "biasa"]
+    src = write_jsonl(tmp_path / "in.jsonl", [{**a, "id": i} for i, a in zip(ids, GOOD)])
+    run_job(job(model_dir, src, tmp_path / "out.csv"))
+    with open(tmp_path / "out.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert [r[0] for r in rows[1:]] == ids
+    assert {len(r) for r in rows} == {len(rows[0])}
+    assert pd.read_csv(tmp_path / "out.csv", dtype=str).id.tolist() == ids
+
+
+def _edit_between_runs(src: Path, ids: list[str], repeated: str, done_rows: int, rng: random.Random) -> None:
+    """Seeded edits of the kind an operator makes between a kill and the rerun: an early row takes the id
+    of a row in a finished chunk (which becomes a duplicate), the first row with the ``repeated`` id gets a
+    new id (its copy further on is no longer a duplicate), and a line after the finished chunks goes."""
+    lines = src.read_bytes().splitlines(keepends=True)
+    at: dict[str, int] = {}  # the line of each id's first row
+    for n, line in enumerate(lines):
+        for id_ in ids:
+            if line.startswith(f"{id_},".encode()) or f'"id": "{id_}"'.encode() in line:
+                at.setdefault(id_, n)
+    free = [i for i in ids if i != repeated]
+    early = rng.randrange(0, done_rows // 3)
+    later = rng.randrange(early + 2, max(early + 3, done_rows - CHUNK))
+    lines[at[free[early]]] = lines[at[free[early]]].replace(free[early].encode(), free[later].encode(), 1)
+    lines[at[repeated]] = lines[at[repeated]].replace(repeated.encode(), f"{repeated}-baru".encode(), 1)
+    del lines[at[rng.choice(free[done_rows:])]]  # past the finished chunks: an earlier cut would shift them all
+    src.write_bytes(b"".join(lines))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed,source,output", [(3, "jsonl", "jsonl"), (4, "csv", "csv")])
+def test_an_input_edited_between_a_kill_and_the_rerun_gives_what_a_fresh_run_gives(model_dir, tmp_path, seed, source,
+                                                                                   output):
+    """Issue 27.1: a resumed run kept finished chunks whose rows hashed as before although an edit before them
+    changed which of their rows are duplicates (an id twice in the output, exit 0). Byte for byte now."""
+    rng = random.Random(seed)
+    src = tmp_path / f"news.{source}"
+    tagged, rejected = (mixed_csv if source == "csv" else mixed_json_lines)(src)
+    out = tmp_path / f"tags.{output}"
+    rejects = out.with_name("tags.rejects.jsonl" if output == "jsonl" else f"{out.name}.rejects.jsonl")
+
+    def command(input_: Path, output_: Path) -> list[str]:
+        return [sys.executable, "-m", "mlpkg", "tag", "--model", str(model_dir), "--input", str(input_), "--output",
+                str(output_), "--chunk-size", str(CHUNK), "--workers", "2", "--max-chars", "60000",
+                "--max-reject-rate", "0.2", "--progress", "log"]
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    chunks = -(-(len(tagged) + len(rejected)) // CHUNK)
+    killed = kill_9_after_parts(command(src, out), out, env, parts=rng.randint(chunks // 3, chunks // 2),
+                                delay_s=rng.uniform(0, 0.05))
+    assert killed.returncode == -signal.SIGKILL and outlived(killed) == []
+    done = json.loads((parts_dir(out) / PROGRESS_FILE).read_text(encoding="utf-8"))["chunks"]
+    assert 3 <= len(done) < chunks - 2, "too few or too many chunks finished: the test proves nothing"
+    repeated = GOOD[5 if source == "csv" else 3]["id"]  # the id of mixed_csv's / mixed_rows' duplicate_id row
+    _edit_between_runs(src, [a["id"] for a in GOOD], repeated, len(done) * CHUNK, rng)
+
+    resumed = subprocess.run(command(src, out), cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming:" in resumed.stderr and "the input changed since the interrupted run" in resumed.stderr
+    (tmp_path / "fresh").mkdir()
+    fresh_src = tmp_path / "fresh" / src.name
+    fresh_src.write_bytes(src.read_bytes())
+    fresh_out = tmp_path / "fresh" / out.name
+    fresh = subprocess.run(command(fresh_src, fresh_out), cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert fresh.returncode == 0, fresh.stderr
+    assert resumed.stdout == fresh.stdout
+    assert out.read_bytes() == fresh_out.read_bytes()
+    assert rejects.read_bytes() == (tmp_path / "fresh" / rejects.name).read_bytes()

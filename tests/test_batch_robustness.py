@@ -400,7 +400,7 @@ def test_a_changed_model_or_input_says_why_the_job_restarts(model_dir, tmp_path,
     write_jsonl(src, GOOD[:3] + GOOD[12:18])
     monkeypatch.undo()
     run_job(job(other_model, src, out, chunk_size=3, progress="log"))
-    assert "the input changed since the interrupted run (rows 4-6 differ first)" in capsys.readouterr().err
+    assert "the input changed since the interrupted run (the first change is in rows 4-6)" in capsys.readouterr().err
     assert ids(out) == [a["id"] for a in GOOD[:3] + GOOD[12:18]]
 
 
@@ -416,7 +416,7 @@ def test_output_files_honour_the_umask(model_dir, tmp_path):
 
 def test_a_wrong_text_field_stops_before_the_run_listing_the_columns(model_dir, tmp_path, capsys):
     """A Parquet file whose body column is `isi`: one coded line naming the columns and the fix, no pass."""
-    rows = articles(30)
+    rows = articles(30, offset=1893)  # with titles
     src = tmp_path / "berita.parquet"
     pd.DataFrame({"id": [r["id"] for r in rows], "judul": [r["title"] for r in rows],
                   "isi": [r["text"] for r in rows]}).to_parquet(src)
@@ -424,7 +424,7 @@ def test_a_wrong_text_field_stops_before_the_run_listing_the_columns(model_dir, 
                      "--progress", "none"])
     err = capsys.readouterr().err
     assert code == 2 and "E002" in err and "columns present: ['id', 'isi', 'judul']" in err
-    assert "--text-field isi" in err and "Traceback" not in err
+    assert "rerun with e.g. --text-field isi --title-field judul" in err and "Traceback" not in err  # issue 26.8
     assert not (tmp_path / "out.jsonl").exists()
 
 
@@ -434,3 +434,76 @@ def test_a_small_job_says_its_time_went_to_start_up_not_a_rate(model_dir, tmp_pa
                      "--progress", "none"]) == 0
     out = capsys.readouterr()
     assert "too few rows to measure rows/s" in out.out + out.err and " rows/s;" not in out.out + out.err
+
+
+# --- issue 22.11: macOS has no sched_getaffinity, Windows no fcntl -----------------------------
+
+def test_tag_runs_where_the_os_has_no_cpu_affinity(model_dir, tmp_path, monkeypatch):
+    """macOS: `os.sched_getaffinity` does not exist; the job crashed at start instead of using os.cpu_count()."""
+    monkeypatch.delattr(os, "sched_getaffinity")
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD[:4])
+    options = job(model_dir, src, tmp_path / "out.jsonl", workers=0)
+    assert options.n_workers() == os.cpu_count()
+    assert run_job(options).tagged == 4
+
+
+def test_output_lock_works_without_fcntl(tmp_path, monkeypatch):
+    """Windows: no `fcntl`. The lock takes `msvcrt.locking` there (stood in for here by a flock with its
+    behaviour: a held byte raises OSError), refuses a second job and is removed when the job ends."""
+    import fcntl
+    import sys
+    import types
+
+    from mlpkg.batch import portable
+    from mlpkg.batch.paths import FileLock, lock_path
+
+    def locking(fd: int, mode: int, nbytes: int) -> None:
+        assert (mode, nbytes) == (2, 1)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError is an OSError, as Windows raises
+
+    monkeypatch.setattr(portable, "fcntl", None)
+    monkeypatch.setitem(sys.modules, "msvcrt", types.SimpleNamespace(LK_NBLCK=2, locking=locking))
+    out = tmp_path / "out.jsonl"
+    lock = FileLock(out).acquire()
+    with pytest.raises(ConfigError, match="is locked: another `mlpkg tag` is writing it"):
+        FileLock(out).acquire()
+    lock.release()
+    assert not lock_path(out).exists()
+    FileLock(out).acquire().release()
+
+
+def test_tag_starts_its_workers_by_spawn_where_there_is_no_fork_server(model_dir, tmp_path, monkeypatch):
+    """Windows has no fork server: the workers start by spawn and write what forked workers write."""
+    from mlpkg.batch import portable
+
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD[:6])
+    run_job(job(model_dir, src, tmp_path / "forked.jsonl"))
+    monkeypatch.setattr(portable.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert portable.worker_context().get_start_method() == "spawn"
+    run_job(job(model_dir, src, tmp_path / "spawned.jsonl"))
+    assert (tmp_path / "spawned.jsonl").read_bytes() == (tmp_path / "forked.jsonl").read_bytes()
+
+
+def test_an_output_folder_removed_mid_run_is_a_coded_error_that_says_the_rerun_resumes(model_dir, tmp_path,
+                                                                                       monkeypatch, capsys):
+    """Issue 27.8: a deleted output folder gave a bare `[E002] [Errno 2] No such file or directory: ...tmp`."""
+    import shutil
+
+    src, out = write_jsonl(tmp_path / "in.jsonl", GOOD[:9]), tmp_path / "hasil" / "out.jsonl"
+    finish = PartStore.finish_chunk
+
+    def remove_the_folder_at_chunk_1(self, chunk, *args):
+        if chunk == 1:
+            shutil.rmtree(out.parent)
+        finish(self, chunk, *args)
+
+    monkeypatch.setattr(PartStore, "finish_chunk", remove_the_folder_at_chunk_1)
+    argv = ["tag", "--model", str(model_dir), "--input", str(src), "--output", str(out), "--chunk-size", "3",
+            "--workers", "1", "--progress", "none"]
+    assert cli_main(argv) == 2
+    err = capsys.readouterr().err
+    assert "mlpkg tag: error: [E101]" in err and "a folder the job writes was removed while it ran" in err
+    assert "rerun the same command" in err and "Traceback" not in err
+    monkeypatch.undo()
+    assert cli_main(argv) == 0
+    assert ids(out) == [a["id"] for a in GOOD[:9]]

@@ -182,7 +182,8 @@ def test_summarize_command_reads_and_writes_jsonl(small_indosum, tmp_path, capsy
                  "--output", str(tmp_path / "o.jsonl"), "--workers", "1", "--progress", "none"]) == 0
     out = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in out] == [*df.id, "7"]  # ids as strings, as `mlpkg tag` writes them
-    assert all(list(r) == ["id", "summary", "summarizer", "summarizer_hash"] and len(r["summary"]) == 3 for r in out)
+    assert all(list(r) == ["id", "title", "summary", "summarizer", "summarizer_hash"] and len(r["summary"]) == 3
+               for r in out)
     assert "read 4, summarised 4, rejected 0" in capsys.readouterr().out
 
 
@@ -207,6 +208,6 @@ def test_summarize_command_writes_csv_and_parquet_without_tag_columns(tmp_path, 
     assert main(["summarize", "--model", str(model_dir), "--input", str(src), "--output", str(out),
                  "--workers", "1", "--progress", "none"]) == 0
     df = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
-    assert list(df.columns) == ["id", "summary", "summarizer", "summarizer_hash"]
-    summary = json.loads(df.summary[0]) if suffix == ".csv" else list(df.summary[0])
-    assert summary == ["Koperasi tumbuh.", "Anggota bertambah."]
+    assert list(df.columns) == ["id", "title", "summary", "summarizer", "summarizer_hash"]
+    summary = df.summary[0] if suffix == ".csv" else " ".join(df.summary[0])  # CSV: the sentences joined by a space
+    assert summary == "Koperasi tumbuh. Anggota bertambah."

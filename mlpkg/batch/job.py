@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import errno
 import json
-import multiprocessing
 import os
 import sys
 import time
@@ -43,12 +42,21 @@ from pathlib import Path
 
 from ..core.estimator import Param
 from ..core.model_check import check_model
-from ..errors import RESUMES, ConfigError, DataError, MlpkgError, UnfinishedChunksError, WorkerDiedError
+from ..errors import (
+    RESUMES,
+    ConfigError,
+    DataError,
+    MlpkgError,
+    OutputNotWritableError,
+    UnfinishedChunksError,
+    WorkerDiedError,
+)
 from .parts import ChunkCounts, PartStore, input_fingerprint
 from .paths import STDIO, check_distinct, check_input, check_writable, os_error
+from .portable import usable_cpus, worker_context
 from .progress import MODES, Progress, mute, say
 from .records import file_format, parquet_rows, read_records
-from .tagger import ModelInfo, init_worker, tag_in_worker, worker_preload
+from .tagger import ROW_TIMEOUT_S, ModelInfo, init_worker, tag_in_worker, worker_preload
 from .validate import Article, Fields, Record, SeenIds, columns_of, dumps_line, validate_chunk
 from .writers import concat_jsonl, write_output
 
@@ -56,6 +64,7 @@ ENGINES = ("local", "ray")
 EMPTY_INPUT = 3  # exit status when the input has no records
 CLOSED_STDOUT = 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader went away
 _WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+TITLE_GUESS_CHARS = 300  # a column whose values are all this short may be the title a wrong --title-field missed
 
 
 @dataclass
@@ -72,6 +81,7 @@ class TagOptions:
     title_field: str | None = "title"  # optional in every record; None: no titles
     max_chars: int = 200_000  # longer texts are rejected (text_too_long)
     max_reject_rate: float = 0.05  # the job fails when a larger share of the rows is rejected
+    row_timeout: float = ROW_TIMEOUT_S  # seconds one model call may take (a batch, then each row alone): model_error
     chunk_size: int = 2_000  # rows per chunk: the unit of parallel work, memory and resume
     workers: int = 0  # worker processes (local) or actors (ray); 0 = one per core
     engine: str = "local"  # "local" or "ray"
@@ -81,6 +91,7 @@ class TagOptions:
 
     params = {
         "max_chars": Param(int, 200_000, low=1), "max_reject_rate": Param(float, 0.05, low=0.0, high=1.0),
+        "row_timeout": Param(float, ROW_TIMEOUT_S, low=0.0, exclusive_low=True),
         "chunk_size": Param(int, 2_000, low=1), "workers": Param(int, 0, low=0),
         "engine": Param(str, "local", choices=ENGINES), "progress": Param(str, "auto", choices=MODES),
         "evidence": Param(int, 0, low=0, high=5),
@@ -111,7 +122,7 @@ class TagOptions:
         return output.with_name(base + ".rejects.jsonl")
 
     def n_workers(self) -> int:
-        return self.workers or len(os.sched_getaffinity(0))
+        return self.workers or usable_cpus()
 
 
 @dataclass
@@ -148,9 +159,12 @@ def _batched(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
         yield batch
 
 
-def _digest(records: list[Record]) -> str:
-    """A digest of a chunk's input records: a resumed job redoes every chunk whose records changed."""
-    h = blake2b(digest_size=16)
+def _digest(records: list[Record], before: str) -> str:
+    """A digest of the input records up to and including a chunk's (``before``: the previous chunk's
+    digest). Whether a row is a ``duplicate_id`` depends on every row before it, so a resumed job keeps
+    a finished chunk only while nothing up to its end changed, and redoes every chunk from the first
+    changed one: its output is what a fresh run on the same input writes."""
+    h = blake2b(before.encode("ascii"), digest_size=16)
     for r in records:
         if isinstance(r.value, bytes):  # a JSONL line
             h.update(r.value)
@@ -168,9 +182,10 @@ def _chunks(opts: TagOptions, store: PartStore, progress: Progress, counts: dict
     chunks an earlier run finished (``skipped``) on the way."""
     fields_ = Fields(opts.id_field, opts.text_field, opts.title_field)
     seen = SeenIds()  # rebuilt over skipped chunks too, so a duplicate is judged the same on every run
+    digest, unchanged_to = "", 0  # the rows up to unchanged_to are those of the interrupted run
     changed = False
     for index, records in enumerate(_batched(read_records(opts.input, fields_), opts.chunk_size)):
-        digest = _digest(records)
+        digest = _digest(records, digest)
         articles, rejects = validate_chunk(records, fields_, opts.max_chars, seen)
         if index == 0:
             _check_fields(opts, records, articles, rejects)
@@ -179,11 +194,12 @@ def _chunks(opts: TagOptions, store: PartStore, progress: Progress, counts: dict
             progress.skip(done.read, done.tagged, done.rejected)
             counts[index] = done
             skipped.append(index)
+            unchanged_to = records[-1].row
             continue
         if index in store.done and not changed:
             changed = True
-            progress.log(f"the input changed since the interrupted run (rows {records[0].row}-{records[-1].row} "
-                         "differ first): every chunk whose rows changed is tagged again")
+            progress.log(f"the input changed since the interrupted run (the first change is in rows "
+                         f"{unchanged_to + 1}-{records[-1].row}): that chunk and every later one are tagged again")
         store.write_rejects(index, [dumps_line(r) for r in rejects])
         counts[index] = ChunkCounts(len(records), 0, len(rejects), dict(Counter(r["reason"] for r in rejects)), digest)
         yield Chunk(index, articles)
@@ -191,34 +207,60 @@ def _chunks(opts: TagOptions, store: PartStore, progress: Progress, counts: dict
 
 def _check_fields(opts: TagOptions, records: list, articles: list, rejects: list[dict]) -> None:
     """Stop before a whole pass when no row of the first chunk has the id or text field: a wrong
-    ``--text-field`` (a Parquet body column named ``isi``) would otherwise reject every row."""
+    ``--text-field`` (a Parquet body column named ``isi``) would otherwise reject every row. Say so
+    when none has the title field: the articles are then tagged without titles, and score otherwise."""
     reasons = {r["reason"] for r in rejects}
-    if articles or not rejects or not reasons <= {"missing_text", "missing_id"}:
+    missing_title = bool(opts.title_field and records) and not _has_field(opts, records, opts.title_field)
+    stop = not articles and rejects and reasons <= {"missing_text", "missing_id"}
+    if not (stop or missing_title):
         return
-    if file_format(opts.input) == "parquet":  # rows carry only the asked-for columns: read the schema
-        import pyarrow.parquet as pq
-
-        head = pq.ParquetFile(opts.input).read_row_group(0).slice(0, 20).to_pylist() if records else []
-        columns = {name: max((len(r[name]) for r in head if isinstance(r.get(name), str)), default=0)
-                   for name in pq.read_schema(opts.input).names}
-    else:
-        columns = columns_of(records)
+    columns = _columns(opts, records)
     if not columns:
         return
     flag, field_ = ("--text-field", opts.text_field) if "missing_text" in reasons else ("--id-field", opts.id_field)
     guess = max(columns, key=columns.get) if flag == "--text-field" else next(iter(columns))
-    raise DataError(f"{opts.input}: no row of the first {len(records)} has the field {field_!r} ({flag}); "
-                    f"columns present: {sorted(columns)}; rerun with e.g. {flag} {guess}")
+    taken = {opts.id_field, opts.text_field} | ({guess} if stop else set())
+    others = [c for c in columns if c not in taken and 0 < columns[c] <= TITLE_GUESS_CHARS]
+    title_hint = f" --title-field {others[0]}" if missing_title and others else ""
+    if stop:
+        raise DataError(f"{opts.input}: no row of the first {len(records)} has the field {field_!r} ({flag}); "
+                        f"columns present: {sorted(columns)}; rerun with e.g. {flag} {guess}{title_hint}")
+    say(f"mlpkg tag: note: no row of the first {len(records)} has the title field {opts.title_field!r} "
+        f"(--title-field), so the articles are tagged without titles; columns present: {sorted(columns)}"
+        + (f"; if the title is in another one, rerun with{title_hint}" if title_hint else "")
+        + " (--title-field '' says the input has none)")
+
+
+def _has_field(opts: TagOptions, records: list[Record], name: str) -> bool:
+    if file_format(opts.input) == "parquet":
+        import pyarrow.parquet as pq
+
+        return name in pq.read_schema(opts.input).names
+    return any(name in columns_of([record]) for record in records)  # stops at the first row that has it
+
+
+def _columns(opts: TagOptions, records: list[Record]) -> dict[str, int]:
+    """The input's columns, each with its longest string value in the first rows."""
+    if file_format(opts.input) == "parquet":  # rows carry only the asked-for columns: read the schema
+        import pyarrow.parquet as pq
+
+        head = pq.ParquetFile(opts.input).read_row_group(0).slice(0, 20).to_pylist() if records else []
+        return {name: max((len(r[name]) for r in head if isinstance(r.get(name), str)), default=0)
+                for name in pq.read_schema(opts.input).names}
+    return columns_of(records)
 
 
 def run_local(chunks: Iterable[Chunk], model: ModelInfo | None, summarizer: ModelInfo | None,
-              workers: int, evidence: int = 0) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
+              workers: int, row_timeout: float = ROW_TIMEOUT_S,
+              evidence: int = 0) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
     """Tag chunks in ``workers`` processes, at most two chunks per worker in flight; yield in order."""
     # Workers fork from a single-threaded server that has imported the models' code once: fast
     # to start (no per-worker imports), and safe, unlike forking a driver that runs pyarrow threads.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(worker_preload(model, summarizer))
-    initargs = (model.path if model else None, summarizer.path if summarizer else None, os.getpid(), evidence)
+    context = worker_context()
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(worker_preload(model, summarizer))
+    initargs = (model.path if model else None, summarizer.path if summarizer else None, os.getpid(), row_timeout,
+                evidence)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker, initargs=initargs) as pool:
         pending: deque = deque()
         for chunk in chunks:
@@ -234,12 +276,12 @@ def run_local(chunks: Iterable[Chunk], model: ModelInfo | None, summarizer: Mode
 def _tag_chunks(opts: TagOptions, model: ModelInfo | None, summarizer: ModelInfo | None,
                 chunks: Iterator[Chunk]) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
     if opts.engine == "local":
-        return run_local(chunks, model, summarizer, opts.n_workers(), opts.evidence)
+        return run_local(chunks, model, summarizer, opts.n_workers(), opts.row_timeout, opts.evidence)
     try:
         from .ray_engine import run_ray
     except ImportError as exc:
         raise ConfigError(f"--engine ray needs Ray Data ({exc}); install it with: pip install 'mlpkg[ray]'") from None
-    return run_ray(chunks, model, summarizer, opts.workers, opts.address, opts.evidence)
+    return run_ray(chunks, model, summarizer, opts.workers, opts.address, opts.row_timeout, opts.evidence)
 
 
 def check_evidence(model: ModelInfo) -> None:
@@ -258,7 +300,8 @@ def run_job(opts: TagOptions) -> JobReport:
     opts.validate()
     check_input(opts.input)
     model = ModelInfo.read(opts.model, "classifier", "--model") if opts.model else None
-    summarizer = ModelInfo.read(opts.summarizer, "summarizer", "--summarizer") if opts.summarizer else None
+    summarizer_option = "--summarizer" if opts.model else "--model"  # `mlpkg summarize --model`
+    summarizer = ModelInfo.read(opts.summarizer, "summarizer", summarizer_option) if opts.summarizer else None
     for directory in filter(None, (opts.model, opts.summarizer)):
         check_model(directory)  # a broken model fails here, naming its file, not in every worker as E104
     if opts.evidence and model is not None:
@@ -276,7 +319,7 @@ def run_job(opts: TagOptions) -> JobReport:
     counts: dict[int, ChunkCounts] = {}
     skipped: list[int] = []
     try:
-        with _explained():
+        with _explained(store.dir):
             store.open()
             total = parquet_rows(Path(opts.input)) if file_format(opts.input) == "parquet" else None
             progress = Progress(opts.progress, total=total)
@@ -302,10 +345,16 @@ def run_job(opts: TagOptions) -> JobReport:
 
 
 @contextmanager
-def _explained() -> Iterator[None]:
+def _explained(parts: Path) -> Iterator[None]:
     """Failures of the machine rather than of the data, as coded errors that say what to do."""
     try:
         yield
+    except FileNotFoundError as exc:  # the input's are InputReadError (E103): this is a folder the job writes
+        if isinstance(exc, MlpkgError):
+            raise
+        raise OutputNotWritableError(
+            f"{exc.filename or exc}: a folder the job writes was removed while it ran; {RESUMES} (from the "
+            f"first chunk if the parts folder {parts} went too)") from None
     except BrokenProcessPool as exc:
         raise WorkerDiedError(f"a worker process died while tagging ({exc}): it was killed, or ran out of memory; "
                               f"{RESUMES} (with fewer --workers or a smaller --chunk-size if it happens again)"

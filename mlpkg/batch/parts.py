@@ -12,8 +12,9 @@ Layout, for ``--output out.jsonl`` (``--output -``: beside the rejects file)::
 Every file is written to a temp file and ``os.replace``d, and a chunk counts as done only once
 ``progress.json`` (itself replaced atomically) lists it. A ``kill -9`` at any moment therefore
 leaves done chunks complete and not-done chunks to be redone; redoing a chunk rewrites its parts
-in place, so each row reaches the final output exactly once. A chunk is resumed only if its input
-records hash to the digest recorded with it and its part files are there. The final files are
+in place, so each row reaches the final output exactly once. A chunk is resumed only if the input
+records up to its end hash to the digest recorded with it (a change anywhere before it can make
+one of its rows a ``duplicate_id``, or no longer one) and its part files are there. The final files are
 assembled from the parts of the chunks in order (again temp + rename); then ``progress.json`` is
 removed before the rest of the folder, so a kill during the clean-up leaves a folder that the
 rerun starts afresh, never one that lists parts it no longer has. The temp files a killed job
@@ -40,7 +41,7 @@ class ChunkCounts:
     tagged: int
     rejected: int
     reasons: dict[str, int] = field(default_factory=dict)
-    digest: str = ""  # of the chunk's input records, so a resumed chunk is the same input
+    digest: str = ""  # of the input records up to the chunk's end, so a resumed chunk has the same input before it
 
 
 def parts_dir(output: Path) -> Path:

@@ -1,15 +1,14 @@
 """The files a tag job touches, checked before any work: inputs that exist, outputs that can be
 written and that are none of the other files, and a lock beside every file the job writes.
 
-A lock is ``.NAME.lock`` beside ``NAME``, ``flock``ed while the job runs and removed when it ends;
-``kill -9`` releases the ``flock`` with the process, so a lock file left by a killed job never
-blocks the rerun.
+A lock is ``.NAME.lock`` beside ``NAME``, locked while the job runs (``flock``; ``msvcrt.locking`` on
+Windows: :mod:`mlpkg.batch.portable`) and removed when it ends; ``kill -9`` releases the lock with the
+process, so a lock file left by a killed job never blocks the rerun.
 """
 
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import tempfile
 from itertools import combinations
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import ConfigError, DataError, DiskFullError, OutputNotWritableError
+from .portable import try_lock, unlock_and_remove
 from .records import file_format, is_stream
 
 STDIO = "-"
@@ -83,9 +83,7 @@ class FileLock:
     def acquire(self) -> "FileLock":
         while True:
             fh = open(self.path, "a")
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            if not try_lock(fh):
                 fh.close()
                 raise ConfigError(f"{self.target} is locked: another `mlpkg tag` is writing it ({self.path}); "
                                   "wait for it to end or choose another path") from None
@@ -102,7 +100,6 @@ class FileLock:
 
     def release(self) -> None:
         if self._fh is not None:
-            self.path.unlink(missing_ok=True)
-            self._fh.close()
+            unlock_and_remove(self._fh, self.path)
             self._fh = None
 

@@ -8,6 +8,7 @@ actors each build one Tagger at start-up and reuse it for every chunk, and both 
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -19,8 +20,9 @@ from typing import Any
 import numpy as np
 
 from ..core.directory import model_hash, read_meta
-from ..errors import ConfigError
+from ..errors import ModelKindError
 from ..text.normalize import article_text
+from .time_budget import time_budget
 from .validate import Article, Record, dumps_line, reject
 
 SCORE_DECIMALS = 4  # enough to rank and threshold by eye; identical across engines and platforms
@@ -28,6 +30,9 @@ SCORE_DECIMALS = 4  # enough to rank and threshold by eye; identical across engi
 # articles and sklearn's buffers for it take ~200 MB; 250 rows keep a worker's peak low and cost
 # no speed (every row is featurised on its own, so the results do not depend on the batch).
 PREDICT_BATCH = 250
+# Seconds one call of the model may take, on a batch or on one article alone (mlpkg tag --row-timeout)
+ROW_TIMEOUT_S = 120.0
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,9 +50,20 @@ class ModelInfo:
         meta = read_meta(Path(directory))  # verifies the manifest: a tampered model fails here, early
         kind = meta.get("kind")
         if kind != expected_kind:
-            raise ConfigError(f"{option} {directory}: expected a {expected_kind} model directory, found a {kind!r} "
-                              f"({meta.get('name')})")
+            raise ModelKindError(f"{option} {directory} holds a {kind} ({meta.get('name')}), not a {expected_kind}: "
+                                 + _WHERE_IT_GOES.get(kind, "pass a classifier or summariser model directory"
+                                                      ).format(path=directory))
         return cls(str(directory), meta["name"], model_hash(Path(directory)), kind, list(meta.get("labels") or []))
+
+
+# What to pass instead, by the kind of model that was given where the other kind belongs
+_WHERE_IT_GOES = {
+    "classifier": "tag with it by `mlpkg tag --model {path}`; `mlpkg summarize --model` and `mlpkg tag "
+                  "--summarizer` take a summariser directory (train one: python train.py --config "
+                  "configs/summary_trained.yaml)",
+    "summarizer": "pass it as `--summarizer {path}` beside a classifier --model (e.g. models/topic_tfidf), or "
+                  "summarise alone with `mlpkg summarize --model {path}`",
+}
 
 
 class Tagger:
@@ -55,7 +71,7 @@ class Tagger:
 
     >>> tagger = Tagger("models/topic_tfidf")  # doctest: +SKIP
     >>> tagger.rows([Article(1, "a1", "Koperasi Desa Merah Putih", "Koperasi desa diluncurkan")])  # doctest: +SKIP
-    [{'id': 'a1', 'tags': ['koperasi'], 'scores': {'koperasi': 0.97, ...}, 'model': 'tfidf_linear.v1', ...}]
+    [{'id': 'a1', 'title': 'Koperasi Desa Merah Putih', 'tags': ['koperasi'], 'scores': {'koperasi': 0.97, ...}, ...}]
     """
 
     def __init__(self, model_dir: str | Path | None, summarizer_dir: str | Path | None = None, evidence: int = 0):
@@ -89,7 +105,7 @@ class Tagger:
                      if self.summarizer is not None else None)
         out = []
         for i, a in enumerate(articles):
-            row: dict[str, Any] = {"id": a.id}
+            row: dict[str, Any] = {"id": a.id, "title": a.title}
             if self.model is not None:
                 row["tags"] = decided[i] if isinstance(decided[i], list) else [decided[i]]
                 row["scores"] = dict(zip(labels, scores[i]))
@@ -105,30 +121,43 @@ class Tagger:
         return out
 
 
-def tag_articles(tagger: Tagger, articles: list[Article]) -> list[tuple[int, bool, str]]:
+def tag_articles(tagger: Tagger, articles: list[Article],
+                 row_timeout_s: float = ROW_TIMEOUT_S) -> list[tuple[int, bool, str]]:
     """``(row, is_reject, JSON line)`` per article, in order.
 
-    If the model raises on the chunk, each article is retried alone and those that still fail
-    become ``model_error`` rejects, so one poisonous article cannot sink a chunk or a job.
+    Articles go to the model ``PREDICT_BATCH`` at a time, each call under a budget of ``row_timeout_s``
+    seconds (:mod:`mlpkg.batch.time_budget`). If a call raises or runs out of time, the error is logged
+    once and its articles are tagged one by one, each under the same budget; those that fail again
+    become ``model_error`` rejects, so one poisonous article can neither sink a chunk nor stall a job.
     """
-    if not articles:
-        return []
-    try:
-        return [(a.row, False, dumps_line(r)) for a, r in zip(articles, tagger.rows(articles))]
-    except Exception:  # noqa: BLE001 - isolated below, article by article
-        pass
-    out = []
-    for a in articles:
+    out: list[tuple[int, bool, str]] = []
+    for start in range(0, len(articles), PREDICT_BATCH):
+        batch = articles[start: start + PREDICT_BATCH]
         try:
-            out.append((a.row, False, dumps_line(tagger.rows([a])[0])))
-        except Exception as exc:  # noqa: BLE001 - recorded as the reject's detail
-            record = Record(a.row, {"id": a.id, "title": a.title, "text": a.text})
-            line = dumps_line(reject(record, "model_error", f"{type(exc).__name__}: {exc}"[:300], a.id))
-            out.append((a.row, True, line))
+            with time_budget(row_timeout_s):
+                rows = tagger.rows(batch)
+        except Exception as exc:  # noqa: BLE001 - logged, then isolated article by article
+            log.warning("mlpkg tag: rows %d-%d together: %s: %s; tagging them one by one (an article that "
+                        "fails alone is a model_error reject)", batch[0].row, batch[-1].row, type(exc).__name__,
+                        str(exc)[:300])
+            out += [_tag_alone(tagger, a, row_timeout_s) for a in batch]
+        else:
+            out += [(a.row, False, dumps_line(r)) for a, r in zip(batch, rows)]
     return out
 
 
+def _tag_alone(tagger: Tagger, article: Article, row_timeout_s: float) -> tuple[int, bool, str]:
+    try:
+        with time_budget(row_timeout_s):
+            return article.row, False, dumps_line(tagger.rows([article])[0])
+    except Exception as exc:  # noqa: BLE001 - recorded as the reject's detail
+        record = Record(article.row, {"id": article.id, "title": article.title, "text": article.text})
+        line = dumps_line(reject(record, "model_error", f"{type(exc).__name__}: {exc}"[:300], article.id))
+        return article.row, True, line
+
+
 _WORKER_TAGGER: Tagger | None = None
+_WORKER_ROW_TIMEOUT_S = ROW_TIMEOUT_S
 
 
 def worker_preload(*models: ModelInfo | None) -> list[str]:
@@ -144,14 +173,15 @@ def worker_preload(*models: ModelInfo | None) -> list[str]:
     return modules
 
 
-def init_worker(model_dir: str | None, summarizer_dir: str | None, driver_pid: int, evidence: int = 0) -> None:
+def init_worker(model_dir: str | None, summarizer_dir: str | None, driver_pid: int,
+                row_timeout_s: float = ROW_TIMEOUT_S, evidence: int = 0) -> None:
     """Process-pool initializer: load the models once per worker process.
 
     The pool already runs one process per core, so each keeps its math libraries (torch for
     IndoBERT models, BLAS) to one thread instead of every worker claiming every core. A worker
     ends itself when the driver is gone (``kill -9``), instead of holding its memory for good.
     """
-    global _WORKER_TAGGER
+    global _WORKER_TAGGER, _WORKER_ROW_TIMEOUT_S
     watch_driver(driver_pid)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
@@ -159,7 +189,7 @@ def init_worker(model_dir: str | None, summarizer_dir: str | None, driver_pid: i
         import torch
 
         torch.set_num_threads(1)
-    _WORKER_TAGGER = Tagger(model_dir, summarizer_dir, evidence)
+    _WORKER_TAGGER, _WORKER_ROW_TIMEOUT_S = Tagger(model_dir, summarizer_dir, evidence), row_timeout_s
 
 
 def watch_driver(pid: int, interval_s: float = 0.5) -> None:
@@ -187,5 +217,5 @@ def watch_driver(pid: int, interval_s: float = 0.5) -> None:
 
 def tag_in_worker(articles: list[Article]) -> list[tuple[int, bool, str]]:
     assert _WORKER_TAGGER is not None, "init_worker did not run in this process"
-    return tag_articles(_WORKER_TAGGER, articles)
+    return tag_articles(_WORKER_TAGGER, articles, _WORKER_ROW_TIMEOUT_S)
 

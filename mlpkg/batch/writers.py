@@ -2,12 +2,15 @@
 
 Output columns (``FORMATS`` by extension):
 
-- JSONL: one object per line, ``{"id", "tags": [...], "scores": {label: p}, "summary": [...],
+- JSONL: one object per line, ``{"id", "title", "tags": [...], "scores": {label: p}, "summary": [...],
   "model", "model_hash"}`` (``summary``, ``summarizer`` and ``summarizer_hash`` only when a
-  summariser is given).
+  summariser is given; ``title`` is null for a record without one).
 - CSV: ``tags`` joined by ``|``, one flat ``score_<label>`` column per label (spreadsheets and
-  ``pandas.read_csv`` need no JSON parsing for the numbers), ``summary`` as a JSON array of
-  sentences (sentences contain every separator one could pick).
+  ``pandas.read_csv`` need no JSON parsing for the numbers), ``summary`` as its sentences joined by a
+  space. Every text cell is quoted by the csv module (so a line break or carriage return in an id
+  stays inside its cell), and a text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+  carriage return gets a leading ``'``, as OWASP advises against formula injection: a spreadsheet
+  shows it as text instead of running it (``=HYPERLINK(...)`` is written ``'=HYPERLINK(...)``).
 - Parquet: ``tags`` and ``summary`` as lists of strings, ``scores`` as a struct with one float
   field per label.
 
@@ -76,19 +79,36 @@ def _extra_columns(with_tags: bool, with_summary: bool) -> list[str]:
     return (["model", "model_hash"] if with_tags else []) + (["summarizer", "summarizer_hash"] if with_summary else [])
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula (OWASP)
+
+
+def spreadsheet_safe(value: str | None) -> str | None:
+    """A CSV text cell a spreadsheet shows as text: a ``'`` before a leading formula character.
+
+    >>> spreadsheet_safe("=SUM(A1:A9)"), spreadsheet_safe("-12"), spreadsheet_safe("koperasi")
+    ("'=SUM(A1:A9)", "'-12", 'koperasi')
+    """
+    return "'" + value if value and value.startswith(FORMULA_STARTS) else value
+
+
 def _write_csv(rows: Iterator[dict], target: Path, labels: list[str] | None, with_summary: bool) -> int:
     extra = _extra_columns(labels is not None, with_summary)
     tags = ["tags", *(f"score_{label}" for label in labels)] if labels is not None else []
-    header = ["id", *tags, *(["summary"] if with_summary else []), *extra]
+    header = ["id", "title", *tags, *(["summary"] if with_summary else []), *extra]
     n = 0
     with atomic_file(target) as fh:
-        writer = csv.writer(fh, lineterminator="\n")
+        # QUOTE_NONNUMERIC: every text cell quoted (a "\r" in an id included), the scores left as numbers
+        writer = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
         writer.writerow(header)
         for row in rows:
-            summary = [json.dumps(row["summary"], ensure_ascii=False)] if with_summary else []
-            tagged = (["|".join(row["tags"]), *(row["scores"][label] for label in labels)]
-                      if labels is not None else [])
-            writer.writerow([row["id"], *tagged, *summary, *(row[c] for c in extra)])
+            text = [row["id"], row["title"]]
+            if labels is not None:
+                text.append("|".join(row["tags"]))
+            scores = [row["scores"][label] for label in labels] if labels is not None else []
+            summary = [" ".join(row["summary"])] if with_summary else []
+            cells = [*(spreadsheet_safe(v) for v in text), *scores,
+                     *(spreadsheet_safe(v) for v in [*summary, *(row[c] for c in extra)])]
+            writer.writerow(cells)
             n += 1
     return n
 
@@ -97,7 +117,7 @@ def _write_parquet(rows: Iterator[dict], target: Path, labels: list[str] | None,
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    fields = [pa.field("id", pa.string())]
+    fields = [pa.field("id", pa.string()), pa.field("title", pa.string())]
     if labels is not None:
         fields += [pa.field("tags", pa.list_(pa.string())),
                    pa.field("scores", pa.struct([pa.field(label, pa.float64()) for label in labels]))]

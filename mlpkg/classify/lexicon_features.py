@@ -38,6 +38,50 @@ def lexicon_problem(value: object) -> str | None:
                 re.compile(term)
             except re.error as exc:
                 return f"{tag}: term {term!r} is not a valid regular expression ({exc})"
+            slow = nested_quantifier(term)
+            if slow:
+                return f"{tag}: term {term!r} {slow}"
+    return None
+
+
+FEW_REPEATS = 3  # a repeat inside a group repeated at most this often is safe: (?:\.\d{1,3}){3}
+
+
+def nested_quantifier(term: str) -> str | None:
+    """Why a valid term could take exponential time to match, or None. A group repeated without bound
+    (or more than ``FEW_REPEATS`` times) that holds a repeat, such as ``(?:k+)+x``, makes Python's
+    backtracking engine try every way of splitting a run of ``k`` between the two repeats (one
+    45-character article took 47 s); a lexicon term never needs one.
+
+    >>> [nested_quantifier(t) is None for t in ("kspps?\\b", "(?:simpan )?pinjam", "\\d+(?:\\.\\d+){3}")]
+    [True, True, True]
+    >>> nested_quantifier("(?:k+)+x")
+    'has a repeat inside a repeated group (as in (?:k+)+): matching can take exponential time; drop one of the two'
+    """
+    from re import _parser as parser  # what re.compile runs on: the pattern exactly as the engine sees it
+
+    def repeats(items) -> list[tuple[int, list]]:
+        """(most repetitions, body) of every repeat in a parsed pattern, at any depth."""
+        found: list[tuple[int, list]] = []
+        for op, av in items:
+            if op in (parser.MAX_REPEAT, parser.MIN_REPEAT) or op.name == "POSSESSIVE_REPEAT":
+                found += [(av[1], av[2]), *repeats(av[2])]
+            elif op is parser.SUBPATTERN:
+                found += repeats(av[-1])
+            elif op is parser.BRANCH:
+                found += [r for branch in av[1] for r in repeats(branch)]
+            elif op in (parser.ASSERT, parser.ASSERT_NOT):
+                found += repeats(av[1])
+            elif op.name == "ATOMIC_GROUP":
+                found += repeats(av)
+            elif op is parser.GROUPREF_EXISTS:
+                found += [r for branch in av[1:] if branch is not None for r in repeats(branch)]
+        return found
+
+    if any(most > FEW_REPEATS and any(inner > 1 for inner, _ in repeats(body))
+           for most, body in repeats(parser.parse(term))):
+        return ("has a repeat inside a repeated group (as in (?:k+)+): matching can take exponential time; "
+                "drop one of the two")
     return None
 
 

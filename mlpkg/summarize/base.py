@@ -4,8 +4,9 @@ Every registered summariser subclasses :class:`Summarizer` and implements
 :meth:`Summarizer.score_batch` (one relevance value per sentence of a
 :class:`~mlpkg.summarize.vectorized.Batch` of articles). The base class does the rest the same way for
 all of them: raw text is cleaned and split, the summary is ``k`` sentences, a word budget or a
-ratio of the article, redundancy is controlled by MMR and near-duplicate removal, and the
-sentences come back in document order.
+ratio of the article, never more than half its sentences (rounded up: see :func:`half_of`),
+redundancy is controlled by MMR and near-duplicate removal, and the sentences come back in
+document order.
 """
 
 from __future__ import annotations
@@ -39,6 +40,16 @@ SELECTION_PARAMS = {
 BATCH_ARTICLES = 512
 
 
+def half_of(sizes: np.ndarray) -> np.ndarray:
+    """The most sentences a summary of articles of ``sizes`` sentences may have: half, rounded up, so a
+    summary is shorter than its article (a one-sentence article's is that sentence).
+
+    >>> half_of(np.array([1, 2, 3, 4, 9])).tolist()
+    [1, 1, 2, 2, 5]
+    """
+    return (sizes + 1) // 2
+
+
 def _as_list(values, n: int, name: str) -> list:
     if values is None:
         return [None] * n
@@ -52,7 +63,7 @@ class Summarizer(Estimator):
     """Extractive summariser: ``fit`` (a no-op unless trained), ``summarize``, ``save``/``load``.
 
     >>> from mlpkg.summarize import LeadSummarizer
-    >>> LeadSummarizer(k=2).fit().summarize("Koperasi tumbuh. Anggota bertambah. Modal naik.")
+    >>> LeadSummarizer(k=2).fit().summarize("Koperasi tumbuh. Anggota bertambah. Modal naik. Laba dibagi.")
     [['Koperasi tumbuh.', 'Anggota bertambah.']]
     """
 
@@ -135,7 +146,7 @@ class Summarizer(Estimator):
             batch = Batch(docs[start:start + BATCH_ARTICLES])
             scores = self.score_batch(batch) if batch.n else np.zeros(0)
             ranked = rank_sentences(batch, scores)
-            counts = self.sentence_counts(batch, scores).tolist()
+            counts = np.minimum(self.sentence_counts(batch, scores), half_of(batch.sizes)).tolist()
             for d in range(len(batch)):
                 span = batch.span(d)
                 chosen.append(select_sentences(
