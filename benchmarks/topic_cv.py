@@ -79,6 +79,7 @@ SYSTEMS = {
     "in-domain word vectors as features (tfidf_lexicon_vectors.v1)": (DEFAULT, [
         "model.name=tfidf_lexicon_vectors.v1", f"model.word_vectors={VECTORS}"]),
     "character 3-5 n-grams beside the words": (DEFAULT, ["model.char_ngrams=[3, 5]"]),
+    "broader lexicon + word vectors as features": (DEFAULT, "broad+vectors"),
 }
 HEADINGS = {"group": "Grouped 5-fold", "publisher": "Leave one publisher out",
             "newer": "Newest news held out, fitted on older news"}
@@ -97,6 +98,8 @@ def overrides_of(spec) -> list[str]:
         return broad_lexicon_overrides()
     if spec == "vector_lexicon":
         return vector_lexicon_overrides()
+    if spec == "broad+vectors":
+        return broad_lexicon_overrides() + ["model.name=tfidf_lexicon_vectors.v1", f"model.word_vectors={VECTORS}"]
     return list(spec)
 
 

@@ -103,3 +103,36 @@ def test_tag_evidence_is_refused_for_csv_output(lexicon_model, tmp_path):
     lexicon_model.save(tmp_path / "model")
     assert cli_main(["tag", "--model", str(tmp_path / "model"), "--input", str(src), "--output",
                      str(tmp_path / "out.csv"), "--evidence"]) == 2
+
+
+def test_word_vectors_are_rebuilt_alike_and_put_a_topic_near_its_everyday_words(topics):
+    from mlpkg.data.vectors import nearest, train_vectors
+    from mlpkg.text.normalize import normalize_for_features
+
+    rows = topics[topics["tags"].map(lambda t: "umkm" in t or "pendidikan" in t)].head(400)
+    sentences = [normalize_for_features(f"{t}\n{b}").split() for t, b in zip(rows["title"], rows["text"])]
+    words, vectors = train_vectors(sentences, dimensions=32, most_common=3000)
+    again, vectors_again = train_vectors(sentences, dimensions=32, most_common=3000)
+    assert words.tolist() == again.tolist() and np.array_equal(vectors, vectors_again)  # one thread, fixed hash
+    assert vectors.dtype == np.float16 and np.allclose(np.linalg.norm(vectors.astype(np.float32), axis=1), 1, atol=1e-2)
+    near_school = [w for w, _ in nearest(words.tolist(), vectors.astype(np.float32), ["guru"], 25)]
+    near_business = [w for w, _ in nearest(words.tolist(), vectors.astype(np.float32), ["umkm"], 25)]
+    assert {"siswa", "sekolah", "murid", "pendidikan"} & set(near_school)
+    assert not {"siswa", "sekolah", "murid"} & set(near_business)
+
+
+def test_vectors_tagger_round_trips_with_the_vectors_of_its_own_vocabulary(topic_sample, tmp_path):
+    from mlpkg.classify.tfidf_vectors import TfidfLexiconVectorsClassifier
+    from mlpkg.core.directory import load_model
+
+    cfg = load_config(ROOT / "configs" / "topic_tfidf.yaml")
+    texts = [article_text(t, b) for t, b in zip(topic_sample["title"], topic_sample["text"])]
+    model = TfidfLexiconVectorsClassifier(lexicon=cfg.model["lexicon"], word_vectors="data/word_vectors.npz",
+                                          max_features_word=5000)
+    model.fit(texts, [list(t) for t in topic_sample["tags"]], labels=TAGS)
+    assert model.coef_.shape[1] == 5000 + 4 * 3 + model.vector_values_.shape[1]
+    model.save(tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    assert np.array_equal(loaded.predict_proba(texts[:20]), model.predict_proba(texts[:20]))
+    meta = json.loads((tmp_path / "m" / "mlpkg.json").read_text(encoding="utf-8"))
+    assert meta["vector_dims"] == 100
