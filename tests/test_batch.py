@@ -17,7 +17,7 @@ from mlpkg.batch.parts import PartStore, parts_dir
 from mlpkg.batch.progress import Progress
 from mlpkg.batch.tagger import Tagger, tag_articles
 from mlpkg.batch.validate import Article, SeenIds
-from mlpkg.errors import ConfigError, DataError, ParameterError
+from mlpkg.errors import ConfigError, DataError, ModelKindError, ParameterError
 from mlpkg.text.normalize import article_text
 
 
@@ -230,7 +230,7 @@ def test_options_are_checked_before_anything_runs(model_dir, tmp_path):
     with pytest.raises(DataError, match=r"^\[E002\] --input .*missing.jsonl: no such file"):
         run_job(job(model_dir, tmp_path / "missing.jsonl", tmp_path / "out.jsonl"))
     write_jsonl(tmp_path / "in.jsonl", GOOD[:1])
-    with pytest.raises(ConfigError, match="expected a summarizer model directory, found a 'classifier'"):
+    with pytest.raises(ModelKindError, match=r"\[E009\] --summarizer .* holds a classifier .*, not a summarizer"):
         run_job(job(model_dir, tmp_path / "in.jsonl", tmp_path / "out.jsonl", summarizer=str(model_dir)))
     with pytest.raises(ConfigError, match="unknown option"):
         tag_job(model=str(model_dir), input="a.jsonl", output="b.jsonl", batch=3)

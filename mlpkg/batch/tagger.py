@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..core.directory import model_hash, read_meta
-from ..errors import ConfigError
+from ..errors import ModelKindError
 from ..text.normalize import article_text
 from .validate import Article, Record, dumps_line, reject
 
@@ -45,9 +45,20 @@ class ModelInfo:
         meta = read_meta(Path(directory))  # verifies the manifest: a tampered model fails here, early
         kind = meta.get("kind")
         if kind != expected_kind:
-            raise ConfigError(f"{option} {directory}: expected a {expected_kind} model directory, found a {kind!r} "
-                              f"({meta.get('name')})")
+            raise ModelKindError(f"{option} {directory} holds a {kind} ({meta.get('name')}), not a {expected_kind}: "
+                                 + _WHERE_IT_GOES.get(kind, "pass a classifier or summariser model directory"
+                                                      ).format(path=directory))
         return cls(str(directory), meta["name"], model_hash(Path(directory)), kind, list(meta.get("labels") or []))
+
+
+# What to pass instead, by the kind of model that was given where the other kind belongs
+_WHERE_IT_GOES = {
+    "classifier": "tag with it by `mlpkg tag --model {path}`; `mlpkg summarize --model` and `mlpkg tag "
+                  "--summarizer` take a summariser directory (train one: python train.py --config "
+                  "configs/summary_trained.yaml)",
+    "summarizer": "pass it as `--summarizer {path}` beside a classifier --model (e.g. models/topic_tfidf), or "
+                  "summarise alone with `mlpkg summarize --model {path}`",
+}
 
 
 class Tagger:
