@@ -136,6 +136,10 @@ def run_rotation(data: SummaryData, variants: dict[str, tuple[str, dict]], raw_f
         out[name] = {"sentences": score_choices(data, picks[name], cpu[name])}
         if name in raw_for:
             out[name]["text"] = score_summaries(data, texts[name], cpu_raw[name])
+            rows = {fold: [i for i, f in enumerate(data.folds) if f == fold] for fold in sorted(set(data.folds))}
+            out[name]["sentences"]["rouge1_per_fold"] = {
+                str(fold): score_choices(data.subset(r), [picks[name][i] for i in r])["rouge1"]
+                for fold, r in rows.items()}
     return out
 
 
@@ -250,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         f"trained extractor (aim >= {LGBM_AIM[0]}: {checks['lgbm_meets_rouge1_aim']}); "
         f"{lgbm['articles_per_s']:,.0f} articles per CPU second on IndoSum's sentences (aim >= {LGBM_AIM[1]:,.0f}: "
         f"{checks['lgbm_meets_speed_aim']}).",
+        f"- ROUGE-1 per test fold, {TRAINED}: {trained['rouge1_per_fold']}; {LGBM}: {lgbm['rouge1_per_fold']}.",
         f"- Slowest of ours is {checks['slowest_of_ours_vs_sumy_lexrank']}x sumy LexRank's speed on the same "
         f"sentences (aim >= 10x: {checks['every_one_of_ours_10x_faster']}).",
         f"- Machine: {record['machine']['cpus']} CPUs, Python {record['machine']['python']}, load average "

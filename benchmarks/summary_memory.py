@@ -70,7 +70,9 @@ def trained_models() -> dict:
     for name in registered_names():
         cls = resolve(name)
         if getattr(cls, "kind", "") == "summarizer" and cls.needs_training and "model_name_or_path" not in cls.params:
-            models[name] = cls().fit(train.sentences, train.gold, titles=train.titles, paragraphs=train.paragraphs)
+            extra = {"references": train.references} if cls.uses_references else {}
+            models[name] = cls().fit(train.sentences, train.gold, titles=train.titles, paragraphs=train.paragraphs,
+                                     **extra)
     return models
 
 

@@ -129,3 +129,14 @@ def test_trained_lgbm_config_passes_the_reference_summaries_to_fit(monkeypatch, 
     data = training._load(cfg, "train").subset(range(60))
     training._fit(training._new_model(cfg), data)
     assert seen["references"] == data.references and len(seen["references"]) == 60
+
+
+def test_score_choices_reports_the_share_of_lead_only_summaries(indosum):
+    from mlpkg.summarize.evaluation import SummaryData, score_choices
+
+    rows = indosum.head(4)
+    data = SummaryData(ids=list(rows.id), texts=list(rows.text), titles=[None] * 4,
+                       references=[list(r) for r in rows.summary], sentences=[list(s) for s in rows.sentences],
+                       gold=[list(g) for g in rows.gold])
+    # the first two; the first three; sentences 0 and 2; the second only: two of four are the lead
+    assert score_choices(data, [[0, 1], [0, 1, 2], [0, 2], [1]])["lead_share"] == 50.0

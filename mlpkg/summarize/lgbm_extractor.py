@@ -73,7 +73,7 @@ class LightGBMExtractor(Summarizer):
         "content_features": Param(bool, True, doc="add the content features (title, rest of article, names, "
                                                   "numbers, speech) to the position and similarity ones"),
         "n_estimators": Param(int, 1000, low=1, doc="most boosting rounds (early stopping on held-out articles)"),
-        "learning_rate": Param(float, 0.03, low=1e-4, high=1.0, doc="shrinkage"),
+        "learning_rate": Param(float, 0.05, low=1e-4, high=1.0, doc="shrinkage"),
         "num_leaves": Param(int, 15, low=2, high=1024, doc="leaves per tree"),
         "max_depth": Param(int, 5, low=1, high=10, doc="depth of every tree (scoring walks complete trees of it)"),
         "min_child_samples": Param(int, 50, low=1, doc="fewest sentences in a leaf"),
@@ -83,7 +83,7 @@ class LightGBMExtractor(Summarizer):
     def __init__(self, *, k: int = 5, max_words: int | None = None, ratio: float | None = None,
                  mmr_lambda: float = 1.0, duplicate_threshold: float = 0.7, auto_k: bool = True, min_k: int = 2,
                  objective: str = "binary", relevance: str = "rouge_gain", content_features: bool = True,
-                 n_estimators: int = 1000, learning_rate: float = 0.03, num_leaves: int = 15, max_depth: int = 5,
+                 n_estimators: int = 1000, learning_rate: float = 0.05, num_leaves: int = 15, max_depth: int = 5,
                  min_child_samples: int = 50, seed: int = 0) -> None:
         super().__init__(k=k, max_words=max_words, ratio=ratio, mmr_lambda=mmr_lambda,
                          duplicate_threshold=duplicate_threshold)

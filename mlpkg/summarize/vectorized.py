@@ -243,10 +243,23 @@ class Batch:
         sim.eliminate_zeros()
         return sim
 
+    @cached_property
+    def _vectors_by_column(self) -> sp.csc_matrix:
+        return self.vectors.tocsc()
+
     def similarity_row(self, i: int) -> np.ndarray:
-        """Similarities of sentence ``i`` to every sentence of its document (0 to itself), as a dense array."""
+        """Similarities of sentence ``i`` to every sentence of its document (0 to itself), as a dense array.
+
+        From the sentences that share each of its columns (all in its document), so the cost is
+        the number of those entries, not the all-pairs matrix.
+        """
         span = self.span(int(self.doc[i]))
-        row = (self.vectors[span] @ self.vectors[i].T).toarray().ravel()
+        v, by_column = self.vectors, self._vectors_by_column
+        columns, weights = v.indices[v.indptr[i]:v.indptr[i + 1]], v.data[v.indptr[i]:v.indptr[i + 1]]
+        starts, counts = by_column.indptr[columns], np.diff(by_column.indptr)[columns]
+        entries = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        row = np.bincount(by_column.indices[entries] - span.start, minlength=span.stop - span.start,
+                          weights=by_column.data[entries] * np.repeat(weights, counts))
         row[i - span.start] = 0.0
         return row
 
