@@ -125,7 +125,7 @@ def test_trained_lgbm_config_passes_the_reference_summaries_to_fit(monkeypatch, 
         return original(self, *args, references=references, **kwargs)
 
     monkeypatch.setattr(LightGBMExtractor, "fit", spy)
-    cfg = load_config(ROOT / "configs" / "summary_lgbm.yaml")
+    cfg = load_config(ROOT / "configs" / "summary_trained.yaml")
     data = training._load(cfg, "train").subset(range(60))
     training._fit(training._new_model(cfg), data)
     assert seen["references"] == data.references and len(seen["references"]) == 60
