@@ -140,3 +140,13 @@ def test_score_choices_reports_the_share_of_lead_only_summaries(indosum):
                        gold=[list(g) for g in rows.gold])
     # the first two; the first three; sentences 0 and 2; the second only: two of four are the lead
     assert score_choices(data, [[0, 1], [0, 1, 2], [0, 2], [1]])["lead_share"] == 50.0
+
+
+def test_trained_lgbm_refuses_a_dump_that_is_not_lightgbm(ranker, tmp_path):
+    from mlpkg.core.directory import write_manifest
+
+    folder = ranker.save(tmp_path / "rank")
+    (folder / MODEL_FILE).write_text("tree\nversion=v4\nnot a model\n", encoding="utf-8")
+    write_manifest(folder)  # hashed as if saved so: the loader itself must refuse it
+    with pytest.raises(ModelIntegrityError, match="not a LightGBM model dump"):
+        load_model(folder)

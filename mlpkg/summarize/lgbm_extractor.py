@@ -213,12 +213,13 @@ class LightGBMExtractor(Summarizer):
                                       f"({meta.get('features')}); retrain it with this version of mlpkg")
         try:
             model.booster_ = lightgbm.Booster(model_str=(directory / MODEL_FILE).read_text(encoding="utf-8"))
-        except (OSError, lightgbm.basic.LightGBMError) as exc:
-            raise ModelIntegrityError(f"{directory / MODEL_FILE}: not a LightGBM model dump ({exc})") from None
+            model.trees_ = BoostedTrees.from_lightgbm(model.booster_)
+        except (OSError, UnicodeDecodeError, ValueError, lightgbm.basic.LightGBMError) as exc:
+            raise ModelIntegrityError(f"{directory / MODEL_FILE}: not a LightGBM model dump of numeric splits "
+                                      f"({exc}); retrain it") from None
         if model.booster_.num_feature() != len(model.feature_names):
             raise ModelIntegrityError(f"{directory / MODEL_FILE}: {model.booster_.num_feature()} features, "
                                       f"expected {len(model.feature_names)}; retrain it")
-        model.trees_ = BoostedTrees.from_lightgbm(model.booster_)
         model.calibration_ = load_arrays(directory / CALIBRATION_FILE)
         model.uses_titles_ = bool(meta["uses_titles"])
         model.is_fitted_ = True
