@@ -1,5 +1,6 @@
 # Quick start:  make train   (venv + train + evaluate the default model)
 #               make test    (venv with all extras + the test suite, offline)
+#               make readme  (retrain the shipped configs; regenerate the README's numbers and docs/report.png)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,7 +12,7 @@ export HF_DATASETS_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: train test lint bench data clean venv venv-all
+.PHONY: train test readme lint bench data clean venv venv-all
 
 $(VENV)/.core: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +33,11 @@ train: $(VENV)/.core
 test: $(VENV)/.all
 	$(PY) -m pytest -q
 
+readme: $(VENV)/.core
+	$(PY) docs/readme_numbers.py
+
 lint: $(VENV)/.all
-	$(VENV)/bin/ruff check mlpkg tests benchmarks train.py
+	$(VENV)/bin/ruff check mlpkg tests benchmarks docs train.py
 
 data: $(VENV)/.all
 	$(PY) -m mlpkg.data.build --raw ../shared/data/raw --out data

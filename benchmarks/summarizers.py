@@ -1,6 +1,6 @@
 """Every summariser on the same IndoSum articles: ROUGE (both scales), gold F1 and speed.
 
-    HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 python benchmarks/summarizers.py [--limit N]
+    HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 nice -n 10 python benchmarks/summarizers.py [--limit N]
 
 On data/indosum.parquet (IndoSum dev folds 1-4, deduplicated by id), in one run:
 
@@ -9,6 +9,9 @@ On data/indosum.parquet (IndoSum dev folds 1-4, deduplicated by id), in one run:
 - our trained extractor by fold rotation: trained on three folds, tested on the fourth, for each
   fold; with its per-article sentence count (``auto_k``), with a fixed top 3, and with the
   logistic-regression head;
+- the LightGBM extractor (``trained_lgbm.v1``: content features, a classifier) on the same rotated
+  folds, and its ablations: a fixed top 3, MMR, without the content features, and learning to rank
+  instead (lambdarank on ROUGE-gain grades or on gold flags, rank_xendcg);
 - sumy's LexRank, TextRank and LSA, fed the same sentences (words split at spaces, Sastrawi's stop
   words, three sentences).
 
@@ -49,12 +52,16 @@ from mlpkg.summarize.evaluation import (  # noqa: E402
     score_choices,
     score_summaries,
 )
+from mlpkg.summarize.lgbm_extractor import LightGBMExtractor  # noqa: E402
 from mlpkg.text.lexicon import stopwords  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 DATA = "data/indosum.parquet"
 PUBLISHED = {"IndoBERT extractor (published)": (69.93, 62.86, 69.21)}
 LEAD3_EXPECTED = (65.9, 59.2, 65.1)
+TRAINED = "trained_extractor.v1 (auto k, 2-5)"
+LGBM = "trained_lgbm.v1 (classifier, content features, auto k)"
+LGBM_AIM = (71.8, 2000.0)  # issue 25: ROUGE-1 and articles per CPU second on pre-split sentences
 
 
 def run_ours(model, data: SummaryData, raw: bool = True) -> dict:
@@ -76,10 +83,27 @@ def with_params(model, **params):
     return clone
 
 
-def run_rotation(data: SummaryData, variants: dict[str, dict], raw_for: set[str]) -> dict[str, dict]:
+LEARNERS = {  # what each fold's model learns: (class, parameters); the variants below share them
+    "gbdt": (TrainedExtractor, {}),
+    "logreg": (TrainedExtractor, {"head": "logreg"}),
+    "lgbm": (LightGBMExtractor, {}),
+    "lgbm_position": (LightGBMExtractor, {"content_features": False}),
+    "lgbm_lambdarank": (LightGBMExtractor, {"objective": "lambdarank"}),
+    "lgbm_lambdarank_gold": (LightGBMExtractor, {"objective": "lambdarank", "relevance": "gold"}),
+    "lgbm_xendcg": (LightGBMExtractor, {"objective": "rank_xendcg"}),
+}
+
+
+def fit_learner(key: str, train: SummaryData):
+    cls, params = LEARNERS[key]
+    extra = {"references": train.references} if cls.uses_references else {}
+    return cls(**params).fit(train.sentences, train.gold, titles=train.titles, paragraphs=train.paragraphs, **extra)
+
+
+def run_rotation(data: SummaryData, variants: dict[str, tuple[str, dict]], raw_for: set[str]) -> dict[str, dict]:
     """Train on three folds, test on the fourth, for each fold; score every variant on all articles.
 
-    A variant is the head to train (``head``) and selection parameters for the trained model.
+    A variant is a learner of ``LEARNERS`` and selection parameters for its fitted model.
     """
     picks = {name: [None] * len(data) for name in variants}
     texts = {name: [None] * len(data) for name in raw_for}
@@ -90,12 +114,10 @@ def run_rotation(data: SummaryData, variants: dict[str, dict], raw_for: set[str]
         train = data.subset([i for i, f in enumerate(data.folds) if f != fold])
         test = data.subset(test_rows)
         fitted = {}
-        for name, params in variants.items():
-            head = params.get("head", "gbdt")
-            if head not in fitted:
-                fitted[head] = TrainedExtractor(head=head).fit(train.sentences, train.gold, titles=train.titles,
-                                                               paragraphs=train.paragraphs)
-            model = with_params(fitted[head], **params)
+        for name, (learner, params) in variants.items():
+            if learner not in fitted:
+                fitted[learner] = fit_learner(learner, train)
+            model = with_params(fitted[learner], **params)
             docs = model.documents(test.sentences, test.titles, test.paragraphs)
             start = time.process_time()
             chosen = model.choose(docs)
@@ -114,6 +136,10 @@ def run_rotation(data: SummaryData, variants: dict[str, dict], raw_for: set[str]
         out[name] = {"sentences": score_choices(data, picks[name], cpu[name])}
         if name in raw_for:
             out[name]["text"] = score_summaries(data, texts[name], cpu_raw[name])
+            rows = {fold: [i for i, f in enumerate(data.folds) if f == fold] for fold in sorted(set(data.folds))}
+            out[name]["sentences"]["rouge1_per_fold"] = {
+                str(fold): score_choices(data.subset(r), [picks[name][i] for i in r])["rouge1"]
+                for fold, r in rows.items()}
     return out
 
 
@@ -169,10 +195,18 @@ def main(argv: list[str] | None = None) -> int:
     }
     print("unsupervised: done", flush=True)
     results.update(run_rotation(data, {
-        "trained_extractor.v1 (auto k, 2-5)": {},
-        "trained_extractor.v1 (top 3)": {"auto_k": False, "k": 3},
-        "trained_extractor.v1, logreg head (auto k)": {"head": "logreg"},
-    }, raw_for={"trained_extractor.v1 (auto k, 2-5)"}))
+        TRAINED: ("gbdt", {}),
+        "trained_extractor.v1 (top 3)": ("gbdt", {"auto_k": False, "k": 3}),
+        "trained_extractor.v1, logreg head (auto k)": ("logreg", {}),
+        LGBM: ("lgbm", {}),
+        "trained_lgbm.v1 (top 3)": ("lgbm", {"auto_k": False, "k": 3}),
+        "trained_lgbm.v1 + MMR (lambda 0.8)": ("lgbm", {"mmr_lambda": 0.8}),
+        "trained_lgbm.v1, no content features": ("lgbm_position", {}),
+        "trained_lgbm.v1, lambdarank on ROUGE-gain grades": ("lgbm_lambdarank", {}),
+        "trained_lgbm.v1, lambdarank on ROUGE-gain grades (top 3)": ("lgbm_lambdarank", {"auto_k": False, "k": 3}),
+        "trained_lgbm.v1, lambdarank on gold flags": ("lgbm_lambdarank_gold", {}),
+        "trained_lgbm.v1, rank_xendcg on ROUGE-gain grades": ("lgbm_xendcg", {}),
+    }, raw_for={TRAINED, LGBM}))
     results.update(run_sumy(data))
     load_after = os.getloadavg()
 
@@ -180,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     sumy_speed = results["sumy LexRank"]["sentences"]["articles_per_s"]
     ours = [n for n in results if n not in ("ORACLE",) and not n.startswith("sumy")]
     slowest = min(results[n]["sentences"]["articles_per_s"] for n in ours)
-    trained = results["trained_extractor.v1 (auto k, 2-5)"]["sentences"]
+    trained, lgbm = results[TRAINED]["sentences"], results[LGBM]["sentences"]
     checks = {
         "lead3_vs_expected": [round(lead[k] - e, 2) for k, e in zip(("rouge1", "rouge2", "rougeL"), LEAD3_EXPECTED)],
         "lead3_within_0.3": all(abs(lead[k] - e) <= 0.3 for k, e in zip(("rouge1", "rouge2", "rougeL"),
@@ -188,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
         "trained_rouge1_at_least_70": trained["rouge1"] >= 70.0,
         "slowest_of_ours_vs_sumy_lexrank": round(slowest / sumy_speed, 1),
         "every_one_of_ours_10x_faster": slowest >= 10 * sumy_speed,
+        "lgbm_minus_trained_rouge1": round(lgbm["rouge1"] - trained["rouge1"], 2),
+        "lgbm_meets_rouge1_aim": lgbm["rouge1"] >= LGBM_AIM[0],
+        "lgbm_meets_speed_aim": lgbm["articles_per_s"] >= LGBM_AIM[1],
     }
     record = {
         "data": DATA, "articles": len(data), "folds": sorted(set(data.folds)), "results": results, "checks": checks,
@@ -200,18 +237,24 @@ def main(argv: list[str] | None = None) -> int:
     table = format_summary_table(results, f"IndoSum dev folds {record['folds']}, {len(data)} articles", markdown=True)
     lines = [
         "# Extractive summarisers on IndoSum", "",
-        "`HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 python benchmarks/summarizers.py`", "",
+        "`HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 nice -n 10 python benchmarks/summarizers.py`", "",
         table, "",
         "ROUGE: rouge-score, no stemmer, F1 x 100 averaged over articles; R-L is ROUGE-Lsum over newline-joined "
         "sentences; references are IndoSum's summary sentences. *paper* columns: system text lower-cased, without "
         "punctuation, digits as 0 (the IndoSum paper's preprocessing for its non-neural rows). *gold F1*: chosen "
-        "against gold sentences. *articles/s*: articles per CPU second of the summariser call alone. The trained "
+        "against gold sentences. *first k %*: share of summaries that are exactly the article's first sentences. "
+        "*articles/s*: articles per CPU second of the summariser call alone. The trained "
         "rows are a fold rotation (trained on three folds, tested on the fourth). Published: IndoBERT extractor "
         f"{PUBLISHED['IndoBERT extractor (published)']} (R-1/R-2/R-L).", "",
         "## Checks", "",
         f"- LEAD-3 on IndoSum's sentences minus the expected {LEAD3_EXPECTED}: {checks['lead3_vs_expected']} "
         f"(within 0.3: {checks['lead3_within_0.3']}).",
         f"- Trained extractor ROUGE-1 {trained['rouge1']:.2f} (aim >= 70.0: {checks['trained_rouge1_at_least_70']}).",
+        f"- {LGBM}: ROUGE-1 {lgbm['rouge1']:.2f}, {checks['lgbm_minus_trained_rouge1']:+.2f} against the "
+        f"trained extractor (aim >= {LGBM_AIM[0]}: {checks['lgbm_meets_rouge1_aim']}); "
+        f"{lgbm['articles_per_s']:,.0f} articles per CPU second on IndoSum's sentences (aim >= {LGBM_AIM[1]:,.0f}: "
+        f"{checks['lgbm_meets_speed_aim']}).",
+        f"- ROUGE-1 per test fold, {TRAINED}: {trained['rouge1_per_fold']}; {LGBM}: {lgbm['rouge1_per_fold']}.",
         f"- Slowest of ours is {checks['slowest_of_ours_vs_sumy_lexrank']}x sumy LexRank's speed on the same "
         f"sentences (aim >= 10x: {checks['every_one_of_ours_10x_faster']}).",
         f"- Machine: {record['machine']['cpus']} CPUs, Python {record['machine']['python']}, load average "

@@ -12,9 +12,10 @@ EXTRA_MODULES = {
     "bert": ("torch", "transformers"),
     "onnx": ("torch", "transformers", "onnx", "onnxruntime"),
     "data": ("ftfy", "openpyxl"),  # mojibake repair and the Excel sources of the data build
+    "lightgbm": ("lightgbm",),  # the LightGBM summariser (trained_lgbm.v1)
 }
 # the pip extra that installs each group (the ONNX exporter ships with the IndoBERT extra)
-PIP_EXTRA = {"bert": "bert", "onnx": "bert", "data": "data"}
+PIP_EXTRA = {"bert": "bert", "onnx": "bert", "data": "data", "lightgbm": "lightgbm"}
 
 
 def require(extra: str, purpose: str) -> None:

@@ -18,7 +18,7 @@ from mlpkg.batch.parts import PartStore, parts_dir
 from mlpkg.batch.progress import Progress
 from mlpkg.batch.tagger import Tagger, tag_articles
 from mlpkg.batch.validate import Article, SeenIds
-from mlpkg.errors import ConfigError, DataError, ModelKindError, ParameterError
+from mlpkg.errors import ConfigError, DataError, ModelIntegrityError, ModelKindError, ParameterError
 from mlpkg.text.normalize import article_text
 
 
@@ -513,6 +513,8 @@ def test_a_lexicon_term_with_nested_quantifiers_is_refused_at_config_and_model_l
     meta["params"]["lexicon"]["koperasi"].append("(?:k+)+x")  # same number of features: only the check stops it
     (folder / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
     write_manifest(folder)
-    with pytest.raises(ParameterError, match=r"\[E006\] parameter 'lexicon': .*mlpkg.json: koperasi: term "
-                                             r"'\(\?:k\+\)\+x' has a repeat inside a repeated group"):
+    # the folder's params are checked on load like a config's: E004 naming mlpkg.json, with the parameter's E006
+    with pytest.raises(ModelIntegrityError, match=r"\[E004\] .*mlpkg.json: the params do not fit tfidf_lexicon.v1: "
+                                                  r"\[E006\] parameter 'lexicon': koperasi: term '\(\?:k\+\)\+x' has a "
+                                                  r"repeat inside a repeated group"):
         load_model(folder)

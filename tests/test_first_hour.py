@@ -1,11 +1,13 @@
 """A new user's first hour, scripted: the README's commands and Python block run as written, in a
 fresh folder, on a sample of data/ (the full `make train` takes minutes), and the usual mistakes
-each get a one-line message that names the fix, with no traceback."""
+each get a one-line message that names the fix, with no traceback. The README's generated sections are
+checked against docs/readme_numbers.json, and (slow) that file against a fresh run of the shipped configs."""
 
 from __future__ import annotations
 
 import ast
 import contextlib
+import importlib.util
 import io
 import json
 import os
@@ -20,10 +22,15 @@ import pytest
 
 from mlpkg.cli import build_parser
 from mlpkg.cli import main as cli_main
+from mlpkg.summarize import LeadSummarizer
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-CHROMIUM = Path("/usr/bin/chromium")
+# the script that writes the README's generated sections (make readme), and the figures it measured
+_spec = importlib.util.spec_from_file_location("readme_numbers", ROOT / "docs" / "readme_numbers.py")
+readme_numbers = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(readme_numbers)
+NUMBERS = json.loads(readme_numbers.NUMBERS.read_text(encoding="utf-8"))
 # a run of this machine's Python with torch hidden, as on a `make train` venv (core install only)
 WITHOUT_TORCH = """
 import runpy, sys
@@ -238,15 +245,10 @@ def test_error_codes_are_listed_by_mlpkg_errors_and_in_the_readme(capsys):
     assert [line.split()[0] for line in out.splitlines()[2:]] == codes
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install -y chromium)")
+@pytest.mark.skipif(not readme_numbers.CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install -y chromium)")
 def test_report_renders_in_headless_chromium(home, trained, tmp_path):
     shot = tmp_path / "report.png"
-    done = subprocess.run(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-         "--window-size=1100,1500", "--hide-scrollbars", f"--screenshot={shot}",
-         (home / "models/topic_tfidf/report.html").as_uri()],
-        capture_output=True, text=True, timeout=120)
+    done = readme_numbers.screenshot(home / "models/topic_tfidf/report.html", shot, tmp_path / "profile")
     assert done.returncode == 0 and shot.exists(), done.stderr
     from PIL import Image
 
@@ -254,3 +256,49 @@ def test_report_renders_in_headless_chromium(home, trained, tmp_path):
         assert image.size == (1100, 1500)
         colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
         assert colours is None or len(colours) > 50  # text and tables, not a blank page
+
+
+# --- issue 26, item 6: the README shows what a fresh clone prints -------------------------------------------
+def numbers_masked(text: str) -> list[str]:
+    """``text``'s lines with every number as ``#`` and runs of spaces as one: its titles, columns and rows."""
+    return [re.sub(r" +", " ", re.sub(r"\d[\d,.]*", "#", line)).strip() for line in text.splitlines()
+            if not set(line) <= {"-", " "}]
+
+
+@pytest.mark.parametrize("name", list(readme_numbers.render(NUMBERS)))
+def test_readme_generated_section_is_the_rendering_of_the_measured_numbers(name):
+    """A number edited by hand in the README (or a figure changed in docs/readme_numbers.json without
+    `python docs/readme_numbers.py --render`) fails here."""
+    match = readme_numbers.section(README, name)
+    assert README[match.end(1): match.start(2)] == readme_numbers.render(NUMBERS)[name] + "\n"
+
+
+def test_make_train_prints_the_tables_the_readme_shows(trained):
+    """The same titles, columns and rows (the numbers of a sample differ; the slow test below compares them)."""
+    printed = "\n".join(readme_numbers.printed_tables(trained.stdout))
+    assert numbers_masked(printed) == numbers_masked("\n".join(NUMBERS["make_train"]))
+
+
+def test_readme_output_row_fields_are_what_mlpkg_tag_writes(home, trained, tmp_path, capsys):
+    LeadSummarizer(k=2).fit().save(tmp_path / "lead")
+    assert readme_numbers.row_fields(home / "models/topic_tfidf", tmp_path / "lead", README) == NUMBERS["row_fields"]
+    assert {"summarizer", "summarizer_hash"} <= set(NUMBERS["row_fields"]["tag --summarizer"])
+
+
+def test_tag_given_a_summariser_as_model_is_e009_saying_where_it_goes(home, tmp_path, capsys):
+    LeadSummarizer(k=2).fit().save(tmp_path / "lead")
+    code, _, err = cli(["tag", "--model", str(tmp_path / "lead"), "--input", str(home / "labelled.parquet"),
+                        "--output", str(tmp_path / "tagged.jsonl")], capsys)
+    assert_fails_in_words(code, err, "[E009]", "holds a summarizer (lead.v1), not a classifier",
+                          f"--summarizer {tmp_path / 'lead'}")
+
+
+@pytest.mark.slow
+def test_a_fresh_run_of_the_shipped_configs_measures_the_readme_numbers(tmp_path):
+    """`make train` on the shipped config and data (minutes) prints what the README shows, number for
+    number; the summariser, the Python block and mlpkg tag's fields too (after a change to the data or a
+    default: `make readme`)."""
+    measured = readme_numbers.measure(tmp_path, README)
+    assert set(measured) == set(NUMBERS)
+    for key, value in NUMBERS.items():
+        assert measured[key] == value, key

@@ -15,17 +15,14 @@ What changes against ``tfidf_linear.v1`` (kept unchanged for old configs):
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from ..core.directory import META_FILE
 from ..core.estimator import Param
 from ..core.numeric import sigmoid
 from ..data.folds import grouped_folds, train_rows
-from ..errors import DataError, ParameterError, UncalibratedTagWarning
+from ..errors import DataError, UncalibratedTagWarning
 from ..text.clean import clean
 from .lexicon_features import TagLexicon, joined, lexicon_problem, normalized_parts
 from .linear import fit_platt
@@ -153,14 +150,6 @@ class TfidfLexiconClassifier(TfidfClassifier):
 
     def _n_features(self) -> int:
         return super()._n_features() + (4 * len(self.lexicon) if self.lexicon and self.lexicon_weight else 0)
-
-    @classmethod
-    def _from_state(cls, meta: dict[str, Any], directory: Path) -> "TfidfLexiconClassifier":
-        model = super()._from_state(meta, directory)  # checks the weights against the vocabularies and lexicon
-        refused = lexicon_problem(model.lexicon)  # a term that could stall a worker, from a folder made elsewhere
-        if refused:
-            raise ParameterError("lexicon", f"{directory / META_FILE}: {refused}")
-        return model
 
     def _feature_names(self) -> list[str]:
         lexicon = self._lexicon().feature_names if self.lexicon and self.lexicon_weight else []

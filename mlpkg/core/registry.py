@@ -25,6 +25,7 @@ REGISTRY: dict[str, str] = {
     "textrank.v1": "mlpkg.summarize.graph:TextRankSummarizer",
     "lexrank.v1": "mlpkg.summarize.graph:LexRankSummarizer",
     "trained_extractor.v1": "mlpkg.summarize.trained:TrainedExtractor",
+    "trained_lgbm.v1": "mlpkg.summarize.lgbm_extractor:LightGBMExtractor",
     "indobert_extractor.v1": "mlpkg.summarize.bertsum:BertSumSummarizer",
 }
 

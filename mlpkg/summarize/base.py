@@ -69,6 +69,7 @@ class Summarizer(Estimator):
 
     kind = "summarizer"
     needs_training: ClassVar[bool] = False  # fit learns from gold sentence flags (else it only validates)
+    uses_references: ClassVar[bool] = False  # fit also takes the reference summaries (``references=``)
     params = SELECTION_PARAMS
 
     def __init__(self, *, k: int = 3, max_words: int | None = None, ratio: float | None = None,

@@ -100,6 +100,9 @@ def score_choices(data: SummaryData, chosen: list[list[int]], seconds: float | N
     if data.gold is not None:
         metrics.update(gold_agreement(chosen, data.gold))
     metrics["mean_sentences"] = round(float(np.mean([len(c) for c in chosen])) if chosen else 0.0, 2)
+    # how often the summary is just the lead: the first len(summary) sentences, nothing else
+    metrics["lead_share"] = round(100 * float(np.mean([list(c) == list(range(len(c))) for c in chosen]))
+                                  if chosen else 0.0, 2)
     if seconds is not None:
         metrics["articles_per_s"] = round(len(data) / max(seconds, 1e-9), 1)
     return metrics
@@ -143,7 +146,7 @@ def baselines(data: SummaryData) -> dict[str, dict]:
 
 COLUMNS = (("rouge1", "R-1"), ("rouge2", "R-2"), ("rougeL", "R-L"), ("paper_rouge1", "paper R-1"),
            ("paper_rouge2", "paper R-2"), ("paper_rougeL", "paper R-L"), ("gold_f1", "gold F1"),
-           ("mean_sentences", "sentences"), ("articles_per_s", "articles/s"))
+           ("mean_sentences", "sentences"), ("lead_share", "first k %"), ("articles_per_s", "articles/s"))
 INPUT_NAMES = {"sentences": "IndoSum sentences", "text": "raw text, our splitter"}
 
 

@@ -53,8 +53,9 @@ def summarizer_card(cfg, model, profiles: dict[str, dict], table: str, trained: 
         "",
         "## Files",
         "",
-        "`mlpkg.json` (name, parameters, feature names), `weights.npz` for a trained model (tree or linear "
-        "arrays, no pickle), `metrics.json`, `config.yaml`, `manifest.json` (sha256 of every file; loading "
-        "refuses a changed file).",
+        "`mlpkg.json` (name, parameters, feature names); for a trained model `weights.npz` (tree or linear "
+        "arrays) or, for `trained_lgbm.v1`, `model.txt` (LightGBM's own text dump) and `calibration.npz`, no "
+        "pickle; `metrics.json`, `config.yaml`, `manifest.json` (sha256 of every file; loading refuses a changed "
+        "file).",
     ]
     return "\n".join(lines) + "\n"

@@ -53,8 +53,9 @@ def _fit(model: Summarizer, train: SummaryData, dev: SummaryData | None = None) 
     if train.sentences is None or train.gold is None:
         raise DataError(f"{model.registered_name} learns from gold labels: the data needs the sentences "
                         "and gold columns")
+    extra = {"references": train.references} if model.uses_references else {}
     return model.fit(train.sentences, train.gold, titles=train.titles, paragraphs=train.paragraphs,
-                     dev=(dev.sentences, dev.gold) if dev is not None and model.uses_dev else None)
+                     dev=(dev.sentences, dev.gold) if dev is not None and model.uses_dev else None, **extra)
 
 
 def fold_rotation(cfg: RunConfig, data: SummaryData, log=print) -> dict:

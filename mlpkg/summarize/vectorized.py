@@ -8,6 +8,11 @@ runs once for a whole batch of articles:
   the documents) and nothing needs to be learned or stored;
 - the sentence similarity matrix is sparse and block-diagonal: sentences of different articles
   share no column, so no similarity between them is ever computed.
+
+Within one article the all-pairs matrix is still quadratic: 20,000 one-word lines of the same word
+make 400 million similarities (about 10 GB). Only the graph summarisers build it
+(:attr:`Batch.similarity`); what the trained extractor and MMR need is computed in linear memory
+(:meth:`Batch.max_similarity_to_earlier`, :meth:`Batch.similarity_row`).
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ _BASE = np.uint64(0x100000001B3)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _POWERS = np.cumprod(np.r_[np.uint64(1), np.full(63, _BASE, dtype=np.uint64)], dtype=np.uint64)
 _QUOTES = (ord('"'), 0x201C, 0x201D)
+# How many sentences back "similarity to an earlier sentence" looks: longer than any IndoSum article
+# (79 sentences), and it bounds the work per sentence however long the article is.
+EARLIER_WINDOW = 256
 
 
 @dataclass
@@ -235,13 +243,44 @@ class Batch:
         sim.eliminate_zeros()
         return sim
 
+    @cached_property
+    def _vectors_by_column(self) -> sp.csc_matrix:
+        return self.vectors.tocsc()
+
     def similarity_row(self, i: int) -> np.ndarray:
-        """Similarities of sentence ``i`` to every sentence of its document, as a dense array."""
-        sim, first = self.similarity, int(self.offsets[self.doc[i]])
-        row = np.zeros(int(self.sizes[self.doc[i]]))
-        start, end = sim.indptr[i], sim.indptr[i + 1]
-        row[sim.indices[start:end] - first] = sim.data[start:end]
+        """Similarities of sentence ``i`` to every sentence of its document (0 to itself), as a dense array.
+
+        From the sentences that share each of its columns (all in its document), so the cost is
+        the number of those entries, not the all-pairs matrix.
+        """
+        span = self.span(int(self.doc[i]))
+        v, by_column = self.vectors, self._vectors_by_column
+        columns, weights = v.indices[v.indptr[i]:v.indptr[i + 1]], v.data[v.indptr[i]:v.indptr[i + 1]]
+        starts, counts = by_column.indptr[columns], np.diff(by_column.indptr)[columns]
+        entries = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        row = np.bincount(by_column.indices[entries] - span.start, minlength=span.stop - span.start,
+                          weights=by_column.data[entries] * np.repeat(weights, counts))
+        row[i - span.start] = 0.0
         return row
+
+    def max_similarity_to_earlier(self, window: int = EARLIER_WINDOW) -> np.ndarray:
+        """Per sentence, its highest similarity to one of the ``window`` sentences before it in its article.
+
+        ``window`` rows at a time against the ``window`` rows before them: at most ``2 * window**2``
+        similarities exist at once, however long the article.
+
+        >>> Batch([Document.from_sentences(["Koperasi desa tumbuh.", "Sekolah dibuka.", "Koperasi desa kuat."])]
+        ...       ).max_similarity_to_earlier().round(2).tolist()
+        [0.0, 0.0, 0.54]
+        """
+        out = np.zeros(self.n)
+        for start in range(0, self.n, window):
+            stop, low = min(start + window, self.n), max(start - window, 0)
+            block = (self.vectors[start:stop] @ self.vectors[low:stop].T).tocoo()
+            row, col = block.row + start, block.col + low  # other articles share no column: no entry
+            keep = (col < row) & (col >= row - window)
+            np.maximum.at(out, row[keep], block.data[keep])
+        return out
 
     # --- vectors of a whole article --------------------------------------------------------
     # A column belongs to one document, so one dense vector over all columns holds one vector
