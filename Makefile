@@ -41,6 +41,7 @@ lint: $(VENV)/.all
 
 data: $(VENV)/.all
 	$(PY) -m mlpkg.data.build --raw ../shared/data/raw --out data
+	$(PY) -m mlpkg.data.vectors --raw ../shared/data/raw --out data/word_vectors.npz
 
 bench: $(VENV)/.all
 	$(PY) benchmarks/run_all.py

@@ -202,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--model", required=True, help="classifier model directory")
     p.add_argument("--summarizer", help="summariser model directory: adds a summary to every row")
+    p.add_argument("--evidence", type=int, nargs="?", const=2, default=0, metavar="K",
+                   help="add, per tag given, the K sentences (default 2) that most support it: each sentence's "
+                   "share of the linear model's score")
     _add_job_arguments(p)
     p.set_defaults(func=cmd_tag)
 

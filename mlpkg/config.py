@@ -98,6 +98,12 @@ class EvalConfig:
     report: bool = True  # write PNG plots and report.html
     keyword_baseline: bool = True  # score a keyword rule on the same splits (topic tagging)
     worst_errors: int = _within(20, 0)  # rows in each list of the report's worst errors (per tag: misses, false alarms)
+    # tag -> the tag's own words (regular expressions, case-insensitive, matched at a word start): the
+    # recall on positives whose text holds none of them ("keyword-free recall") is reported beside F1
+    core_terms: dict = field(default_factory=dict)
+    # JSONL of two blind readings per article ({"id", "reading": 1|2, "tags"}): per-tag agreement F1
+    # between readers, reported beside the model's F1 (the bar a careful reader sets)
+    reader_agreement: str | None = None
 
 
 @dataclass
@@ -233,9 +239,32 @@ def parse_config(raw: dict, source: str = "<config>", overrides: list[str] | Non
             params = {k: v for k, v in cfg.model.items() if k != "name"}
             problems.extend(f"{where('model.' + exc.param)}: model.{exc.param}: {exc.detail}"
                             for exc in cls.param_problems(params))
+    problems.extend(_core_terms_problems(cfg, where))
     if problems:
         raise ConfigError.listing(problems)
     return cfg
+
+
+def _core_terms_problems(cfg: RunConfig, where: Callable[[str], str]) -> list[str]:
+    """``evaluation.core_terms``: tags of ``data.labels``, each a list of regular expressions."""
+    import re
+
+    problems = []
+    for tag, terms in cfg.evaluation.core_terms.items():
+        key = f"evaluation.core_terms.{tag}"
+        if cfg.data.labels and tag not in cfg.data.labels:
+            problems.append(f"{where(key)}: {key}: {tag!r} is not a tag of data.labels; allowed: "
+                            f"{allowed(cfg.data.labels)}")
+        elif not isinstance(terms, list) or not all(isinstance(t, str) and t for t in terms):
+            problems.append(f"{where(key)}: {key} must be a list of non-empty strings (regular expressions), "
+                            f"got {terms!r}")
+        else:
+            for term in terms:
+                try:
+                    re.compile(term)
+                except re.error as exc:
+                    problems.append(f"{where(key)}: {key}: {term!r} is not a valid regular expression ({exc})")
+    return problems
 
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConfig:

@@ -232,6 +232,19 @@ def test_session_writes_decisions_resumes_and_undoes(pool, model, tmp_path):
     assert again.current("ana").id == order[2]
 
 
+def test_the_page_shows_the_sentences_behind_each_tag_the_model_gives(pool, model, tmp_path):
+    session = LabelSession(str(pool), tmp_path / "labels.jsonl", model_dir=model, tag="koperasi")
+    shown = 0
+    for c in session.ranked()[:10]:
+        article = session.view(c, "ana")["article"]
+        given = {t for t, p in article["scores"].items() if p >= session.model.thresholds_[t]}
+        assert set(article["evidence"]) == given
+        for sentences in article["evidence"].values():
+            assert 1 <= len(sentences) <= 2 and all(s in f"{c.title}\n{c.text}" for s in sentences)
+            shown += 1
+    assert shown  # the queue for koperasi starts with articles the model tags
+
+
 def test_an_article_held_by_a_closed_tab_is_released(pool, model, tmp_path, monkeypatch):
     import mlpkg.label.session as session_module
 

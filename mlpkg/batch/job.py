@@ -87,12 +87,14 @@ class TagOptions:
     engine: str = "local"  # "local" or "ray"
     address: str | None = None  # Ray cluster, e.g. ray://head:10001; None starts a local Ray
     progress: str = "auto"  # "auto", "bar", "log" or "none"
+    evidence: int = 0  # per given tag, this many sentences that most support it ("evidence"); 0: none
 
     params = {
         "max_chars": Param(int, 200_000, low=1), "max_reject_rate": Param(float, 0.05, low=0.0, high=1.0),
         "row_timeout": Param(float, ROW_TIMEOUT_S, low=0.0, exclusive_low=True),
         "chunk_size": Param(int, 2_000, low=1), "workers": Param(int, 0, low=0),
         "engine": Param(str, "local", choices=ENGINES), "progress": Param(str, "auto", choices=MODES),
+        "evidence": Param(int, 0, low=0, high=5),
     }
 
     def validate(self) -> None:
@@ -101,7 +103,9 @@ class TagOptions:
         for name, spec in self.params.items():
             spec.check(name, getattr(self, name))
         file_format(self.input)
-        file_format(self.output, "output")
+        if file_format(self.output, "output") != "jsonl" and self.evidence:
+            raise ConfigError("--evidence: the evidence sentences are written to JSONL output only (an object per "
+                              f"row); got --output {self.output}")
         if self.rejects == STDIO:
             raise ConfigError("--rejects must be a file (standard output is for --output -)")
         check_distinct({"--input": self.input, "--output": self.output, "--rejects": str(self.rejects_path())})
@@ -247,14 +251,16 @@ def _columns(opts: TagOptions, records: list[Record]) -> dict[str, int]:
 
 
 def run_local(chunks: Iterable[Chunk], model: ModelInfo | None, summarizer: ModelInfo | None,
-              workers: int, row_timeout: float = ROW_TIMEOUT_S) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
+              workers: int, row_timeout: float = ROW_TIMEOUT_S,
+              evidence: int = 0) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
     """Tag chunks in ``workers`` processes, at most two chunks per worker in flight; yield in order."""
     # Workers fork from a single-threaded server that has imported the models' code once: fast
     # to start (no per-worker imports), and safe, unlike forking a driver that runs pyarrow threads.
     context = worker_context()
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(worker_preload(model, summarizer))
-    initargs = (model.path if model else None, summarizer.path if summarizer else None, os.getpid(), row_timeout)
+    initargs = (model.path if model else None, summarizer.path if summarizer else None, os.getpid(), row_timeout,
+                evidence)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker, initargs=initargs) as pool:
         pending: deque = deque()
         for chunk in chunks:
@@ -270,12 +276,23 @@ def run_local(chunks: Iterable[Chunk], model: ModelInfo | None, summarizer: Mode
 def _tag_chunks(opts: TagOptions, model: ModelInfo | None, summarizer: ModelInfo | None,
                 chunks: Iterator[Chunk]) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
     if opts.engine == "local":
-        return run_local(chunks, model, summarizer, opts.n_workers(), opts.row_timeout)
+        return run_local(chunks, model, summarizer, opts.n_workers(), opts.row_timeout, opts.evidence)
     try:
         from .ray_engine import run_ray
     except ImportError as exc:
         raise ConfigError(f"--engine ray needs Ray Data ({exc}); install it with: pip install 'mlpkg[ray]'") from None
-    return run_ray(chunks, model, summarizer, opts.workers, opts.address, opts.row_timeout)
+    return run_ray(chunks, model, summarizer, opts.workers, opts.address, opts.row_timeout, opts.evidence)
+
+
+def check_evidence(model: ModelInfo) -> None:
+    """--evidence needs a model whose score splits into sentence shares: refused before any worker starts."""
+    from ..classify.evidence import evidence_problem
+    from ..core.directory import load_model
+
+    problem = evidence_problem(load_model(model.path))
+    if problem:
+        raise ConfigError(f"--evidence: {problem}; evidence needs tfidf_lexicon.v1 or tfidf_linear.v1 without "
+                          "character n-grams")
 
 
 def run_job(opts: TagOptions) -> JobReport:
@@ -287,6 +304,8 @@ def run_job(opts: TagOptions) -> JobReport:
     summarizer = ModelInfo.read(opts.summarizer, "summarizer", summarizer_option) if opts.summarizer else None
     for directory in filter(None, (opts.model, opts.summarizer)):
         check_model(directory)  # a broken model fails here, naming its file, not in every worker as E104
+    if opts.evidence and model is not None:
+        check_evidence(model)
     output, rejects = Path(opts.output), opts.rejects_path()
     writes = [rejects] if opts.output == STDIO else [output, rejects]
     for path in writes:
@@ -294,7 +313,7 @@ def run_job(opts: TagOptions) -> JobReport:
     fingerprint = {"input": input_fingerprint(opts.input), "model": model.hash if model else None,
                    "summarizer": summarizer.hash if summarizer else None,
                    "fields": [opts.id_field, opts.text_field, opts.title_field],
-                   "max_chars": opts.max_chars, "chunk_size": opts.chunk_size}
+                   "max_chars": opts.max_chars, "chunk_size": opts.chunk_size, "evidence": opts.evidence}
     start = time.monotonic()
     store = PartStore(writes[0], fingerprint, writes)
     counts: dict[int, ChunkCounts] = {}

@@ -50,7 +50,8 @@ def parts_dir(output: Path) -> Path:
 
 # Fingerprint keys in the words a user knows them by, for the message that says why a job starts over.
 _CHANGES = {"input": "the input file", "model": "the model", "summarizer": "the summariser",
-            "fields": "--id-field/--text-field/--title-field", "max_chars": "--max-chars", "chunk_size": "--chunk-size"}
+            "fields": "--id-field/--text-field/--title-field", "max_chars": "--max-chars", "chunk_size": "--chunk-size",
+            "evidence": "--evidence"}
 
 
 class PartStore:

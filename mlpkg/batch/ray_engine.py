@@ -71,11 +71,11 @@ class TagUDF:
     """Ray Data class UDF: one loaded :class:`~mlpkg.batch.tagger.Tagger` per actor."""
 
     def __init__(self, model_files: dict[str, bytes] | None, summarizer_files: dict[str, bytes] | None,
-                 row_timeout_s: float):
+                 row_timeout_s: float, evidence: int = 0):
         with tempfile.TemporaryDirectory(prefix="mlpkg-tag-") as tmp:
             model_dir = _unpack(model_files, Path(tmp) / "model") if model_files else None
             summarizer_dir = _unpack(summarizer_files, Path(tmp) / "summarizer") if summarizer_files else None
-            self.tagger = Tagger(model_dir, summarizer_dir)  # reads everything; the files may go
+            self.tagger = Tagger(model_dir, summarizer_dir, evidence)  # reads everything; the files may go
         self.row_timeout_s = row_timeout_s
 
     def __call__(self, batch: pa.Table) -> pa.Table:
@@ -121,14 +121,16 @@ def _start(workers: int, address: str | None) -> tuple[int, bool]:
 
 
 def run_ray(chunks: Iterable, model: ModelInfo | None, summarizer: ModelInfo | None, workers: int,
-            address: str | None, row_timeout_s: float) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
+            address: str | None, row_timeout_s: float,
+            evidence: int = 0) -> Iterator[tuple[int, list[tuple[int, bool, str]]]]:
     """Tag chunks on Ray Data; yield ``(chunk index, [(row, is_reject, line)])`` as chunks complete."""
     actors, started = _start(workers, address)
     context = ray.data.DataContext.get_current()
     saved = (context.enable_progress_bars, context.execution_options.preserve_order)
     context.enable_progress_bars, context.execution_options.preserve_order = False, True
     logging.getLogger("ray.data").setLevel(logging.WARNING)
-    files = (_pack(model.path) if model else None, _pack(summarizer.path) if summarizer else None, row_timeout_s)
+    files = (_pack(model.path) if model else None, _pack(summarizer.path) if summarizer else None, row_timeout_s,
+             evidence)
     try:
         window: list[Staged] = []
         chars = 0

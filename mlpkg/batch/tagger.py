@@ -74,11 +74,12 @@ class Tagger:
     [{'id': 'a1', 'title': 'Koperasi Desa Merah Putih', 'tags': ['koperasi'], 'scores': {'koperasi': 0.97, ...}, ...}]
     """
 
-    def __init__(self, model_dir: str | Path | None, summarizer_dir: str | Path | None = None):
+    def __init__(self, model_dir: str | Path | None, summarizer_dir: str | Path | None = None, evidence: int = 0):
         from ..core.directory import load_model
 
         self.info = ModelInfo.read(model_dir, "classifier", "--model") if model_dir else None
         self.model = load_model(model_dir) if model_dir else None
+        self.evidence = evidence if self.model is not None else 0  # sentences per given tag (--evidence)
         self.summarizer_info = ModelInfo.read(summarizer_dir, "summarizer", "--summarizer") if summarizer_dir else None
         self.summarizer = load_model(summarizer_dir) if summarizer_dir else None
 
@@ -95,6 +96,11 @@ class Tagger:
             decided = self.model.decide(proba)
             labels = self.model.labels_
             scores = np.round(proba.astype(np.float64), SCORE_DECIMALS).tolist()
+        if self.evidence:
+            from ..classify.evidence import evidence
+
+            texts = [article_text(a.title, a.text) for a in articles]
+            support = evidence(self.model, texts, [d if isinstance(d, list) else [d] for d in decided], self.evidence)
         summaries = (self.summarizer.summarize([a.text for a in articles], [a.title for a in articles])
                      if self.summarizer is not None else None)
         out = []
@@ -103,6 +109,8 @@ class Tagger:
             if self.model is not None:
                 row["tags"] = decided[i] if isinstance(decided[i], list) else [decided[i]]
                 row["scores"] = dict(zip(labels, scores[i]))
+                if self.evidence:
+                    row["evidence"] = support[i]
             if summaries is not None:
                 row["summary"] = list(summaries[i])
             if self.info is not None:
@@ -166,7 +174,7 @@ def worker_preload(*models: ModelInfo | None) -> list[str]:
 
 
 def init_worker(model_dir: str | None, summarizer_dir: str | None, driver_pid: int,
-                row_timeout_s: float = ROW_TIMEOUT_S) -> None:
+                row_timeout_s: float = ROW_TIMEOUT_S, evidence: int = 0) -> None:
     """Process-pool initializer: load the models once per worker process.
 
     The pool already runs one process per core, so each keeps its math libraries (torch for
@@ -181,7 +189,7 @@ def init_worker(model_dir: str | None, summarizer_dir: str | None, driver_pid: i
         import torch
 
         torch.set_num_threads(1)
-    _WORKER_TAGGER, _WORKER_ROW_TIMEOUT_S = Tagger(model_dir, summarizer_dir), row_timeout_s
+    _WORKER_TAGGER, _WORKER_ROW_TIMEOUT_S = Tagger(model_dir, summarizer_dir, evidence), row_timeout_s
 
 
 def watch_driver(pid: int, interval_s: float = 0.5) -> None:

@@ -42,6 +42,17 @@ def _cv_metrics(cfg, metrics: dict) -> list[str]:
         lines += [format_cv_table(metrics["keyword_rule_cv"], "Keyword rule (a tag at 3+ hits of its model.lexicon terms)", markdown=True), ""]
     if "publisher_cv" in metrics:
         lines += [format_cv_table(metrics["publisher_cv"], "Leave one publisher out (`mlpkg cv`)", markdown=True), ""]
+    if "reader_bar" in metrics:
+        from .training import reader_bar_table
+
+        lines += [
+            "The bar: how far two readers applying the rule book agree (each article read twice, blind), beside "
+            "the model's pooled out-of-fold F1; and the recall on positives whose text holds none of the tag's "
+            "own words (`evaluation.core_terms`): whether the model reads the topic or counts its acronym.",
+            "",
+            reader_bar_table(metrics["reader_bar"], metrics["cv"], markdown=True),
+            "",
+        ]
     return lines
 
 

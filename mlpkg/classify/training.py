@@ -297,6 +297,37 @@ def keyword_rule_cv(cfg: RunConfig, data: LabelledSplit, folds: list, rule=None)
     return cross_validate(lambda part: rule, data, folds, cfg.data.labels, log=lambda *_: None, n_jobs=1)
 
 
+def reader_bar(cfg: RunConfig, data: LabelledSplit, cv: dict, rule: dict | None = None) -> dict:
+    """What the config measures the model against besides F1: the readers' agreement per tag
+    (``evaluation.reader_agreement``) and the keyword-free recall of the model and the keyword rule
+    (``evaluation.core_terms``), on the rows ``cv`` scored. Empty where the config sets neither."""
+    from ..evaluate.agreement import keyword_free_recall, keyword_free_rows, read_agreement
+
+    out: dict = {}
+    if cfg.evaluation.reader_agreement:
+        out["reader_agreement"] = read_agreement(resolve_data_path(cfg.evaluation.reader_agreement), cfg.data.labels)
+    if cfg.evaluation.core_terms:
+        free = keyword_free_rows(data.texts, cfg.evaluation.core_terms, cfg.data.labels)
+        scored = ~np.isnan(cv["proba"]).any(axis=1)
+        out["keyword_free"] = keyword_free_recall(cv["Y"], cv["pred"], free, cfg.data.labels, scored)
+        if rule is not None:
+            out["keyword_rule_keyword_free"] = keyword_free_recall(rule["Y"], rule["pred"], free, cfg.data.labels,
+                                                                   scored)
+    return out
+
+
+def reader_bar_table(bar: dict, model: dict, markdown: bool = False) -> str:
+    """The model's F1 beside the readers' agreement, with its keyword-free recall ('' where no bar is set)."""
+    from ..evaluate.agreement import agreement_table
+
+    if not bar:
+        return ""
+    return agreement_table(bar.get("reader_agreement"), model, bar.get("keyword_free"),
+                           "Against the readers: agreement between two blind readings, and recall on positives "
+                           "without the tag's own words (evaluation.core_terms)", markdown,
+                           bar.get("keyword_rule_keyword_free"))
+
+
 def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: dict,
                      splits: dict[str, LabelledSplit], start: float, learned: tuple[list, str],
                      labels_files: list[dict], overwrite: bool) -> dict:
@@ -348,11 +379,14 @@ def train_classifier_cv(cfg: RunConfig, log=print, overwrite: bool = False) -> d
     sure = data.sure_rows()
     if sure is not None:
         metrics["cv_sure"] = on_rows(cv, folds, sure, cfg.data.labels)
-    extra = {}
+    extra, rule = {}, None
     if cfg.evaluation.keyword_baseline and (rule := keyword_rule_for(cfg, cfg.data.labels, log)) is not None:
         rule = keyword_rule_cv(cfg, data, folds, rule)
         metrics["keyword_rule_cv"] = {"summary": rule["summary"], "pooled": rule["pooled"]}
         extra["Keyword rule, same folds (pooled)"] = rule["pooled"]
+    bar = reader_bar(cfg, data, cv, rule)
+    if bar:
+        metrics["reader_bar"] = bar
     model, metrics["final_fit"] = final_fit(cfg, data, cv["proba"])
     log(fit_line(cfg.model["name"], metrics["final_fit"]) + ": "
         + ", ".join(f"{k} {v:.3f}" for k, v in model.thresholds_.items()))
@@ -450,11 +484,17 @@ def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> 
                 results[protocol]["keyword_rule_sure"] = {"summary": rule_sure["summary"],
                                                           "pooled": rule_sure["pooled"]}
                 tables.append((results[protocol]["keyword_rule_sure"], f"Keyword rule, {title}"))
+        bar = reader_bar(cfg, data, cv, rule)
+        if bar:
+            results[protocol]["reader_bar"] = bar
         md += [f"## {protocol}: {PROTOCOL_TITLES[protocol]}", ""]
         text += ["", f"{protocol}: {PROTOCOL_TITLES[protocol]}"]
         for result, name in tables:
             md += [format_cv_table(result, name, markdown=True), ""]
             text += ["", format_cv_table(result, name)]
+        if bar:
+            md += [reader_bar_table(bar, results[protocol]["model"], markdown=True), ""]
+            text += ["", reader_bar_table(bar, results[protocol]["model"])]
         scored[protocol] = scored_from_cv(cv, data, cfg.data.labels, cfg.evaluation.worst_errors)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "cv.json", results)
@@ -528,6 +568,8 @@ def summary_lines(result: dict) -> list[str]:
             if "left_out" in metrics:
                 title += f", {sure_title(metrics['left_out'])}"
             lines += ["", format_cv_table(metrics, title)]
+    if "reader_bar" in result["metrics"]:
+        lines += ["", reader_bar_table(result["metrics"]["reader_bar"], result["metrics"]["cv"])]
     lines += ["", f"model written to {result['output_dir']} ({result['seconds']}s); model card: "
               f"{Path(result['output_dir']) / 'README.md'}"]
     if "report" in result:

@@ -18,6 +18,7 @@ from ..errors import ConfigError, allowed
 REGISTRY: dict[str, str] = {
     "tfidf_linear.v1": "mlpkg.classify.tfidf:TfidfClassifier",
     "tfidf_lexicon.v1": "mlpkg.classify.tfidf_lexicon:TfidfLexiconClassifier",
+    "tfidf_lexicon_vectors.v1": "mlpkg.classify.tfidf_vectors:TfidfLexiconVectorsClassifier",
     "indobert_classifier.v1": "mlpkg.classify.bert:BertClassifier",
     "lead.v1": "mlpkg.summarize.position:LeadSummarizer",
     "centroid.v1": "mlpkg.summarize.centroid:CentroidSummarizer",

@@ -256,8 +256,20 @@ class LabelSession:
             "body": highlight(body[:BODY_MAX_CHARS], self._terms), "truncated": truncated,
             "scores": c.scores, "thresholds": {t: thresholds.get(t) for t in c.scores},
             "hits": c.hits, "priority": round(c.priority, 3), "why_tag": c.tag, "reasons": c.reasons,
+            "evidence": self._evidence(c, thresholds),
         }
         return out
+
+    def _evidence(self, c: Candidate, thresholds: dict) -> dict[str, list[str]]:
+        """Per tag the model gives, the sentences with the largest share of its score (``mlpkg tag
+        --evidence``): the annotator sees at once why the model tags it, and so its mistakes."""
+        from ..classify.evidence import evidence, evidence_problem
+        from ..text.normalize import article_text
+
+        if self.model is None or evidence_problem(self.model) is not None:
+            return {}
+        given = [t for t, p in c.scores.items() if p >= thresholds.get(t, 0.5)]
+        return evidence(self.model, [article_text(c.title, c.text)], [given])[0] if given else {}
 
 
 def _name(annotator: str) -> str:

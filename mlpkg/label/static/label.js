@@ -59,6 +59,7 @@ function render(view) {
     $("title").textContent = view.need_annotator ? "Type your name above to start" : "The queue is empty";
     $("body").textContent = view.need_annotator ? "" : "Every candidate of the pool is decided or skipped.";
     $("scores").textContent = "";
+    $("evidence").textContent = "";
     $("tags").textContent = "";
     return;
   }
@@ -94,6 +95,19 @@ function render(view) {
     row.append(name, bar, num);
     scores.appendChild(row);
   }
+  const evidence = $("evidence");
+  evidence.textContent = "";
+  for (const [t, sentences] of Object.entries(a.evidence || {})) {
+    for (const s of sentences) {
+      const p = document.createElement("p");
+      p.className = "evidence";
+      const tag = document.createElement("b");
+      tag.textContent = `${t}: `;
+      p.append(tag, document.createTextNode(s));
+      evidence.appendChild(p);
+    }
+  }
+  if (!evidence.childNodes.length) evidence.textContent = "The model gives no tag.";
   renderTags();
 }
 
