@@ -33,7 +33,7 @@ train: $(VENV)/.core
 test: $(VENV)/.all
 	$(PY) -m pytest -q
 
-readme: $(VENV)/.core
+readme: $(VENV)/.all
 	$(PY) docs/readme_numbers.py
 
 lint: $(VENV)/.all
