@@ -246,15 +246,16 @@ def parse_config(raw: dict, source: str = "<config>", overrides: list[str] | Non
 
 
 def _core_terms_problems(cfg: RunConfig, where: Callable[[str], str]) -> list[str]:
-    """``evaluation.core_terms``: tags of ``data.labels``, each a list of regular expressions."""
+    """``evaluation.core_terms``: tags of ``data.labels`` (or of ``model.lexicon``: a run narrowed to fewer
+    labels keeps the config's terms for the others, unused), each a list of regular expressions."""
     import re
 
     problems = []
+    tags = list(dict.fromkeys([*(cfg.data.labels or []), *(cfg.model.get("lexicon") or {})]))
     for tag, terms in cfg.evaluation.core_terms.items():
         key = f"evaluation.core_terms.{tag}"
-        if cfg.data.labels and tag not in cfg.data.labels:
-            problems.append(f"{where(key)}: {key}: {tag!r} is not a tag of data.labels; allowed: "
-                            f"{allowed(cfg.data.labels)}")
+        if cfg.data.labels and tag not in tags:
+            problems.append(f"{where(key)}: {key}: {tag!r} is not a tag of data.labels; allowed: {allowed(tags)}")
         elif not isinstance(terms, list) or not all(isinstance(t, str) and t for t in terms):
             problems.append(f"{where(key)}: {key} must be a list of non-empty strings (regular expressions), "
                             f"got {terms!r}")

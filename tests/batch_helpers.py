@@ -34,6 +34,22 @@ def articles(n: int, offset: int = 0) -> list[dict]:
     return rows
 
 
+def titled_articles(n: int, offset: int = 0, min_sentences: int = 9) -> list[dict]:
+    """``n`` real articles from ``offset`` on that have a title (at most 200 characters) and a body of
+    ``min_sentences`` sentences or more, so tests of titles and summaries do not hang on one row's shape."""
+    from mlpkg.text.sentences import split_sentences
+
+    df = pd.read_parquet(TOPICS, columns=["id", "title", "text"])
+    rows = []
+    for i in range(offset, len(df)):
+        r = df.iloc[i]
+        if 0 < len(r["title"].strip()) <= 200 and len(split_sentences(r["text"])) >= min_sentences:
+            rows.append({"id": f"{r['id']}#{i}", "title": r["title"], "text": r["text"]})
+            if len(rows) == n:
+                break
+    return rows
+
+
 LONG = "Koperasi desa menyalurkan pinjaman modal usaha kepada anggotanya. " * 1000  # 67,000 characters
 
 

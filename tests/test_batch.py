@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from batch_helpers import TOPICS, articles, build_tiny_tagger, job, mixed_rows, read_jsonl, write_jsonl
+from batch_helpers import TOPICS, articles, build_tiny_tagger, job, mixed_rows, read_jsonl, titled_articles, write_jsonl
 
 from mlpkg.batch import REASONS, run_job, tag_job
 from mlpkg.batch.parts import PartStore, parts_dir
@@ -362,7 +362,7 @@ def test_progress_logs_plain_lines_off_a_terminal():
     assert line.startswith("mlpkg tag: 150 rows read, 149 tagged, 1 rejected, ") and line.endswith(" rows/s")
 
 
-TITLED = articles(6, offset=1893)  # articles with a title
+TITLED = titled_articles(6, offset=1893)  # articles with a title and 9+ sentences
 
 
 def test_csv_output_escapes_cells_a_spreadsheet_would_run_as_formulas(model_dir, tmp_path):

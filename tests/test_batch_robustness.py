@@ -17,7 +17,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from batch_helpers import articles, build_tiny_tagger, die, job, read_jsonl, unquoted, write_csv, write_jsonl
+from batch_helpers import (
+    articles,
+    build_tiny_tagger,
+    die,
+    job,
+    read_jsonl,
+    titled_articles,
+    unquoted,
+    write_csv,
+    write_jsonl,
+)
 
 from mlpkg.batch import TagOptions, run_job, tag_job
 from mlpkg.batch.parts import PROGRESS_FILE, PartStore, parts_dir
@@ -416,7 +426,7 @@ def test_output_files_honour_the_umask(model_dir, tmp_path):
 
 def test_a_wrong_text_field_stops_before_the_run_listing_the_columns(model_dir, tmp_path, capsys):
     """A Parquet file whose body column is `isi`: one coded line naming the columns and the fix, no pass."""
-    rows = articles(30, offset=1893)  # with titles
+    rows = titled_articles(30, offset=1893, min_sentences=1)  # with titles
     src = tmp_path / "berita.parquet"
     pd.DataFrame({"id": [r["id"] for r in rows], "judul": [r["title"] for r in rows],
                   "isi": [r["text"] for r in rows]}).to_parquet(src)
