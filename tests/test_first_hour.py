@@ -261,7 +261,7 @@ def test_report_renders_in_headless_chromium(home, trained, tmp_path):
 # --- issue 26, item 6: the README shows what a fresh clone prints -------------------------------------------
 def numbers_masked(text: str) -> list[str]:
     """``text``'s lines with every number as ``#`` and runs of spaces as one: its titles, columns and rows."""
-    return [re.sub(r" +", " ", re.sub(r"\d[\d,.]*", "#", line)).strip() for line in text.splitlines()
+    return [re.sub(r" +", " ", re.sub(r"[+-]?\d[\d,.]*", "#", line)).strip() for line in text.splitlines()
             if not set(line) <= {"-", " "}]
 
 
