@@ -19,6 +19,7 @@ CONTRACT = {
     "tfidf_linear.v1": [dict(SMALL, head="logreg"), dict(SMALL, head="linear_svc"),
                         dict(SMALL, head="complement_nb")],
     "tfidf_lexicon.v1": [dict(SMALL, head="linear_svc", lexicon=LEXICON), dict(SMALL, head="logreg", lexicon={})],
+    "tfidf_lexicon_vectors.v1": [dict(SMALL, head="linear_svc", lexicon=LEXICON)],
 }
 SEPARATELY_TESTED = {"indobert_classifier.v1": "tests/test_bert.py"}
 

@@ -201,7 +201,7 @@ def test_train_with_cv_protocol_writes_a_card_with_cross_validated_metrics(topic
                                                               "model.max_features_word=5000",
                                                               f"output_dir={tmp_path / 'm'}"])
     result = train(cfg, log=lambda *_: None)
-    assert set(result["metrics"]) == {"cv", "cv_sure", "keyword_rule_cv", "final_fit"}
+    assert set(result["metrics"]) == {"cv", "cv_sure", "keyword_rule_cv", "final_fit", "reader_bar"}
     card = (tmp_path / "m" / "README.md").read_text(encoding="utf-8")
     assert "cross-validation" in card and "out-of-fold" in card
     unsure = int((topic_sample["confidence"] == "low").sum())
