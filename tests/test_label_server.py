@@ -34,15 +34,19 @@ def _session(pool: Path, labels: Path) -> LabelSession:
     return LabelSession(str(pool), labels, tag="koperasi", config=CONFIG)
 
 
-@pytest.fixture
-def served(pool, tmp_path):
-    server = LabelServer(_session(pool, tmp_path / "labels.jsonl"), "127.0.0.1", 0)
+def _serving(server: LabelServer):
+    """``server`` answering on a thread until the test ends."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
     server.shutdown()
     server.server_close()
     thread.join(timeout=30)
+
+
+@pytest.fixture
+def served(pool, tmp_path):
+    yield from _serving(LabelServer(_session(pool, tmp_path / "labels.jsonl"), "127.0.0.1", 0))
 
 
 def _raw(server: LabelServer, data: bytes) -> bytes:
@@ -175,14 +179,8 @@ def _mutations(rng: random.Random, body: bytes, held: str, other: str) -> dict:
 @pytest.fixture
 def served_many(tmp_path):
     """A server on a pool of 200 articles (the fuzz decides a few dozen)."""
-    server = LabelServer(_session(write_pool(tmp_path / "pool.jsonl", pool_rows(200)), tmp_path / "labels.jsonl"),
-                         "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=30)
+    yield from _serving(LabelServer(_session(write_pool(tmp_path / "pool.jsonl", pool_rows(200)),
+                                             tmp_path / "labels.jsonl"), "127.0.0.1", 0))
 
 
 def test_label_serve_survives_a_fuzz_of_malformed_requests(served_many, tmp_path):

@@ -139,6 +139,21 @@ class Summarizer(Estimator):
         except ValueError as exc:
             raise DataError(str(exc)) from None
 
+    def labelled_documents(self, documents: Sequence[Sequence[str]] | None, gold: Sequence[Sequence[bool]] | None,
+                           titles: Sequence[str | None] | None = None,
+                           paragraphs: Sequence[Sequence[int]] | None = None) -> list[Document]:
+        """:meth:`documents` for a trained summariser's ``fit``: one gold flag per sentence of every article
+        (a missing or mismatched list is a :class:`DataError` naming the article)."""
+        if documents is None or gold is None:
+            raise DataError(f"{type(self).__name__}.fit needs sentence lists and one gold label list per article")
+        docs = self.documents(documents, titles, paragraphs)
+        if len(gold) != len(docs):
+            raise DataError(f"fit got {len(docs)} articles but {len(gold)} label lists")
+        for i, (doc, flags) in enumerate(zip(docs, gold)):
+            if len(flags) != len(doc):
+                raise DataError(f"article {i}: {len(doc)} sentences but {len(flags)} gold labels")
+        return docs
+
     def choose(self, docs: Sequence[Document]) -> list[list[int]]:
         """Indices of the summary sentences of each document, in document order."""
         self._check_fitted()

@@ -112,14 +112,7 @@ class LightGBMExtractor(Summarizer):
         import lightgbm
 
         self._validate()
-        if documents is None or gold is None:
-            raise DataError("LightGBMExtractor.fit needs sentence lists and one gold label list per article")
-        docs = self.documents(documents, titles, paragraphs)
-        if len(gold) != len(docs):
-            raise DataError(f"fit got {len(docs)} articles but {len(gold)} label lists")
-        for i, (doc, flags) in enumerate(zip(docs, gold)):
-            if len(flags) != len(doc):
-                raise DataError(f"article {i}: {len(doc)} sentences but {len(flags)} gold labels")
+        docs = self.labelled_documents(documents, gold, titles, paragraphs)
         keep = [i for i, doc in enumerate(docs) if len(doc)]
         docs = [docs[i] for i in keep]
         flags = [np.asarray(gold[i], dtype=bool) for i in keep]

@@ -100,14 +100,7 @@ class TrainedExtractor(Summarizer):
             dev: tuple[Sequence[Sequence[str]], Sequence[Sequence[bool]]] | None = None) -> "TrainedExtractor":
         """Learn from articles split into sentences and one gold flag (bool) per sentence (``dev`` unused)."""
         self._validate()
-        if documents is None or gold is None:
-            raise DataError("TrainedExtractor.fit needs sentence lists and one gold label list per article")
-        docs = self.documents(documents, titles, paragraphs)
-        if len(gold) != len(docs):
-            raise DataError(f"fit got {len(docs)} articles but {len(gold)} label lists")
-        for i, (doc, flags) in enumerate(zip(docs, gold)):
-            if len(flags) != len(doc):
-                raise DataError(f"article {i}: {len(doc)} sentences but {len(flags)} gold labels")
+        docs = self.labelled_documents(documents, gold, titles, paragraphs)
         y = np.concatenate([np.asarray(g, dtype=bool) for g in gold] or [np.zeros(0, dtype=bool)])
         if y.all() or not y.any():
             raise DataError(f"fit needs both gold and non-gold sentences; got {int(y.sum())} gold of {len(y)}")
