@@ -136,3 +136,8 @@ def test_vectors_tagger_round_trips_with_the_vectors_of_its_own_vocabulary(topic
     assert np.array_equal(loaded.predict_proba(texts[:20]), model.predict_proba(texts[:20]))
     meta = json.loads((tmp_path / "m" / "mlpkg.json").read_text(encoding="utf-8"))
     assert meta["vector_dims"] == 100
+    # its evidence is exact too: the mean-vector columns are linear in the word features once their norm is set
+    text = (HERE / "data" / "antara_koperasi_kalteng.txt").read_text(encoding="utf-8")
+    _, shares = sentence_shares(loaded, text)
+    score = loaded.decision_function([text])[0] - loaded.intercept_
+    assert np.allclose(shares.sum(axis=0), score, atol=0.05 * np.abs(score).max())

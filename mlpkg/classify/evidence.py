@@ -54,13 +54,28 @@ def sentence_shares(model, text: str) -> tuple[list[str], np.ndarray]:
     W = model.coef_
     doc_counts = counts([prepared]).toarray()[0]
     unit_counts = counts(forms).toarray()
-    feature_terms = X.toarray()[0][None, :] * W[:, :n_word]  # (tags, features): w_f x_f
+    x = X.toarray()[0]
+    feature_terms = x[None, :] * W[:, :n_word]  # (tags, features): w_f x_f
+    if hasattr(model, "vector_values_"):  # the mean word vector is linear in x too, once its norm is fixed
+        feature_terms += _vector_terms(model, x, W[:, n_word + _lexicon_width(model):])
     per_count = np.divide(feature_terms, doc_counts, out=np.zeros_like(feature_terms), where=doc_counts > 0)
     shares = unit_counts @ per_count.T  # (units, tags)
-    lexicon = getattr(model, "lexicon", None)
-    if lexicon and getattr(model, "lexicon_weight", 0):
+    if _lexicon_width(model):
         shares += _lexicon_shares(model, parts, forms, bool(title), W[:, n_word:])
     return units, shares
+
+
+def _lexicon_width(model) -> int:
+    lexicon = getattr(model, "lexicon", None)
+    return 4 * len(lexicon) if lexicon and getattr(model, "lexicon_weight", 0) else 0
+
+
+def _vector_terms(model, x: np.ndarray, W_vector: np.ndarray) -> np.ndarray:
+    """Each word feature's part of the vector columns' terms (``tfidf_lexicon_vectors.v1``): the columns are
+    ``weight * (x @ M) / |x @ M|``, so feature f adds ``weight * x_f * (M_f . w) / |x @ M|`` to a tag's score."""
+    M = model._vector_map()
+    norm = max(float(np.linalg.norm(x @ M)), 1e-12)
+    return x[None, :] * (W_vector @ M.T) * (model.vector_weight / norm)
 
 
 def _lexicon_shares(model, parts: tuple[str, str], forms: list[str], has_title: bool, W: np.ndarray) -> np.ndarray:
