@@ -284,15 +284,14 @@ def _tag_chunks(opts: TagOptions, model: ModelInfo | None, summarizer: ModelInfo
     return run_ray(chunks, model, summarizer, opts.workers, opts.address, opts.row_timeout, opts.evidence)
 
 
-def check_evidence(model: ModelInfo) -> None:
+def check_evidence(model) -> None:
     """--evidence needs a model whose score splits into sentence shares: refused before any worker starts."""
     from ..classify.evidence import evidence_problem
-    from ..core.directory import load_model
 
-    problem = evidence_problem(load_model(model.path))
+    problem = evidence_problem(model)
     if problem:
-        raise ConfigError(f"--evidence: {problem}; evidence needs tfidf_lexicon.v1 or tfidf_linear.v1 without "
-                          "character n-grams")
+        raise ConfigError(f"--evidence: {problem}; evidence needs a linear TF-IDF tagger without character "
+                          "n-grams (tfidf_linear.v1, tfidf_lexicon.v1, tfidf_lexicon_vectors.v1)")
 
 
 def run_job(opts: TagOptions) -> JobReport:
@@ -302,10 +301,10 @@ def run_job(opts: TagOptions) -> JobReport:
     model = ModelInfo.read(opts.model, "classifier", "--model") if opts.model else None
     summarizer_option = "--summarizer" if opts.model else "--model"  # `mlpkg summarize --model`
     summarizer = ModelInfo.read(opts.summarizer, "summarizer", summarizer_option) if opts.summarizer else None
-    for directory in filter(None, (opts.model, opts.summarizer)):
-        check_model(directory)  # a broken model fails here, naming its file, not in every worker as E104
-    if opts.evidence and model is not None:
-        check_evidence(model)
+    # a broken model fails here, naming its file, not in every worker as E104
+    loaded = {directory: check_model(directory) for directory in filter(None, (opts.model, opts.summarizer))}
+    if opts.evidence and opts.model:
+        check_evidence(loaded[opts.model])
     output, rejects = Path(opts.output), opts.rejects_path()
     writes = [rejects] if opts.output == STDIO else [output, rejects]
     for path in writes:

@@ -20,8 +20,8 @@ SAMPLE_TEXT = ("Pemerintah Kabupaten Pesawaran terus mempercepat pembentukan Kop
                "desa. Tercatat sebanyak 96 desa di Pesawaran telah menyelenggarakan musyawarah desa khusus.")
 
 
-def check_model(directory: str | Path) -> dict[str, Any]:
-    """Verify, load and try the model of ``directory`` on one article; return its ``mlpkg.json``.
+def check_model(directory: str | Path) -> Any:
+    """Verify, load and try the model of ``directory`` on one article; return the loaded model.
 
     Every problem is a coded error: a file that does not match the manifest or does not fit the
     model is an E004 naming it; an ``mlpkg.json`` whose kind is not its model's is an E009.
@@ -40,4 +40,4 @@ def check_model(directory: str | Path) -> dict[str, Any]:
         raise ModelIntegrityError(f"{directory}: the model loads but fails on a two-sentence article "
                                   f"({type(exc).__name__}: {exc}); its files do not fit together: restore the "
                                   "model folder or retrain") from None
-    return meta
+    return model
