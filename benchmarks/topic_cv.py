@@ -30,6 +30,7 @@ from mlpkg.classify.training import (
     load_split,
     protocols_for,
     reader_bar,
+    reader_bar_inputs,
     sure_title,
 )
 from mlpkg.config import load_config
@@ -159,7 +160,8 @@ def main() -> None:
     out = {"rows": len(data.texts), "positives": counts, "protocols": {}}
     labels, sure = cfg.data.labels, data.sure_rows()
     systems = {k: v for k, v in SYSTEMS.items() if not args.systems or any(w in k for w in args.systems)}
-    agreement = None
+    bar_inputs = reader_bar_inputs(cfg, data)
+    agreement = bar_inputs[0]
     for protocol in () if args.grid else (args.protocols or protocols_for(cfg, "all")):
         folds = cv_folds(cfg, data, protocol)
         which = folds[0][0] if len(folds) == 1 else f"{len(folds)} folds"
@@ -172,8 +174,7 @@ def main() -> None:
             result = (keyword_rule_cv(cfg, data, folds, keyword_rule_for(cfg, labels, print)) if spec is None
                       else run(spec[0], overrides, data, folds))
             seconds = time.perf_counter() - start
-            bar = reader_bar(cfg, data, result)
-            agreement = bar.get("reader_agreement", agreement)
+            bar = reader_bar(cfg, bar_inputs, result)
             print(f"{protocol} / {name}: macro-F1 {result['summary']['macro']['f1']['mean']:.3f} ({seconds:.0f}s)",
                   flush=True)
             tables += [format_cv_table(result, name, markdown=True), ""]

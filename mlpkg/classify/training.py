@@ -297,17 +297,29 @@ def keyword_rule_cv(cfg: RunConfig, data: LabelledSplit, folds: list, rule=None)
     return cross_validate(lambda part: rule, data, folds, cfg.data.labels, log=lambda *_: None, n_jobs=1)
 
 
-def reader_bar(cfg: RunConfig, data: LabelledSplit, cv: dict, rule: dict | None = None) -> dict:
-    """What the config measures the model against besides F1: the readers' agreement per tag
-    (``evaluation.reader_agreement``) and the keyword-free recall of the model and the keyword rule
-    (``evaluation.core_terms``), on the rows ``cv`` scored. Empty where the config sets neither."""
-    from ..evaluate.agreement import keyword_free_recall, keyword_free_rows, read_agreement
+def reader_bar_inputs(cfg: RunConfig, data: LabelledSplit) -> tuple[dict | None, np.ndarray | None]:
+    """What :func:`reader_bar` needs of the config and the rows, read once for every protocol and system:
+    the readers' agreement per tag (``evaluation.reader_agreement``) and which positives lack the tag's
+    own words (``evaluation.core_terms``); None where the config sets it not."""
+    from ..evaluate.agreement import keyword_free_rows, read_agreement
 
-    out: dict = {}
-    if cfg.evaluation.reader_agreement:
-        out["reader_agreement"] = read_agreement(resolve_data_path(cfg.evaluation.reader_agreement), cfg.data.labels)
-    if cfg.evaluation.core_terms:
-        free = keyword_free_rows(data.texts, cfg.evaluation.core_terms, cfg.data.labels)
+    agreement = (read_agreement(resolve_data_path(cfg.evaluation.reader_agreement), cfg.data.labels)
+                 if cfg.evaluation.reader_agreement else None)
+    free = (keyword_free_rows(data.texts, cfg.evaluation.core_terms, cfg.data.labels)
+            if cfg.evaluation.core_terms else None)
+    return agreement, free
+
+
+def reader_bar(cfg: RunConfig, inputs: tuple[dict | None, np.ndarray | None], cv: dict,
+               rule: dict | None = None) -> dict:
+    """What the config measures the model against besides F1: the readers' agreement and the
+    keyword-free recall of the model and the keyword rule on the rows ``cv`` scored (``inputs`` from
+    :func:`reader_bar_inputs`). Empty where the config sets neither."""
+    from ..evaluate.agreement import keyword_free_recall
+
+    agreement, free = inputs
+    out: dict = {"reader_agreement": agreement} if agreement is not None else {}
+    if free is not None:
         scored = ~np.isnan(cv["proba"]).any(axis=1)
         out["keyword_free"] = keyword_free_recall(cv["Y"], cv["pred"], free, cfg.data.labels, scored)
         if rule is not None:
@@ -384,7 +396,7 @@ def train_classifier_cv(cfg: RunConfig, log=print, overwrite: bool = False) -> d
         rule = keyword_rule_cv(cfg, data, folds, rule)
         metrics["keyword_rule_cv"] = {"summary": rule["summary"], "pooled": rule["pooled"]}
         extra["Keyword rule, same folds (pooled)"] = rule["pooled"]
-    bar = reader_bar(cfg, data, cv, rule)
+    bar = reader_bar(cfg, reader_bar_inputs(cfg, data), cv, rule)
     if bar:
         metrics["reader_bar"] = bar
     model, metrics["final_fit"] = final_fit(cfg, data, cv["proba"])
@@ -461,6 +473,7 @@ def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> 
     log(f"data: {cfg.data.path} rows={len(data.texts)}")
     sure = data.sure_rows()
     keyword_rule = keyword_rule_for(cfg, cfg.data.labels, log)
+    bar_inputs = reader_bar_inputs(cfg, data)
     results, md, scored = {}, [f"# Cross-validation of `{cfg.model['name']}` on `{cfg.data.path}`", ""], {}
     text = [f"Cross-validation of {cfg.model['name']} on {cfg.data.path}"]
     for protocol in protocols:
@@ -484,7 +497,7 @@ def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> 
                 results[protocol]["keyword_rule_sure"] = {"summary": rule_sure["summary"],
                                                           "pooled": rule_sure["pooled"]}
                 tables.append((results[protocol]["keyword_rule_sure"], f"Keyword rule, {title}"))
-        bar = reader_bar(cfg, data, cv, rule)
+        bar = reader_bar(cfg, bar_inputs, cv, rule)
         if bar:
             results[protocol]["reader_bar"] = bar
         md += [f"## {protocol}: {PROTOCOL_TITLES[protocol]}", ""]
