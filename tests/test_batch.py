@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -134,6 +135,23 @@ class Crash(Exception):
     pass
 
 
+@contextlib.contextmanager
+def crashing_at_chunk(monkeypatch, crash_at: int):
+    """Within the block, a job dies (``Crash``) as it is about to record chunk ``crash_at`` as done."""
+    finish = PartStore.finish_chunk
+
+    def crash(self, chunk, *args):
+        if chunk == crash_at:
+            raise Crash
+        finish(self, chunk, *args)
+
+    monkeypatch.setattr(PartStore, "finish_chunk", crash)
+    try:
+        yield
+    finally:
+        monkeypatch.setattr(PartStore, "finish_chunk", finish)
+
+
 @pytest.mark.parametrize("moment", ["before_part", "after_part"])
 def test_resume_after_a_crash_writes_each_id_once(model_dir, tmp_path, monkeypatch, moment):
     rows = GOOD + [{"id": "x", "text": ""}]
@@ -172,17 +190,8 @@ def test_resume_after_an_edit_before_a_done_chunk_equals_a_fresh_run(model_dir, 
     before, after = (unique, copied) if edit == "makes_a_duplicate" else (copied, unique)
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     write_jsonl(src, before)
-    finish = PartStore.finish_chunk
-
-    def crash_at_chunk_3(self, chunk, *args):
-        if chunk == 3:
-            raise Crash
-        finish(self, chunk, *args)
-
-    monkeypatch.setattr(PartStore, "finish_chunk", crash_at_chunk_3)
-    with pytest.raises(Crash):
+    with crashing_at_chunk(monkeypatch, 3), pytest.raises(Crash):
         run_job(job(model_dir, src, out, chunk_size=3, max_reject_rate=1.0))
-    monkeypatch.setattr(PartStore, "finish_chunk", finish)
     write_jsonl(src, after)
     resumed = run_job(job(model_dir, src, out, chunk_size=3, max_reject_rate=1.0))
     fresh = run_job(job(model_dir, src, tmp_path / "fresh.jsonl", chunk_size=3, max_reject_rate=1.0))
@@ -195,17 +204,8 @@ def test_resume_after_an_edit_before_a_done_chunk_equals_a_fresh_run(model_dir, 
 def test_a_changed_input_or_option_starts_over(model_dir, tmp_path, monkeypatch):
     src = write_jsonl(tmp_path / "in.jsonl", GOOD[:9])
     out = tmp_path / "out.jsonl"
-    finish = PartStore.finish_chunk
-
-    def crash_at_chunk_1(self, chunk, *args):
-        if chunk == 1:
-            raise Crash
-        finish(self, chunk, *args)
-
-    monkeypatch.setattr(PartStore, "finish_chunk", crash_at_chunk_1)
-    with pytest.raises(Crash):
+    with crashing_at_chunk(monkeypatch, 1), pytest.raises(Crash):
         run_job(job(model_dir, src, out, chunk_size=3))
-    monkeypatch.setattr(PartStore, "finish_chunk", finish)
     write_jsonl(src, GOOD[10:19])
     report = run_job(job(model_dir, src, out, chunk_size=3))
     assert report.resumed_chunks == 0
@@ -219,18 +219,9 @@ def test_resuming_from_standard_input_redoes_chunks_whose_lines_changed(model_di
         data = write_jsonl(tmp_path / "in.jsonl", rows).read_bytes()
         monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
 
-    finish = PartStore.finish_chunk
-
-    def crash_at_chunk_2(self, chunk, *args):
-        if chunk == 2:
-            raise Crash
-        finish(self, chunk, *args)
-
-    monkeypatch.setattr(PartStore, "finish_chunk", crash_at_chunk_2)
     feed(GOOD[:9])
-    with pytest.raises(Crash):
+    with crashing_at_chunk(monkeypatch, 2), pytest.raises(Crash):
         run_job(job(model_dir, "-", out, chunk_size=3))
-    monkeypatch.setattr(PartStore, "finish_chunk", finish)
     feed(GOOD[:3] + GOOD[10:16])  # chunk 0 as before, chunks 1 and 2 different
     report = run_job(job(model_dir, "-", out, chunk_size=3))
     assert report.resumed_chunks == 1  # chunks 0 and 1 were done, but only chunk 0 still matches its digest
