@@ -88,16 +88,12 @@ def _lexicon_shares(model, parts: tuple[str, str], forms: list[str], has_title: 
     in_lead = starts < lexicon.lead_chars
     out = np.zeros((len(forms), W.shape[0]))
     for t, count in enumerate(lexicon._patterns.values()):
+        if has_title:
+            out[0] += W[:, 4 * t] * dense[4 * t]
         hits = np.array([count(" " + f) for f in body_forms], dtype=float)
-        lead_hits = hits * in_lead
-        columns = [(0, None), (1, lead_hits), (2, hits), (3, hits)]
-        for part, weights in columns:
-            term = W[:, 4 * t + part] * dense[4 * t + part]  # (tags,)
-            if part == 0:
-                if has_title:
-                    out[0] += term
-                continue
+        for part, weights in ((1, hits * in_lead), (2, hits), (3, hits)):
             if weights.sum() > 0:
+                term = W[:, 4 * t + part] * dense[4 * t + part]  # (tags,)
                 out[int(has_title):] += np.outer(weights / weights.sum(), term)
     return out
 
