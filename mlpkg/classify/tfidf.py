@@ -265,6 +265,7 @@ class TfidfClassifier(Classifier):
             model.char_vectorizer_ = rebuild("char_wb", model.char_ngrams, "vocab_char.json", arrays["idf_char"])
         model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
         model.calibration_ = {k[4:]: v for k, v in arrays.items() if k.startswith("cal_")}
+        model._restore_arrays(arrays, directory)
         model._restore_classifier_meta(meta)
         if model.coef_.ndim != 2 or model.coef_.shape[1] != model._n_features() \
                 or model.intercept_.shape != model.coef_.shape[:1]:
@@ -273,6 +274,9 @@ class TfidfClassifier(Classifier):
                 f"{model.intercept_.shape}; the vocabularies give {model._n_features()} features: the weights do not "
                 "match the vocabularies (restore the model folder or retrain)")
         return model
+
+    def _restore_arrays(self, arrays: dict[str, np.ndarray], directory: Path) -> None:
+        """A subclass's own arrays of ``weights.npz``, read with the rest (before the weights' width check)."""
 
     def _n_features(self) -> int:
         """The width of the feature matrix, from the fitted vocabularies."""

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ..core.directory import load_arrays
 from ..core.estimator import Param
 from ..errors import ModelIntegrityError
 from .tfidf_lexicon import TfidfLexiconClassifier
@@ -90,29 +89,19 @@ class TfidfLexiconVectorsClassifier(TfidfLexiconClassifier):
 
     def _state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         meta, files = super()._state()
-        meta["vector_dims"] = int(self.vector_values_.shape[1])
         files["weights.npz"]["vector_rows"] = self.vector_rows_
         files["weights.npz"]["vector_values"] = self.vector_values_
         return meta, files
 
-    def _restore_classifier_meta(self, meta: dict[str, Any]) -> None:
-        super()._restore_classifier_meta(meta)
-        self._vector_dims = int(meta["vector_dims"])
+    def _restore_arrays(self, arrays: dict[str, np.ndarray], directory: Path) -> None:
+        self.vector_rows_, self.vector_values_ = arrays["vector_rows"], arrays["vector_values"]
+        if self.vector_values_.ndim != 2 or len(self.vector_values_) != len(self.vector_rows_):
+            raise ModelIntegrityError(f"{directory / 'weights.npz'}: vector_values has shape "
+                                      f"{self.vector_values_.shape}, expected one row per entry of vector_rows "
+                                      f"({len(self.vector_rows_)}) (restore the model folder or retrain)")
 
     def _n_features(self) -> int:
-        dims = self.vector_values_.shape[1] if hasattr(self, "vector_values_") else self._vector_dims
-        return super()._n_features() + dims
-
-    @classmethod
-    def _from_state(cls, meta: dict[str, Any], directory: Path) -> "TfidfLexiconVectorsClassifier":
-        model = super()._from_state(meta, directory)  # checks the weights' width against _n_features
-        arrays = load_arrays(directory / "weights.npz")
-        model.vector_rows_, model.vector_values_ = arrays["vector_rows"], arrays["vector_values"]
-        if model.vector_values_.shape != (len(model.vector_rows_), model._vector_dims):
-            raise ModelIntegrityError(f"{directory / 'weights.npz'}: vector_values has shape "
-                                      f"{model.vector_values_.shape}, expected ({len(model.vector_rows_)}, "
-                                      f"{model._vector_dims}) (restore the model folder or retrain)")
-        return model
+        return super()._n_features() + self.vector_values_.shape[1]
 
     def _feature_names(self) -> list[str]:
         return super()._feature_names() + [f"vector:{k}" for k in range(self.vector_values_.shape[1])]
