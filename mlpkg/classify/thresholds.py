@@ -14,6 +14,7 @@ Three objectives:
 from __future__ import annotations
 
 import numpy as np
+from sklearn.metrics import precision_recall_curve
 
 from ..errors import ParameterError
 
@@ -35,24 +36,17 @@ def best_threshold(y: np.ndarray, scores: np.ndarray, objective: str = "f1", min
     y = np.asarray(y).astype(bool)
     if not y.any():
         return 0.5
-    order = np.argsort(-scores, kind="stable")
-    s, t = scores[order], y[order]
-    tp = np.cumsum(t)
-    fp = np.cumsum(~t)
-    last = np.r_[s[1:] != s[:-1], True]  # cut only between distinct scores
-    precision = (tp / (tp + fp))[last]
-    recall = (tp / t.sum())[last]
-    cuts = s[last]
-    nxt = np.r_[s[last][1:], 0.0]
-    midpoints = (cuts + nxt) / 2  # place the cut halfway to the next lower score
+    # one point per distinct score, a cut at or below it; reversed so that ties go to the higher cut
+    # (the last point, recall 0 and no cut, is left out)
+    precision, recall, cuts = (v[::-1] for v in precision_recall_curve(y, scores, drop_intermediate=False))
+    precision, recall = precision[1:], recall[1:]
     f1 = np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0)
-    if objective == "min_precision":
-        ok = np.flatnonzero(precision >= min_precision)
-        if ok.size:
-            return float(round(midpoints[ok[-1]], 6))
     if objective == "f1_calibrated":
         return float(round(f1.max() / 2, 6))
-    return float(round(midpoints[int(np.argmax(f1))], 6))
+    ok = np.flatnonzero(precision >= min_precision) if objective == "min_precision" else []
+    cut = cuts[ok[-1]] if len(ok) else cuts[int(np.argmax(f1))]
+    below = scores[scores < cut]
+    return float(round((cut + (below.max() if below.size else 0.0)) / 2, 6))  # halfway to the next lower score
 
 
 def tune_thresholds(Y: np.ndarray, proba: np.ndarray, labels: list[str], objective: str = "f1",
