@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    multilabel_confusion_matrix,
+    precision_recall_fscore_support,
+)
 
 from .tables import render_table
 
@@ -17,53 +24,57 @@ def tag_matrix(y: list, labels: list[str]) -> np.ndarray:
     return Y
 
 
-def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
+def _rounded(values) -> dict[str, float]:
+    return dict(zip(("precision", "recall", "f1"), (round(float(v), 4) for v in values[:3])))
+
+
+def _per_label(y_true, y_pred, columns: list, labels: list[str]) -> tuple[dict, dict]:
+    """Per label (``columns``: the labels as scikit-learn names them) precision, recall, F1, support,
+    tp, fp and fn; and the micro and macro averages."""
+    scores = precision_recall_fscore_support(y_true, y_pred, labels=columns, average=None, zero_division=0)
+    counts = multilabel_confusion_matrix(y_true, y_pred, labels=columns)
+    per_label = {}
+    for j, label in enumerate(labels):
+        (_, fp), (fn, tp) = counts[j].tolist()
+        per_label[label] = {**_rounded([s[j] for s in scores]), "support": int(scores[3][j]), "tp": tp, "fp": fp,
+                            "fn": fn}
+    averages = {average: _rounded(precision_recall_fscore_support(y_true, y_pred, labels=columns, average=average,
+                                                                  zero_division=0))
+                for average in ("micro", "macro")}
+    return per_label, averages
 
 
 def multilabel_metrics(Y_true: np.ndarray, Y_pred: np.ndarray, labels: list[str]) -> dict:
     """Per-label precision/recall/F1 with support and tp/fp/fn; micro and macro averages."""
-    per_label = {}
-    totals = np.zeros(3, dtype=int)
-    for j, label in enumerate(labels):
-        t, p = Y_true[:, j].astype(bool), Y_pred[:, j].astype(bool)
-        tp, fp, fn = int((t & p).sum()), int((~t & p).sum()), int((t & ~p).sum())
-        totals += (tp, fp, fn)
-        per_label[label] = {**_prf(tp, fp, fn), "support": int(t.sum()), "tp": tp, "fp": fp, "fn": fn}
-    macro = {k: round(float(np.mean([m[k] for m in per_label.values()])), 4) for k in ("precision", "recall", "f1")}
-    exact = float((Y_true.astype(bool) == Y_pred.astype(bool)).all(axis=1).mean()) if len(Y_true) else 0.0
-    return {"n": int(len(Y_true)), "per_label": per_label, "micro": _prf(*totals), "macro": macro,
-            "exact_match": round(exact, 4)}
+    Y_true, Y_pred = np.asarray(Y_true, dtype=int), np.asarray(Y_pred, dtype=int)
+    if not len(Y_true):
+        zero = {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+        return {"n": 0, "per_label": {label: {**zero, "support": 0, "tp": 0, "fp": 0, "fn": 0} for label in labels},
+                "micro": zero, "macro": zero, "exact_match": 0.0}
+    # scikit-learn reads a one-column indicator matrix as a binary target: pass the column, positive label 1
+    one = len(labels) == 1
+    t, p, columns = (Y_true[:, 0], Y_pred[:, 0], [1]) if one else (Y_true, Y_pred, list(range(len(labels))))
+    per_label, averages = _per_label(t, p, columns, labels)
+    exact = accuracy_score(t, p)  # a multi-label row counts when every tag is right
+    return {"n": int(len(Y_true)), "per_label": per_label, **averages, "exact_match": round(float(exact), 4)}
 
 
 def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
-    """|observed rate - mean probability| over equal-width probability bins, weighted by bin size."""
+    """|observed rate - mean probability| over the equal-width probability bins of scikit-learn's
+    ``calibration_curve`` (the reliability diagram's), weighted by bin size."""
     y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
     if not len(y):
         return 0.0
-    which = np.minimum((p * bins).astype(int), bins - 1)
-    total = 0.0
-    for b in np.unique(which):
-        inside = which == b
-        total += inside.sum() * abs(y[inside].mean() - p[inside].mean())
-    return float(total / len(y))
+    observed, predicted = calibration_curve(y, p, n_bins=bins)
+    sizes = np.bincount(np.searchsorted(np.linspace(0.0, 1.0, bins + 1)[1:-1], p), minlength=bins)
+    return float(np.sum(sizes[sizes > 0] * np.abs(observed - predicted)) / len(y))
 
 
 def singlelabel_metrics(y_true: list[str], y_pred: list[str], labels: list[str]) -> dict:
-    index = {label: i for i, label in enumerate(labels)}
-    cm = np.zeros((len(labels), len(labels)), dtype=int)
-    for t, p in zip(y_true, y_pred):
-        cm[index[t], index[p]] += 1
-    per_label = {}
-    for i, label in enumerate(labels):
-        tp, fp, fn = int(cm[i, i]), int(cm[:, i].sum() - cm[i, i]), int(cm[i, :].sum() - cm[i, i])
-        per_label[label] = {**_prf(tp, fp, fn), "support": int(cm[i].sum()), "tp": tp, "fp": fp, "fn": fn}
-    macro = {k: round(float(np.mean([m[k] for m in per_label.values()])), 4) for k in ("precision", "recall", "f1")}
-    return {"n": int(cm.sum()), "per_label": per_label, "accuracy": round(float(np.trace(cm) / max(cm.sum(), 1)), 4),
-            "macro": macro, "confusion_matrix": cm.tolist()}
+    per_label, averages = _per_label(y_true, y_pred, labels, labels)
+    cm = confusion_matrix(y_true, y_pred, labels=labels)
+    return {"n": int(cm.sum()), "per_label": per_label, "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
+            "macro": averages["macro"], "confusion_matrix": cm.tolist()}
 
 
 def format_table(metrics: dict, title: str = "", markdown: bool = False) -> str:

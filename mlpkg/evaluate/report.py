@@ -103,6 +103,8 @@ def plot_reliability(Y_true: np.ndarray, proba: np.ndarray, labels: list[str], p
                      bins: int = 10) -> Path:
     """Observed rate of each tag per probability bin against the bin's mean probability (the
     diagonal is perfect calibration); the expected calibration error (ECE) is in the legend."""
+    from sklearn.calibration import calibration_curve
+
     from .metrics import expected_calibration_error
 
     plt = _plt()
@@ -110,11 +112,8 @@ def plot_reliability(Y_true: np.ndarray, proba: np.ndarray, labels: list[str], p
     ax.plot([0, 1], [0, 1], ":", color="grey")
     for j, label in enumerate(labels):
         p, y = proba[:, j], Y_true[:, j]
-        which = np.minimum((p * bins).astype(int), bins - 1)
-        used = [b for b in range(bins) if (which == b).any()]
-        xs = [p[which == b].mean() for b in used]
-        ys = [y[which == b].mean() for b in used]
-        ax.plot(xs, ys, "o-", label=f"{label} (ECE {expected_calibration_error(y, p):.3f})")
+        observed, predicted = calibration_curve(y, p, n_bins=bins)
+        ax.plot(predicted, observed, "o-", label=f"{label} (ECE {expected_calibration_error(y, p, bins):.3f})")
     return _save(plt, fig, ax, path, title, ("predicted probability", "observed rate"), "upper left")
 
 
