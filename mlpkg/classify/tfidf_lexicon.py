@@ -3,8 +3,9 @@
 What changes against ``tfidf_linear.v1`` (kept unchanged for old configs):
 
 - the tag lexicons of the config enter as features (:mod:`.lexicon_features`);
-- calibration is smoothed Platt scaling on scores of the model's own training rows predicted out
-  of fold, with near-copies (``groups``) kept in one fold;
+- calibration is smoothed Platt scaling (scikit-learn's sigmoid calibration) on scores of the model's
+  own training rows predicted out of fold (``cross_val_predict``), with near-copies (``groups``) kept in
+  one fold;
 - those calibrated out-of-fold probabilities stay on the model (``oof_proba_``) so the trainer
   tunes thresholds on every labelled article instead of a small dev split;
 - a tag too rare to score out of fold is decided per tag: it keeps the uncalibrated sigmoid, no
@@ -18,6 +19,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.model_selection import cross_val_predict
 
 from ..core.estimator import Param
 from ..core.numeric import sigmoid
@@ -25,7 +27,7 @@ from ..data.folds import grouped_folds, train_rows
 from ..errors import DataError, UncalibratedTagWarning
 from ..text.clean import clean
 from .lexicon_features import TagLexicon, joined, lexicon_problem, normalized_parts
-from .linear import fit_platt
+from .linear import sigmoid_calibration
 from .tfidf import TfidfClassifier
 
 
@@ -101,12 +103,9 @@ class TfidfLexiconClassifier(TfidfClassifier):
         folds = [(train_rows(test, list(groups)), test) for _, test in
                  grouped_folds(Y, list(groups), n_splits, self.seed)]
         for j in range(Y.shape[1]):
-            trains = [train[known[train, j]] for train, _ in folds]
-            if not all(0 < Y[rows, j].sum() < len(rows) for rows in trains):
-                continue
-            for rows, (_, test) in zip(trains, folds):
-                W, b = self._linear(X[rows], Y[rows, j].astype(int))
-                oof[test, j] = np.asarray(X[test] @ W.T).ravel() + b[0]
+            tag_folds = [(train[known[train, j]], test) for train, test in folds]
+            if all(0 < Y[train, j].sum() < len(train) for train, _ in tag_folds):
+                oof[:, j] = cross_val_predict(self._head(), X, Y[:, j], cv=tag_folds, method="decision_function")
         return oof
 
     def _fit_texts(self, texts: list[str], Y: np.ndarray, groups: np.ndarray | None = None,
@@ -127,7 +126,7 @@ class TfidfLexiconClassifier(TfidfClassifier):
         for j in range(Y.shape[1]):
             rows, y = known[:, j], Y[:, j].astype(int)
             W, b = self._linear(X[rows], y[rows])
-            a, c = fit_platt(oof[rows, j], y[rows], smooth=True) if out_of_fold[j] else (1.0, 0.0)
+            a, c = sigmoid_calibration(oof[rows, j], y[rows]) if out_of_fold[j] else (1.0, 0.0)
             if out_of_fold[j]:
                 self.oof_proba_[:, j] = sigmoid(a * oof[:, j] + c)
             coefs.append(W[0])
