@@ -9,7 +9,7 @@ import pytest
 
 from mlpkg.classify import TfidfLexiconClassifier
 from mlpkg.classify.lexicon_features import TagLexicon
-from mlpkg.classify.linear import fit_platt
+from mlpkg.classify.linear import fit_platt, sigmoid_calibration
 from mlpkg.classify.training import fit_on_all, load_split
 from mlpkg.cli import main as cli_main
 from mlpkg.config import load_config
@@ -78,7 +78,7 @@ def test_smoothed_platt_keeps_probabilities_off_certainty_with_few_positives():
     scores = np.r_[np.linspace(-3, -1, 200), [1.5, 2.0, 2.5]]
     y = np.r_[np.zeros(200, dtype=int), np.ones(3, dtype=int)]
     a_raw, b_raw = fit_platt(scores, y)
-    a_s, b_s = fit_platt(scores, y, smooth=True)
+    a_s, b_s = sigmoid_calibration(scores, y)
     top = 1 / (1 + np.exp(-(np.array([a_raw, a_s]) * 2.5 + np.array([b_raw, b_s]))))
     assert top[1] < top[0] and top[1] < 0.95
 
