@@ -4,6 +4,10 @@ Every fold fits the model the config describes on the other folds (thresholds an
 included, from those rows alone) and predicts its own rows, so each labelled article is scored
 once by a model that never saw it, nor a near-copy of it (near-copy groups stay together), nor —
 under the publisher protocol — any article of its publisher.
+
+The loop is ours, not scikit-learn's ``cross_val_predict``: a fold yields its model's thresholds (its
+decisions are made at that fold's cuts) and the warnings of its fit besides the probabilities, and the
+newer protocol's one fold scores the newest rows only, which ``cross_val_predict`` refuses (not a partition).
 """
 
 from __future__ import annotations
