@@ -47,15 +47,10 @@ def _per_label(y_true, y_pred, columns: list, labels: list[str]) -> tuple[dict, 
 def multilabel_metrics(Y_true: np.ndarray, Y_pred: np.ndarray, labels: list[str]) -> dict:
     """Per-label precision/recall/F1 with support and tp/fp/fn; micro and macro averages."""
     Y_true, Y_pred = np.asarray(Y_true, dtype=int), np.asarray(Y_pred, dtype=int)
-    if not len(Y_true):
-        zero = {"precision": 0.0, "recall": 0.0, "f1": 0.0}
-        return {"n": 0, "per_label": {label: {**zero, "support": 0, "tp": 0, "fp": 0, "fn": 0} for label in labels},
-                "micro": zero, "macro": zero, "exact_match": 0.0}
-    # scikit-learn reads a one-column indicator matrix as a binary target: pass the column, positive label 1
-    one = len(labels) == 1
-    t, p, columns = (Y_true[:, 0], Y_pred[:, 0], [1]) if one else (Y_true, Y_pred, list(range(len(labels))))
-    per_label, averages = _per_label(t, p, columns, labels)
-    exact = accuracy_score(t, p)  # a multi-label row counts when every tag is right
+    # scikit-learn reads a one-column indicator matrix as a binary target, whose label is its positive class 1
+    columns = [1] if len(labels) == 1 else list(range(len(labels)))
+    per_label, averages = _per_label(Y_true, Y_pred, columns, labels)
+    exact = accuracy_score(Y_true, Y_pred)  # a multi-label row counts when every tag is right
     return {"n": int(len(Y_true)), "per_label": per_label, **averages, "exact_match": round(float(exact), 4)}
 
 
