@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ParameterError
-from .estimator import Param
+from ..core.estimator import Param
 
 # Hyperparameters every fine-tuned transformer model shares (classifier and BertSum alike).
 FINETUNE_PARAMS = {
