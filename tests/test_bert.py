@@ -19,8 +19,8 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from mlpkg.classify.bert import BertClassifier  # noqa: E402
 from mlpkg.bert.checkpoint import resolve_checkpoint  # noqa: E402
+from mlpkg.classify.bert import BertClassifier  # noqa: E402
 from mlpkg.core.directory import load_model  # noqa: E402
 from mlpkg.errors import CheckpointNotFoundError, ModelIntegrityError, ParameterError  # noqa: E402
 from mlpkg.summarize.bertsum import BertSumSummarizer  # noqa: E402

@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 
 from ..bert.checkpoint import load_pretrained, load_tokenizer, quiet_transformers
+from ..bert.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
 from ..core.directory import model_part
 from ..core.estimator import Param
-from ..bert.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
 from ..errors import ParameterError
 from ..text.clean import clean
 from .classifier import Classifier

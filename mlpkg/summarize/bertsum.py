@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 
 from ..bert.checkpoint import load_pretrained, load_tokenizer, quiet_transformers
+from ..bert.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
 from ..core.directory import model_part
 from ..core.estimator import Param
-from ..bert.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
 from ..errors import DataError, ModelIntegrityError, ParameterError
 from .base import SELECTION_PARAMS, Summarizer
 from .document import Document
