@@ -10,11 +10,12 @@ import pytest
 from mlpkg.classify import TfidfLexiconClassifier
 from mlpkg.classify.lexicon_features import TagLexicon
 from mlpkg.classify.linear import fit_platt
-from mlpkg.classify.training import fit_on_all, load_split
+from mlpkg.classify.training import fit_on_all
 from mlpkg.cli import main as cli_main
 from mlpkg.config import load_config
 from mlpkg.core.directory import load_model
 from mlpkg.data.folds import grouped_folds, newer_folds, publisher_folds, train_rows
+from mlpkg.data.labelled import load_split
 from mlpkg.data.load import parse_dates
 from mlpkg.errors import ConfigError, DataError
 from mlpkg.evaluate.metrics import expected_calibration_error, multilabel_metrics, tag_matrix
