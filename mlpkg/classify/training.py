@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import DataConfig, RunConfig, config_yaml
-from ..core.directory import check_model_dir_target, new_model_dir, write_model_files
+from ..core.directory import new_model_dir, write_model_files
 from ..core.files import write_json
 from ..core.registry import build_model, resolve
 from ..data.labelled import LabelledSplit, labels_files, load_split
@@ -99,12 +99,6 @@ def final_fit(cfg: RunConfig, data: LabelledSplit, oof: np.ndarray) -> tuple[obj
     if not model.multi_label_:
         done["thresholds"] = "none (single-label: the likeliest class)"
     return model, {**done, "of": len(data.texts)}
-
-
-def fit_line(name: str, done: dict) -> str:
-    """What :func:`final_fit` did, in words: ``"refitted ... on all 12,844 rows; thresholds from ..."``."""
-    rows = f"all {done['of']:,}" if done["rows"] == done["of"] else f"{done['rows']:,} of the {done['of']:,}"
-    return f"refitted {name} on {rows} rows; thresholds from {done['thresholds']}"
 
 
 def cv_folds(cfg: RunConfig, data: LabelledSplit, protocol: str) -> list:
@@ -198,18 +192,6 @@ def reader_bar(cfg: RunConfig, inputs: tuple[dict | None, np.ndarray | None], cv
     return out
 
 
-def reader_bar_table(bar: dict, model: dict, markdown: bool = False) -> str:
-    """The model's F1 beside the readers' agreement, with its keyword-free recall ('' where no bar is set)."""
-    from ..evaluate.agreement import agreement_table
-
-    if not bar:
-        return ""
-    return agreement_table(bar.get("reader_agreement"), model, bar.get("keyword_free"),
-                           "Against the readers: agreement between two blind readings, and recall on positives "
-                           "without the tag's own words (evaluation.core_terms)", markdown,
-                           bar.get("keyword_rule_keyword_free"))
-
-
 def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: dict,
                      splits: dict[str, LabelledSplit], start: float, learned: tuple[list, str],
                      labels_files: list[dict], overwrite: bool) -> dict:
@@ -245,7 +227,7 @@ def _write_model_dir(cfg: RunConfig, model, metrics: dict, scored: dict, extra: 
 
 def train_classifier_cv(cfg: RunConfig, log=print, overwrite: bool = False) -> dict:
     """Grouped k-fold cross-validation over every labelled row, then the model refitted on all."""
-    from .classifier_card import calibration_note
+    from .classifier_card import calibration_note, fit_line
     from .cross_validation import on_rows
     from .evaluation import scored_from_cv
 
@@ -334,6 +316,7 @@ def run_cv(cfg: RunConfig, protocols: list[str], out: str | Path, log=print) -> 
     ``cv.json``, ``cv.md`` and (``evaluation.report``) ``report.html`` with out-of-fold plots to ``out``.
     Where readers marked decisions unsure (``data.confidence_field``), both are also scored on the
     same predictions without those rows (``model_sure``, ``keyword_rule_sure``)."""
+    from ..evaluate.agreement import reader_bar_table
     from .cross_validation import format_cv_table, on_rows
     from .evaluation import scored_from_cv, write_classifier_report
 
@@ -403,58 +386,8 @@ class _LabelsOnly:
         return tag_matrix(y, self.labels_)
 
 
-SPLIT_TITLES = {
-    "dev": "dev split (thresholds tuned here: optimistic)",
-    "test": "test split",
-    "heldout_test": "held-out test split (a model retrained without it)",
-    "keyword_rule_test": "keyword rule, test split",
-    "keyword_rule_heldout_test": "keyword rule, held-out test split",
-}
-CV_TITLES = {
-    "cv": "Model, grouped cross-validation (out of fold)",
-    "cv_sure": "Model, the same predictions",
-    "keyword_rule_cv": "Keyword rule (3+ hits of the lexicon's terms), same folds",
-}
-
-
 def sure_title(left_out: int) -> str:
     """The title of a table scored without the rows whose reading was marked unsure."""
     return f"sure labels only (the {left_out:,} rows read with low confidence left out)"
 
 
-def train(cfg: RunConfig, log=print, overwrite: bool = False) -> dict:
-    """Run what the config describes; returns the output directory and the metrics.
-
-    The model folder replaces ``output_dir`` whole when that is missing, empty or a previous
-    model; any other folder is refused before training starts, unless ``overwrite``.
-    """
-    require_for(resolve(cfg.model["name"]), f"model {cfg.model['name']!r}")
-    check_model_dir_target(cfg.output_dir, overwrite)
-    if cfg.task == "summarize":
-        from ..summarize.training import train_summarizer
-
-        return train_summarizer(cfg, log=log, overwrite=overwrite)
-    return train_classifier(cfg, log=log, overwrite=overwrite)
-
-
-def summary_lines(result: dict) -> list[str]:
-    from ..evaluate.metrics import format_table
-    from .cross_validation import format_cv_table
-
-    lines = []
-    for key, metrics in result["metrics"].items():
-        # summarisers log their ROUGE table while training; classifiers are tabulated here
-        if isinstance(metrics, dict) and "per_label" in metrics:
-            lines += ["", format_table(metrics, SPLIT_TITLES.get(key, key))]
-        elif isinstance(metrics, dict) and "summary" in metrics:
-            title = CV_TITLES.get(key, key)
-            if "left_out" in metrics:
-                title += f", {sure_title(metrics['left_out'])}"
-            lines += ["", format_cv_table(metrics, title)]
-    if "reader_bar" in result["metrics"]:
-        lines += ["", reader_bar_table(result["metrics"]["reader_bar"], result["metrics"]["cv"])]
-    lines += ["", f"model written to {result['output_dir']} ({result['seconds']}s); model card: "
-              f"{Path(result['output_dir']) / 'README.md'}"]
-    if "report" in result:
-        lines.append(f"report: {result['report']} (open it in a browser)")
-    return lines
