@@ -8,6 +8,7 @@ from pathlib import Path
 from .config import RunConfig
 from .core.directory import check_model_dir_target
 from .core.registry import resolve
+from .errors import ConfigError
 from .extras import require_for
 
 SPLIT_TITLES = {
@@ -64,3 +65,15 @@ def summary_lines(result: dict) -> list[str]:
     if "report" in result:
         lines.append(f"report: {result['report']} (open it in a browser)")
     return lines
+
+
+def cv(cfg: RunConfig, protocol: str, out: str | Path, log=print) -> dict:
+    """Cross-validate a classifier config under ``protocol`` (``mlpkg cv --protocol``), see
+    :func:`~mlpkg.classify.training.run_cv`. A summariser is refused: its folds are scored by :func:`train`
+    (the fold rotation over ``data.fold_field``)."""
+    if cfg.task == "summarize":
+        raise ConfigError("mlpkg cv cross-validates classifiers (task: classify); a summariser's folds are scored by "
+                          "mlpkg train, in its fold rotation over data.fold_field")
+    from .classify.training import protocols_for, run_cv
+
+    return run_cv(cfg, protocols_for(cfg, protocol), out, log=log)

@@ -14,7 +14,7 @@ LABELS = ["koperasi", "umkm", "pendidikan"]
 @pytest.fixture(scope="module")
 def trained(topic_sample, tmp_path_factory):
     """A small tagger trained under protocol cv on 300 rows (the `make train` way: every row learned)."""
-    from mlpkg.classify.training import train
+    from mlpkg.tasks import train
 
     folder = tmp_path_factory.mktemp("trained")
     topic_sample.head(300)[["id", "title", "text", "tags", "group"]].to_parquet(folder / "rows.parquet")

@@ -410,8 +410,8 @@ def test_train_reads_labels_files_on_top_of_data(tmp_path, rows, small_data):
 
 
 def test_labels_files_are_counted_named_and_hashed_in_the_log_the_card_and_run_json(tmp_path, rows):
-    from mlpkg.classify.training import train
     from mlpkg.core.directory import sha256_file
+    from mlpkg.tasks import train
 
     labels = tmp_path / "labels.jsonl"
     for r in rows[:3]:

@@ -143,9 +143,9 @@ def test_fit_on_all_under_protocol_cv_fits_every_row_with_out_of_fold_thresholds
     import numpy as np
 
     from mlpkg.classify import TfidfClassifier
-    from mlpkg.classify.training import train
     from mlpkg.core.directory import load_model
     from mlpkg.data.labelled import load_split
+    from mlpkg.tasks import train
 
     rows = topic_sample.head(300)[["id", "title", "text", "tags", "group"]]
     rows.to_parquet(tmp_path / "rows.parquet")

@@ -194,7 +194,7 @@ def test_cv_command_holds_out_the_newest_news(topic_sample, tmp_path, capsys):
 
 
 def test_train_with_cv_protocol_writes_a_card_with_cross_validated_metrics(topic_sample, tmp_path):
-    from mlpkg.classify.training import train
+    from mlpkg.tasks import train
 
     data = tmp_path / "sample.parquet"
     topic_sample.to_parquet(data)
@@ -214,7 +214,7 @@ def test_train_with_cv_protocol_writes_a_card_with_cross_validated_metrics(topic
 def test_multilabel_rows_whose_tags_are_all_dropped_are_dropped_not_negatives(topic_sample, tmp_path):
     """Regression: data.drop_labels turned a multi-label row carrying only dropped tags into a negative."""
     from mlpkg.classify.classifier_card import DROPPED_COUNT
-    from mlpkg.classify.training import train
+    from mlpkg.tasks import train
 
     rows = topic_sample.head(240).reset_index(drop=True)
     rows["split"] = ["train", "train", "dev", "test"] * 60
