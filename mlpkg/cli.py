@@ -90,9 +90,11 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
 
 
 def cmd_build_data(args: argparse.Namespace) -> int:
-    from .data.build import main as build_main
+    from pathlib import Path
 
-    build_main(["--raw", args.raw, "--out", args.out])
+    from .data.build import build_data
+
+    print(build_data(Path(args.raw), Path(args.out)))
     return 0
 
 
