@@ -120,6 +120,13 @@ def test_classification_and_summarisation_do_not_import_each_other(package, othe
 
 
 def test_the_registry_imports_no_model():
-    loaded = _loaded_after("import mlpkg.core.registry")
+    # listing the names and locating one reads mlpkg's source and the entry points, and imports neither
+    loaded = _loaded_after("import mlpkg.core.registry as r\nassert r.registered_names() and r.locate('lead.v1')")
     assert not {m for m in loaded if m.startswith(("mlpkg.classify", "mlpkg.summarize"))}
     assert not {m for m in loaded if m.split(".")[0] in (*HEAVY, "sklearn")}
+
+
+def test_import_mlpkg_and_its_register_decorator_import_no_model():
+    loaded = _loaded_after("import mlpkg\nassert callable(mlpkg.register)")
+    assert not {m for m in loaded if m.startswith(("mlpkg.classify", "mlpkg.summarize"))}
+    assert "numpy" not in _loaded_after("import mlpkg"), "mlpkg --help stays light"
