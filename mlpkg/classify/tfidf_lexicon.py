@@ -21,6 +21,7 @@ import scipy.sparse as sp
 
 from ..core.estimator import Param
 from ..core.numeric import sigmoid
+from ..core.registry import register
 from ..data.folds import grouped_folds, train_rows
 from ..errors import DataError, UncalibratedTagWarning
 from ..text.clean import clean
@@ -29,6 +30,7 @@ from .linear import fit_platt
 from .tfidf import TfidfClassifier
 
 
+@register("tfidf_lexicon.v1")
 class TfidfLexiconClassifier(TfidfClassifier):
     """TF-IDF n-grams + tag lexicon densities, one linear head per tag, out-of-fold calibration.
 
@@ -37,8 +39,6 @@ class TfidfLexiconClassifier(TfidfClassifier):
     >>> clf.oof_proba_.shape                                                         # doctest: +SKIP
     (len(texts), 1)
     """
-
-    registered_name = "tfidf_lexicon.v1"
 
     scores_out_of_fold = True  # fit() leaves oof_proba_: calibrated scores of its rows, predicted out of fold
 
