@@ -40,7 +40,7 @@ lint: $(VENV)/.all
 	$(VENV)/bin/ruff check mlpkg tests benchmarks docs train.py
 
 data: $(VENV)/.all
-	$(PY) -m mlpkg.data.build --raw ../shared/data/raw --out data
+	$(PY) -m mlpkg build-data --raw ../shared/data/raw --out data
 	$(PY) -m mlpkg.data.vectors --raw ../shared/data/raw --out data/word_vectors.npz
 
 bench: $(VENV)/.all

@@ -33,9 +33,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from _results import RESULTS, write_results  # noqa: E402
 
 from mlpkg.classify.onnx_export import export_onnx  # noqa: E402
-from mlpkg.classify.training import load_split, train_classifier  # noqa: E402
+from mlpkg.classify.training import train_classifier  # noqa: E402
 from mlpkg.config import load_config  # noqa: E402
 from mlpkg.core.directory import load_model  # noqa: E402
+from mlpkg.data.labelled import load_split  # noqa: E402
 
 BATCH_SIZES = (1, 8, 32)
 

@@ -21,9 +21,9 @@ from mlpkg.classify.training import (
     fit_on_all,
     keyword_rule_cv,
     keyword_rule_for,
-    load_split,
 )
 from mlpkg.config import load_config
+from mlpkg.data.labelled import load_split
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "data" / "default_oof.json"

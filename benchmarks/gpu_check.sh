@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # GPU check for the IndoBERT path: fine-tune a base-size BERT (random weights, random tokens: no hub,
-# no data) for a fixed number of steps with bf16 autocast, the way mlpkg.core.finetune does, and
+# no data) for a fixed number of steps with bf16 autocast, the way mlpkg.bert.finetune does, and
 # report steps/s and peak GPU memory. Installs nothing; needs python with torch and transformers.
 #
 #   bash benchmarks/gpu_check.sh                 # defaults below

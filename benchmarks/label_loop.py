@@ -35,8 +35,9 @@ from _results import RESULTS, write_results
 
 import mlpkg.classify.tfidf_lexicon as tfidf_lexicon
 from mlpkg.batch.validate import Article
-from mlpkg.classify.training import LabelledSplit, fit_on_all
+from mlpkg.classify.training import fit_on_all
 from mlpkg.config import load_config
+from mlpkg.data.labelled import LabelledSplit
 from mlpkg.evaluate.metrics import multilabel_metrics
 from mlpkg.label.queue import CandidateQueue
 from mlpkg.text.normalize import article_text

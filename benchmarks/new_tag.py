@@ -20,9 +20,10 @@ import pandas as pd
 from _results import write_results
 
 from mlpkg.classify.lexicon_features import TagLexicon
-from mlpkg.classify.training import LabelledSplit, fit_on_all
+from mlpkg.classify.training import fit_on_all
 from mlpkg.config import load_config
 from mlpkg.data.folds import grouped_folds, train_rows
+from mlpkg.data.labelled import LabelledSplit
 from mlpkg.evaluate.metrics import multilabel_metrics
 from mlpkg.text.normalize import article_text
 

@@ -27,13 +27,13 @@ from mlpkg.classify.training import (
     cv_folds,
     keyword_rule_cv,
     keyword_rule_for,
-    load_split,
     protocols_for,
     reader_bar,
     reader_bar_inputs,
     sure_title,
 )
 from mlpkg.config import load_config
+from mlpkg.data.labelled import load_split
 from mlpkg.evaluate.metrics import tag_matrix
 
 ROOT = Path(__file__).resolve().parents[1]

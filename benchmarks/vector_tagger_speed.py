@@ -16,8 +16,9 @@ from pathlib import Path
 
 from _results import write_results
 
-from mlpkg.classify.training import fit_on_all, load_split
+from mlpkg.classify.training import fit_on_all
 from mlpkg.config import load_config
+from mlpkg.data.labelled import load_split
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "configs" / "topic_tfidf.yaml"

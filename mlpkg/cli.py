@@ -11,8 +11,8 @@ from .errors import DataError, MlpkgError, MlpkgWarning
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .classify.training import summary_lines, train
     from .config import load_config
+    from .tasks import summary_lines, train
 
     overrides = list(args.set or [])
     if args.output_dir:
@@ -26,13 +26,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_cv(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .classify.training import protocols_for, run_cv
     from .config import load_config
+    from .tasks import cv
 
     cfg = load_config(args.config, list(args.set or []))
-    protocols = protocols_for(cfg, args.protocol)
     out = args.output or str(Path("reports") / "cv" / Path(args.config).stem)
-    result = run_cv(cfg, protocols, out)
+    result = cv(cfg, args.protocol, out)
     print(result["text"])
     print(f"cross-validation results written to {out}/cv.md and {out}/cv.json; report: {out}/report.html")
     return 0
@@ -91,9 +90,11 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
 
 
 def cmd_build_data(args: argparse.Namespace) -> int:
-    from .data.build import main as build_main
+    from pathlib import Path
 
-    build_main(["--raw", args.raw, "--out", args.out])
+    from .data.build import build_data
+
+    print(build_data(Path(args.raw), Path(args.out)))
     return 0
 
 

@@ -74,8 +74,9 @@ def training_rows_file(path: Path) -> Path:
 
 def fit_on_labels(data: Path, labels: Path | None = None):
     """What ``mlpkg train`` fits with the default config on ``data`` (+ the labels file ``labels``)."""
-    from mlpkg.classify.training import fit_on_all, load_split
+    from mlpkg.classify.training import fit_on_all
     from mlpkg.config import load_config
+    from mlpkg.data.labelled import load_split
 
     overrides = [f"data.path={data}"] + ([f"data.extra_labels=[{labels}]"] if labels else [])
     cfg = load_config(ROOT / "configs" / "topic_tfidf.yaml", overrides)

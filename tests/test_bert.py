@@ -19,8 +19,8 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from mlpkg.bert.checkpoint import resolve_checkpoint  # noqa: E402
 from mlpkg.classify.bert import BertClassifier  # noqa: E402
-from mlpkg.core.checkpoint import resolve_checkpoint  # noqa: E402
 from mlpkg.core.directory import load_model  # noqa: E402
 from mlpkg.errors import CheckpointNotFoundError, ModelIntegrityError, ParameterError  # noqa: E402
 from mlpkg.summarize.bertsum import BertSumSummarizer  # noqa: E402
@@ -196,7 +196,7 @@ def test_offline_checkpoint_error_is_immediate_and_says_what_to_do(monkeypatch, 
     assert time.perf_counter() - start < 5
     monkeypatch.delenv("HF_HUB_OFFLINE")
     monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
-    monkeypatch.setattr("mlpkg.core.checkpoint._hub_reachable", lambda timeout=3.0: False)
+    monkeypatch.setattr("mlpkg.bert.checkpoint._hub_reachable", lambda timeout=3.0: False)
     with pytest.raises(CheckpointNotFoundError, match="cannot be reached.*--local-dir DIR"):
         resolve_checkpoint("indolem/indobert-base-uncased")
     with pytest.raises(CheckpointNotFoundError, match="looks like a folder but does not exist"):

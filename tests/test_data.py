@@ -105,11 +105,11 @@ def test_load_table_formats_and_split_filter(tmp_path):
     not RAW.is_dir(), reason="../shared/data/raw is not beside this checkout (only the dev checkout has it)"
 )
 def test_rebuild_from_raw_reproduces_shipped_labels_and_splits(tmp_path, topics):
-    from mlpkg.data.build import main
+    from mlpkg.data.build import build_data
 
     (tmp_path / "labels").mkdir()
     (tmp_path / "labels" / "reviewed.jsonl").write_bytes((ROOT / "data" / "labels" / "reviewed.jsonl").read_bytes())
-    main(["--raw", str(RAW), "--out", str(tmp_path)])
+    build_data(RAW, tmp_path)
     rebuilt = pd.read_parquet(tmp_path / "topics.parquet")
     cols = ["id", "split", "split_publisher", "label_source"]
     pd.testing.assert_frame_equal(rebuilt[cols], topics[cols])
@@ -120,17 +120,17 @@ def test_rebuild_from_raw_reproduces_shipped_labels_and_splits(tmp_path, topics)
 def test_build_data_without_ftfy_fails_naming_the_data_extra(monkeypatch, tmp_path, capsys, missing):
     """Regression: without ftfy the build skipped its mojibake repair silently, so the rebuild was not identical."""
     from mlpkg.cli import main as cli_main
-    from mlpkg.data.build import main
+    from mlpkg.data.build import build_data
 
     monkeypatch.setitem(sys.modules, missing, None)  # import and find_spec then fail as if it were not installed
     with pytest.raises(MissingExtraError, match=rf"^\[E007\] mlpkg build-data needs {missing}, .*'\.\[data\]'"):
-        main(["--raw", str(tmp_path), "--out", str(tmp_path)])
+        build_data(tmp_path, tmp_path)
     assert cli_main(["build-data", "--raw", str(tmp_path), "--out", str(tmp_path)]) == 2
     assert f"mlpkg build-data: error: [E007] mlpkg build-data needs {missing}" in capsys.readouterr().err
 
 
 def test_build_data_without_the_raw_folder_is_a_coded_error(tmp_path):
-    from mlpkg.data.build import main
+    from mlpkg.data.build import build_data
 
     with pytest.raises(DataError, match=r"^\[E002\] raw data folder .*nope not found; pass --raw PATH"):
-        main(["--raw", str(tmp_path / "nope"), "--out", str(tmp_path)])
+        build_data(tmp_path / "nope", tmp_path)

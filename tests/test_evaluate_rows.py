@@ -14,7 +14,7 @@ LABELS = ["koperasi", "umkm", "pendidikan"]
 @pytest.fixture(scope="module")
 def trained(topic_sample, tmp_path_factory):
     """A small tagger trained under protocol cv on 300 rows (the `make train` way: every row learned)."""
-    from mlpkg.classify.training import train
+    from mlpkg.tasks import train
 
     folder = tmp_path_factory.mktemp("trained")
     topic_sample.head(300)[["id", "title", "text", "tags", "group"]].to_parquet(folder / "rows.parquet")
@@ -87,8 +87,8 @@ def test_one_reader_for_data_files_semicolon_bom_crlf_and_coded_errors(trained, 
 
 def test_report_worst_errors_lists_misses_and_false_alarms_per_tag(trained, topic_sample, tmp_path):
     from mlpkg.classify.evaluation import score_classifier
-    from mlpkg.classify.training import LabelledSplit
     from mlpkg.core.directory import load_model
+    from mlpkg.data.labelled import LabelledSplit
     from mlpkg.evaluate.saved_model import evaluate_model_dir
     from mlpkg.text.sentences import split_sentences
 

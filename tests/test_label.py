@@ -24,8 +24,8 @@ from label_helpers import (
 )
 
 from mlpkg.batch.validate import Article
-from mlpkg.classify.training import load_split
 from mlpkg.config import load_config
+from mlpkg.data.labelled import load_split
 from mlpkg.errors import DuplicateLabelError, LabelsFileError, MissingReasonError, UnknownTagError
 from mlpkg.label.labelstudio import export_tasks, import_annotations
 from mlpkg.label.queue import CandidateQueue, highlight, read_pool
@@ -410,8 +410,8 @@ def test_train_reads_labels_files_on_top_of_data(tmp_path, rows, small_data):
 
 
 def test_labels_files_are_counted_named_and_hashed_in_the_log_the_card_and_run_json(tmp_path, rows):
-    from mlpkg.classify.training import train
     from mlpkg.core.directory import sha256_file
+    from mlpkg.tasks import train
 
     labels = tmp_path / "labels.jsonl"
     for r in rows[:3]:
@@ -454,7 +454,7 @@ def test_an_undecided_tag_is_left_out_of_its_thresholds_and_cv_scores():
 
     from mlpkg.classify.cross_validation import cross_validate
     from mlpkg.classify.thresholds import tune_thresholds
-    from mlpkg.classify.training import LabelledSplit
+    from mlpkg.data.labelled import LabelledSplit
 
     Y = np.array([[1], [1], [0], [0], [0]])
     proba = np.array([[0.9], [0.6], [0.2], [0.1], [0.8]])  # the last row: the tag nobody decided

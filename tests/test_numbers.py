@@ -35,7 +35,8 @@ def _topic_cfg(**evaluation):
 
 
 def test_empty_fold_and_numeric_settings_are_checked(topic_sample):
-    from mlpkg.classify.training import LabelledSplit, cv_folds
+    from mlpkg.classify.training import cv_folds
+    from mlpkg.data.labelled import LabelledSplit
     from mlpkg.errors import ConfigError, DataError
 
     # three near-copy groups cannot fill five folds: a clear error, not an IndexError on an empty fold
@@ -112,8 +113,9 @@ def test_tfidf_linear_calibration_folds_keep_near_copy_groups(topic_sample, monk
 
 def test_one_rare_tag_keeps_the_other_tags_calibrated_and_is_never_tuned_in_sample(topic_sample, capsys):
     from mlpkg.classify.classifier_card import calibration_note
-    from mlpkg.classify.training import LabelledSplit, fit_on_all
+    from mlpkg.classify.training import fit_on_all
     from mlpkg.cli import _print_warnings
+    from mlpkg.data.labelled import LabelledSplit
     from mlpkg.errors import UncalibratedTagWarning
 
     rows = topic_sample.head(300)
@@ -141,8 +143,9 @@ def test_fit_on_all_under_protocol_cv_fits_every_row_with_out_of_fold_thresholds
     import numpy as np
 
     from mlpkg.classify import TfidfClassifier
-    from mlpkg.classify.training import load_split, train
     from mlpkg.core.directory import load_model
+    from mlpkg.data.labelled import load_split
+    from mlpkg.tasks import train
 
     rows = topic_sample.head(300)[["id", "title", "text", "tags", "group"]]
     rows.to_parquet(tmp_path / "rows.parquet")

@@ -10,11 +10,12 @@ import pytest
 from mlpkg.classify import TfidfLexiconClassifier
 from mlpkg.classify.lexicon_features import TagLexicon
 from mlpkg.classify.linear import fit_platt, sigmoid_calibration
-from mlpkg.classify.training import fit_on_all, load_split
+from mlpkg.classify.training import fit_on_all
 from mlpkg.cli import main as cli_main
 from mlpkg.config import load_config
 from mlpkg.core.directory import load_model
 from mlpkg.data.folds import grouped_folds, newer_folds, publisher_folds, train_rows
+from mlpkg.data.labelled import load_split
 from mlpkg.data.load import parse_dates
 from mlpkg.errors import ConfigError, DataError
 from mlpkg.evaluate.metrics import expected_calibration_error, multilabel_metrics, tag_matrix
@@ -193,7 +194,7 @@ def test_cv_command_holds_out_the_newest_news(topic_sample, tmp_path, capsys):
 
 
 def test_train_with_cv_protocol_writes_a_card_with_cross_validated_metrics(topic_sample, tmp_path):
-    from mlpkg.classify.training import train
+    from mlpkg.tasks import train
 
     data = tmp_path / "sample.parquet"
     topic_sample.to_parquet(data)
@@ -213,7 +214,7 @@ def test_train_with_cv_protocol_writes_a_card_with_cross_validated_metrics(topic
 def test_multilabel_rows_whose_tags_are_all_dropped_are_dropped_not_negatives(topic_sample, tmp_path):
     """Regression: data.drop_labels turned a multi-label row carrying only dropped tags into a negative."""
     from mlpkg.classify.classifier_card import DROPPED_COUNT
-    from mlpkg.classify.training import train
+    from mlpkg.tasks import train
 
     rows = topic_sample.head(240).reset_index(drop=True)
     rows["split"] = ["train", "train", "dev", "test"] * 60

@@ -164,12 +164,13 @@ def worker_preload(*models: ModelInfo | None) -> list[str]:
     """Modules a fork server imports once so that every worker it forks starts with them loaded: the
     tagging code, the driver watch, and each model's own module (from the registry, without importing
     it here). Models that run on torch are left to the workers: torch is not imported before a fork."""
-    from ..core.registry import REGISTRY
+    from ..core.registry import locate
 
     modules = ["mlpkg.batch.tagger", "psutil"]
     for info in models:
-        if info is not None and info.name in REGISTRY and not Path(info.path, "hf").is_dir():
-            modules.append(REGISTRY[info.name].partition(":")[0])
+        target = locate(info.name) if info is not None else None
+        if target is not None and not Path(info.path, "hf").is_dir():
+            modules.append(target.partition(":")[0])
     return modules
 
 

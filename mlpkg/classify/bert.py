@@ -22,10 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from ..core.checkpoint import load_pretrained, load_tokenizer, quiet_transformers
+from ..bert.checkpoint import load_pretrained, load_tokenizer, quiet_transformers
+from ..bert.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
 from ..core.directory import model_part
 from ..core.estimator import Param
-from ..core.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
+from ..core.registry import register
 from ..errors import ParameterError
 from ..text.clean import clean
 from .classifier import Classifier
@@ -35,6 +36,7 @@ LONG_TEXT = ("head", "head_tail", "chunk_mean", "chunk_max")
 _CHARS_PER_TOKEN_CAP = 24  # generous: Indonesian WordPiece averages ~5 characters a token
 
 
+@register("indobert_classifier.v1")
 class BertClassifier(Classifier):
     """Fine-tuned IndoBERT (or any BERT-like checkpoint folder).
 
@@ -43,8 +45,6 @@ class BertClassifier(Classifier):
     >>> clf.predict(["Koperasi Desa Merah Putih resmi diluncurkan"])                    # doctest: +SKIP
     [['koperasi']]
     """
-
-    registered_name = "indobert_classifier.v1"
 
     extra = "bert"
     uses_dev = True  # early stopping on dev macro-F1 (the best epoch's weights are kept)

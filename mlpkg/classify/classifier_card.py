@@ -35,15 +35,13 @@ def _cv_metrics(cfg, metrics: dict) -> list[str]:
             "",
         ]
     if "final_fit" in metrics:
-        from .training import fit_line
-
         lines += [f"The shipped model: {fit_line('`' + cfg.model['name'] + '`', metrics['final_fit'])}.", ""]
     if "keyword_rule_cv" in metrics:
         lines += [format_cv_table(metrics["keyword_rule_cv"], "Keyword rule (a tag at 3+ hits of its model.lexicon terms)", markdown=True), ""]
     if "publisher_cv" in metrics:
         lines += [format_cv_table(metrics["publisher_cv"], "Leave one publisher out (`mlpkg cv`)", markdown=True), ""]
     if "reader_bar" in metrics:
-        from .training import reader_bar_table
+        from ..evaluate.agreement import reader_bar_table
 
         lines += [
             "The bar: how far two readers applying the rule book agree (each article read twice, blind), beside "
@@ -201,3 +199,9 @@ def classifier_card(cfg, model, profiles: dict[str, dict], metrics: dict, run: d
         "loading refuses a changed file).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def fit_line(name: str, done: dict) -> str:
+    """What :func:`final_fit` did, in words: ``"refitted ... on all 12,844 rows; thresholds from ..."``."""
+    rows = f"all {done['of']:,}" if done["rows"] == done["of"] else f"{done['rows']:,} of the {done['of']:,}"
+    return f"refitted {name} on {rows} rows; thresholds from {done['thresholds']}"

@@ -24,6 +24,7 @@ from sklearn.svm import LinearSVC
 from ..core.directory import load_arrays, read_json
 from ..core.estimator import Param
 from ..core.numeric import sigmoid, softmax
+from ..core.registry import register
 from ..data.folds import grouped_folds, train_rows
 from ..errors import ModelIntegrityError
 from ..text.clean import clean
@@ -54,6 +55,7 @@ def _vectorizer(
     )
 
 
+@register("tfidf_linear.v1")
 class TfidfClassifier(Classifier):
     """TF-IDF features (word and char n-grams) with a linear head.
 
@@ -61,8 +63,6 @@ class TfidfClassifier(Classifier):
     >>> clf.predict(["Koperasi Desa Merah Putih resmi diluncurkan"])           # doctest: +SKIP
     [['koperasi']]
     """
-
-    registered_name = "tfidf_linear.v1"
 
     params = {
         "head": Param(str, "logreg", choices=("logreg", "linear_svc", "complement_nb"), doc="linear head"),

@@ -23,6 +23,7 @@ from sklearn.model_selection import cross_val_predict
 
 from ..core.estimator import Param
 from ..core.numeric import sigmoid
+from ..core.registry import register
 from ..data.folds import grouped_folds, train_rows
 from ..errors import DataError, UncalibratedTagWarning
 from ..text.clean import clean
@@ -31,6 +32,7 @@ from .linear import sigmoid_calibration
 from .tfidf import TfidfClassifier
 
 
+@register("tfidf_lexicon.v1")
 class TfidfLexiconClassifier(TfidfClassifier):
     """TF-IDF n-grams + tag lexicon densities, one linear head per tag, out-of-fold calibration.
 
@@ -39,8 +41,6 @@ class TfidfLexiconClassifier(TfidfClassifier):
     >>> clf.oof_proba_.shape                                                         # doctest: +SKIP
     (len(texts), 1)
     """
-
-    registered_name = "tfidf_lexicon.v1"
 
     scores_out_of_fold = True  # fit() leaves oof_proba_: calibrated scores of its rows, predicted out of fold
 

@@ -19,6 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..core.estimator import Param
+from ..core.registry import register
 from ..errors import ModelIntegrityError
 from .tfidf_lexicon import TfidfLexiconClassifier
 
@@ -32,13 +33,12 @@ def _vectors(path: str) -> tuple[dict[str, int], np.ndarray]:
     return {w: i for i, w in enumerate(words)}, vectors
 
 
+@register("tfidf_lexicon_vectors.v1")
 class TfidfLexiconVectorsClassifier(TfidfLexiconClassifier):
     """:class:`TfidfLexiconClassifier` with the article's TF-IDF-weighted mean word vector appended.
 
     >>> clf = TfidfLexiconVectorsClassifier(lexicon=lexicon, word_vectors="data/word_vectors.npz")  # doctest: +SKIP
     """
-
-    registered_name = "tfidf_lexicon_vectors.v1"
 
     params = {
         **TfidfLexiconClassifier.params,

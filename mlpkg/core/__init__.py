@@ -1,4 +1,4 @@
-"""The framework every model uses: estimator contract, registry, model directories, checkpoints, fine-tuning."""
+"""The framework every model uses: estimator contract, registry, model directories."""
 
 from .directory import load_model, model_hash
 from .estimator import Estimator, Param

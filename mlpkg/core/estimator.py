@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from ..errors import ModelKindError, NotFittedError, ParameterError, allowed
+from .registry import RegisteredName
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def clone(model: Self) -> Self:
 class Estimator:
     """Base of every registered model: parameters, validation, fitted check, save/load."""
 
-    registered_name: ClassVar[str] = ""
+    registered_name = RegisteredName()  # the @register name of the class itself
     kind: ClassVar[str] = ""  # "classifier" or "summarizer" (stored as "kind" in mlpkg.json)
     params: ClassVar[dict[str, Param]] = {}
     extra: ClassVar[str | None] = None  # the optional dependency group it needs (mlpkg.extras), if any

@@ -1,6 +1,6 @@
 """Build the shipped data files in ``data/`` from the raw folders in ``../shared/data/raw``.
 
-    python -m mlpkg.data.build [--raw ../shared/data/raw] [--out data]
+    mlpkg build-data [--raw ../shared/data/raw] [--out data]
 
 Rerunnable and deterministic: the same raw files and ``data/labels/reviewed.jsonl`` (the
 human decisions on every keyword candidate and education-section article) give byte-identical
@@ -10,11 +10,9 @@ label columns and splits. Writes ``topics.parquet``, ``indosum.parquet`` and
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import re
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -226,27 +224,18 @@ def summarize_counts(topics: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--raw", default="../shared/data/raw", help="folder with the raw source folders")
-    parser.add_argument("--out", default="data", help="where to write the parquet files")
-    args = parser.parse_args(argv)
+def build_data(raw: Path, out: Path) -> str:
+    """Write ``topics.parquet``, ``indosum.parquet`` and ``categories.parquet`` to ``out`` from the raw
+    folders in ``raw`` (``mlpkg build-data``); returns the counts that ``DATASHEET.md`` reports."""
     require("data", "mlpkg build-data")
-    root, out = Path(args.raw), Path(args.out)
-    if not root.is_dir():
-        raise DataError(f"raw data folder {root} not found; pass --raw PATH (it is ../shared/data/raw in the dev "
+    if not raw.is_dir():
+        raise DataError(f"raw data folder {raw} not found; pass --raw PATH (it is ../shared/data/raw in the dev "
                         "checkout)")
     reviewed = load_reviewed(out / "labels" / "reviewed.jsonl")
-    topics = build_topics(root, reviewed)
-    indosum = build_indosum(root)
+    topics = build_topics(raw, reviewed)
+    indosum = build_indosum(raw)
     categories = build_categories(indosum)
     for name, frame in (("topics", topics), ("indosum", indosum), ("categories", categories)):
         frame.to_parquet(out / f"{name}.parquet", compression="zstd", index=False)
-    print(summarize_counts(topics))
-    print(f"indosum: {len(indosum)} articles; categories: {categories['label'].value_counts().to_dict()}")
-
-
-if __name__ == "__main__":  # `make data`: through the CLI, so a failure prints its code instead of a traceback
-    from ..cli import main as cli_main
-
-    raise SystemExit(cli_main(["build-data", *sys.argv[1:]]))
+    return (f"{summarize_counts(topics)}\n"
+            f"indosum: {len(indosum)} articles; categories: {categories['label'].value_counts().to_dict()}")

@@ -116,3 +116,13 @@ def agreement_table(agreement: dict | None, model: dict, keyword_free: dict | No
                 row.append("–" if r is None or r["recall"] is None else f"{r['recall']:.3f}")
         rows.append(row)
     return render_table(header, rows, "l" + "r" * (len(header) - 1), title, markdown)
+
+
+def reader_bar_table(bar: dict, model: dict, markdown: bool = False) -> str:
+    """The model's F1 beside the readers' agreement, with its keyword-free recall ('' where no bar is set)."""
+    if not bar:
+        return ""
+    return agreement_table(bar.get("reader_agreement"), model, bar.get("keyword_free"),
+                           "Against the readers: agreement between two blind readings, and recall on positives "
+                           "without the tag's own words (evaluation.core_terms)", markdown,
+                           bar.get("keyword_rule_keyword_free"))

@@ -33,8 +33,8 @@ def evaluate_model_dir(model_dir: str, data: str, split: str | None = None, outp
         return evaluate_summarizer_file(model, data, split=split, output=output, **fields)
 
     from ..classify.evaluation import score_classifier, write_classifier_report
-    from ..classify.training import load_split
     from ..config import DataConfig
+    from ..data.labelled import load_split
     from .provenance import run_metadata
 
     saved = {k: v for k, v in _training_data_fields(Path(model_dir)).items() if k in DataConfig.__dataclass_fields__}

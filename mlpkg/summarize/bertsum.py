@@ -21,10 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from ..core.checkpoint import load_pretrained, load_tokenizer, quiet_transformers
+from ..bert.checkpoint import load_pretrained, load_tokenizer, quiet_transformers
+from ..bert.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
 from ..core.directory import model_part
 from ..core.estimator import Param
-from ..core.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
+from ..core.registry import register
 from ..errors import DataError, ModelIntegrityError, ParameterError
 from .base import SELECTION_PARAMS, Summarizer
 from .document import Document
@@ -71,6 +72,7 @@ def _scorer(encoder, layers: int, max_sentences: int):
     return SentenceScorer()
 
 
+@register("indobert_extractor.v1")
 class BertSumSummarizer(Summarizer):
     """Sentence scorer fine-tuned from an IndoBERT checkpoint on gold extractive labels.
 
@@ -78,8 +80,6 @@ class BertSumSummarizer(Summarizer):
     >>> model.fit(train_sentences, train_gold, dev=(dev_sentences, dev_gold))  # doctest: +SKIP
     >>> model.summarize("Koperasi Desa Merah Putih resmi diluncurkan. ...")  # doctest: +SKIP
     """
-
-    registered_name = "indobert_extractor.v1"
 
     extra = "bert"
     needs_training = True

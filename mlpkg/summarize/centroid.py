@@ -5,18 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.estimator import Param
+from ..core.registry import register
 from .base import SELECTION_PARAMS, Summarizer
 from .vectorized import Batch
 
 
+@register("centroid.v1")
 class CentroidSummarizer(Summarizer):
     """Score = cosine between a sentence's TF-IDF vector and the sum of all of them.
 
     The title, when given, joins the centroid as ``title_weight`` more sentences: it names what the
     article is about.
     """
-
-    registered_name = "centroid.v1"
 
     params = {
         **SELECTION_PARAMS,

@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..core.estimator import Param
+from ..core.registry import register
 from .base import SELECTION_PARAMS, Summarizer
 from .vectorized import Batch
 
@@ -74,16 +75,14 @@ class GraphSummarizer(Summarizer):
         return pagerank(sim, batch.doc, self.damping)
 
 
+@register("textrank.v1")
 class TextRankSummarizer(GraphSummarizer):
     """PageRank over the weighted cosine-similarity graph of the sentences."""
 
-    registered_name = "textrank.v1"
 
-
+@register("lexrank.v1")
 class LexRankSummarizer(GraphSummarizer):
     """PageRank over the graph of sentence pairs whose cosine is at least ``threshold`` (0.1)."""
-
-    registered_name = "lexrank.v1"
 
     params = {
         **GraphSummarizer.params,

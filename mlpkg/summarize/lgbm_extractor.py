@@ -33,6 +33,7 @@ import numpy as np
 from ..core.directory import load_arrays
 from ..core.estimator import Param
 from ..core.numeric import sigmoid
+from ..core.registry import register
 from ..errors import DataError, ModelIntegrityError
 from .base import BATCH_ARTICLES, SELECTION_PARAMS, Summarizer
 from .content_features import CONTENT_FEATURE_NAMES
@@ -48,6 +49,7 @@ CALIBRATION_FILE = "calibration.npz"
 HELD_OUT = 0.1  # share of training articles for early stopping and the calibration
 
 
+@register("trained_lgbm.v1")
 class LightGBMExtractor(Summarizer):
     """Learns from gold sentences (and, to rank, the references): ``fit(sentences, gold, references=summaries)``.
 
@@ -55,7 +57,6 @@ class LightGBMExtractor(Summarizer):
     >>> model.summarize(raw_article_text)                                                           # doctest: +SKIP
     """
 
-    registered_name = "trained_lgbm.v1"
     needs_training = True
     uses_references = True
     extra = "lightgbm"

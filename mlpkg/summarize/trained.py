@@ -18,6 +18,7 @@ import numpy as np
 from ..core.directory import load_arrays
 from ..core.estimator import Param
 from ..core.numeric import sigmoid
+from ..core.registry import register
 from ..errors import DataError, ModelIntegrityError
 from .base import BATCH_ARTICLES, SELECTION_PARAMS, Summarizer
 from .sentence_features import FEATURE_NAMES, sentence_features
@@ -55,6 +56,7 @@ def expected_f1_counts(probabilities: np.ndarray, doc: np.ndarray, sizes: np.nda
     return counts
 
 
+@register("trained_extractor.v1")
 class TrainedExtractor(Summarizer):
     """Learns from gold sentence labels: ``fit(sentence_lists, label_lists, paragraphs=...)``.
 
@@ -62,7 +64,6 @@ class TrainedExtractor(Summarizer):
     >>> model.summarize(raw_article_text)                                                       # doctest: +SKIP
     """
 
-    registered_name = "trained_extractor.v1"
     needs_training = True
 
     params = {

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.estimator import Param
 from ..errors import ParameterError
-from .estimator import Param
 
 # Hyperparameters every fine-tuned transformer model shares (classifier and BertSum alike).
 FINETUNE_PARAMS = {
