@@ -26,34 +26,49 @@ def figures() -> tuple[dict, dict]:
     return json.loads(FIXTURE.read_text(encoding="utf-8")), default_figures()
 
 
+def _without_last_column(table: str) -> tuple[list[str], list[float]]:
+    """A CV table's lines without their last column (ECE), and that column's figures."""
+    lines = table.splitlines()
+    return [line.rsplit(None, 1)[0] for line in lines], [float(line.rsplit(None, 1)[1]) for line in lines[3:-1]]
+
+
 def test_default_thresholds_and_cv_table_unchanged_from_main(figures):
+    # every cut and every precision, recall and F1 as on main; the ECE column may move by 0.001 (the Platt fit,
+    # next test): measured on main's data at 017d591, pendidikan 0.008 -> 0.007
     main, now = figures
     assert now["rows"] == main["rows"]
-    assert now["thresholds"] == pytest.approx(main["thresholds"], abs=5e-4)
-    assert np.allclose(now["cv_cut"], main["cv_cut"], atol=5e-4)
-    assert now["cv_table"] == main["cv_table"]
+    assert now["thresholds"] == pytest.approx(main["thresholds"], abs=1e-4)  # rounded to 4 decimals: one last digit
+    assert np.allclose(now["cv_cut"], main["cv_cut"], rtol=0, atol=1e-4)
+    (old, old_ece), (new, new_ece) = _without_last_column(main["cv_table"]), _without_last_column(now["cv_table"])
+    assert new == old
+    assert np.abs(np.subtract(new_ece, old_ece)).max() <= 0.001 + 1e-9, (old_ece, new_ece)
 
 
 def test_default_out_of_fold_scores_move_only_by_the_exact_platt_fit(figures):
     # main fitted Platt's targets with LogisticRegression(C=100) (a penalty on the slope, lbfgs to 1e-4);
-    # scikit-learn's sigmoid calibration reaches the unpenalised optimum: the calibrated probabilities
-    # move by 1e-4 at the median and under 0.006 anywhere, their ranking (so every cut) not at all
+    # scikit-learn's sigmoid calibration reaches the unpenalised optimum. Measured at 017d591: probabilities
+    # move by 1e-4 at the median, 0.0017 at the 99th percentile and 0.0094 at most (koperasi, in a fold
+    # fitted on about 50 positives, where the penalty weighed most); the same raw scores keep their order
     main, now = figures
     for key in ("oof_proba", "cv_proba"):
         old, new = np.array(main[key], dtype=float), np.array(now[key], dtype=float)
         assert (np.isnan(old) == np.isnan(new)).all()
         moved = np.abs(old - new)[~np.isnan(old)]
-        assert np.median(moved) <= 2e-4 and moved.max() < 0.006, (key, np.median(moved), moved.max())
+        assert np.median(moved) <= 2e-4 and moved.max() < 0.01, (key, np.median(moved), moved.max())
+    old, new = np.array(main["oof_proba"], dtype=float), np.array(now["oof_proba"], dtype=float)
+    for j in np.flatnonzero(~np.isnan(old).any(axis=0)):
+        order = np.lexsort((new[:, j], old[:, j]))  # by main's probability, ties (at 4 decimals) by the new one
+        assert (np.diff(new[order, j]) >= 0).all(), TAGS[j]
 
 
 def test_keyword_rule_cv_table_unchanged_from_main_but_for_calibration_bins(figures):
     # the rule's probabilities hits / (hits + 3) put 0.4 and 0.5 on bin edges, which calibration_curve
     # counts in the lower bin (main's own binning counted them in the upper one): its ECE column moves
     main, now = figures
-    old, new = main["keyword_rule_table"].splitlines(), now["keyword_rule_table"].splitlines()
-    assert [line.rsplit(None, 1)[0] for line in new] == [line.rsplit(None, 1)[0] for line in old]
-    ece = [(float(a.rsplit(None, 1)[1]), float(b.rsplit(None, 1)[1])) for a, b in zip(old[3:6], new[3:6])]
-    assert all(abs(a - b) <= 0.003 for a, b in ece), ece
+    (old, old_ece), (new, new_ece) = (_without_last_column(main["keyword_rule_table"]),
+                                      _without_last_column(now["keyword_rule_table"]))
+    assert new == old
+    assert np.abs(np.subtract(new_ece, old_ece)).max() <= 0.003, (old_ece, new_ece)
 
 
 def test_default_tagger_calibration_is_calibrated_classifier_cv_on_its_grouped_folds(topic_sample):
