@@ -79,6 +79,7 @@ class OutputLock:
 
     def __init__(self, target: Path):
         self.target, self.path = target, lock_path(target)
+        # timeout=0: a second job is refused at once; not thread-local: the job holds it, whichever thread ends it
         self._lock = filelock.FileLock(self.path, timeout=0, thread_local=False)
 
     def acquire(self) -> "OutputLock":
