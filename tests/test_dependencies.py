@@ -30,10 +30,13 @@ def requirements(extra: str | None) -> set[str]:
 
 
 def imported_distributions(*paths: Path) -> set[str]:
-    """The installed distributions whose top-level modules the files import (or look up with ``find_spec``)."""
+    """The distributions whose top-level modules the files import (or look up with ``find_spec``): the installed
+    one that holds the module, else the module's own name (``make test`` does not install the bench extra)."""
     modules: set[str] = set()
+    local = {"mlpkg"}  # the package and the folders' own helper modules (batch_helpers, _results)
     for path in paths:
-        files = path.rglob("*.py") if path.is_dir() else [path]
+        files = list(path.rglob("*.py")) if path.is_dir() else [path]
+        local.update(file.stem for file in files)
         for file in files:
             for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Import):
@@ -44,8 +47,8 @@ def imported_distributions(*paths: Path) -> set[str]:
                       and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                     modules.add(node.args[0].value.split(".")[0])
     owners = importlib.metadata.packages_distributions()
-    return {normalized(dist) for module in modules - set(sys.stdlib_module_names) for dist in owners.get(module, [])
-            if normalized(dist) != "mlpkg"}
+    return {normalized(dist) for module in modules - set(sys.stdlib_module_names) - local
+            for dist in owners.get(module, [module])}
 
 
 def test_benchmark_only_packages_are_in_the_bench_extra():
