@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils import Tags
 
-from ..core.estimator import Estimator, Param
+from ..core.estimator import Estimator
+from ..core.param import Param
 from ..errors import DataError, ParameterError
 from .document import Document, for_display
 from .mmr import rank_sentences, select_sentences
@@ -79,6 +81,11 @@ class Summarizer(Estimator):
         self.ratio = ratio
         self.mmr_lambda = mmr_lambda
         self.duplicate_threshold = duplicate_threshold
+
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = self.needs_training
+        return tags
 
     @classmethod
     def param_problems(cls, values: dict[str, Any]) -> list[ParameterError]:
