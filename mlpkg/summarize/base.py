@@ -64,6 +64,11 @@ def _as_list(values, n: int, name: str) -> list:
 class Summarizer(Estimator):
     """Extractive summariser: ``fit`` (a no-op unless trained), ``summarize``, ``save``/``load``.
 
+    A scikit-learn estimator with no mixin: a summary (sentences of each article) is not a label
+    (``ClassifierMixin.score`` would be accuracy), not a number (``RegressorMixin``), and not features
+    for a next step (``TransformerMixin``); ``clone``, ``get_params`` and ``GridSearchCV`` with a
+    scorer of one's own (ROUGE) work, and nothing offers a ``score`` it cannot give.
+
     >>> from mlpkg.summarize import LeadSummarizer
     >>> LeadSummarizer(k=2).fit().summarize("Koperasi tumbuh. Anggota bertambah. Modal naik. Laba dibagi.")
     [['Koperasi tumbuh.', 'Anggota bertambah.']]
