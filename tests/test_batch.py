@@ -271,7 +271,7 @@ def test_seen_ids_matches_a_set():
 
 
 class _FlakyModel:
-    labels_ = ["koperasi", "umkm", "pendidikan"]
+    classes_ = ["koperasi", "umkm", "pendidikan"]
 
     def predict_proba(self, texts):
         if any("RUSAK" in t for t in texts):
