@@ -24,8 +24,8 @@ import numpy as np
 
 from ..core.checkpoint import load_pretrained, load_tokenizer, quiet_transformers
 from ..core.directory import model_part
+from ..core.estimator import Param
 from ..core.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
-from ..core.param import Param
 from ..errors import ParameterError
 from ..text.clean import clean
 from .classifier import LABELS, Classifier, LabelSet

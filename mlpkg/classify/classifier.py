@@ -10,8 +10,7 @@ import scipy.sparse as sp
 from sklearn.base import ClassifierMixin
 from sklearn.utils import Tags
 
-from ..core.estimator import Estimator
-from ..core.param import Param
+from ..core.estimator import Estimator, Param
 from ..errors import DataError
 from ..text.normalize import article_text
 

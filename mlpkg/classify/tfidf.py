@@ -22,8 +22,8 @@ from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
 from ..core.directory import load_arrays, read_json
+from ..core.estimator import Param
 from ..core.numeric import sigmoid, softmax
-from ..core.param import Param
 from ..data.folds import grouped_folds, train_rows
 from ..errors import ModelIntegrityError
 from ..text.clean import clean

@@ -19,8 +19,8 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
+from ..core.estimator import Param
 from ..core.numeric import sigmoid
-from ..core.param import Param
 from ..data.folds import grouped_folds, train_rows
 from ..errors import DataError, UncalibratedTagWarning
 from ..text.clean import clean

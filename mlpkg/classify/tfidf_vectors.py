@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ..core.param import Param
+from ..core.estimator import Param
 from ..errors import ModelIntegrityError
 from .classifier import LabelSet
 from .tfidf_lexicon import TfidfLexiconClassifier

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ParameterError
-from .param import Param
+from .estimator import Param
 
 # Hyperparameters every fine-tuned transformer model shares (classifier and BertSum alike).
 FINETUNE_PARAMS = {

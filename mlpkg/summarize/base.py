@@ -18,8 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.utils import Tags
 
-from ..core.estimator import Estimator
-from ..core.param import Param
+from ..core.estimator import Estimator, Param
 from ..errors import DataError, ParameterError
 from .document import Document, for_display
 from .mmr import rank_sentences, select_sentences

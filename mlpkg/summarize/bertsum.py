@@ -23,8 +23,8 @@ import numpy as np
 
 from ..core.checkpoint import load_pretrained, load_tokenizer, quiet_transformers
 from ..core.directory import model_part
+from ..core.estimator import Param
 from ..core.finetune import FINETUNE_PARAMS, LoopSettings, autocast_dtype, pick_device, seed_everything, train_loop
-from ..core.param import Param
 from ..errors import DataError, ModelIntegrityError, ParameterError
 from .base import SELECTION_PARAMS, Summarizer
 from .document import Document

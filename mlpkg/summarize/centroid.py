@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.param import Param
+from ..core.estimator import Param
 from .base import SELECTION_PARAMS, Summarizer
 from .vectorized import Batch
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..core.param import Param
+from ..core.estimator import Param
 from .base import SELECTION_PARAMS, Summarizer
 from .vectorized import Batch
 

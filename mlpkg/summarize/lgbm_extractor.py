@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 
 from ..core.directory import load_arrays
+from ..core.estimator import Param
 from ..core.numeric import sigmoid
-from ..core.param import Param
 from ..errors import DataError, ModelIntegrityError
 from .base import BATCH_ARTICLES, SELECTION_PARAMS, Summarizer
 from .content_features import CONTENT_FEATURE_NAMES
