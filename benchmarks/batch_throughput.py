@@ -290,7 +290,7 @@ def main(argv: list[str] | None = None) -> None:
         print(length_line(stats), flush=True)
         model = load_model(model_dir)
         texts = valid_texts(src, args.bare_rows)
-        bare = bare_pipeline(model.labels_)
+        bare = bare_pipeline(list(model.classes_))
         model.predict_proba(texts[:PREDICT_BATCH])  # the first call builds the n-gram counter
 
         def measure() -> None:

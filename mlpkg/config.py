@@ -237,6 +237,9 @@ def parse_config(raw: dict, source: str = "<config>", overrides: list[str] | Non
             problems.extend(exc.problems)
         else:
             params = {k: v for k, v in cfg.model.items() if k != "name"}
+            if "labels" in params and cls.kind == "classifier":  # the trainer sets them from data.labels
+                problems.append(f"{where('model.labels')}: model.labels: a run's label set is data.labels; "
+                                "set it there and remove model.labels")
             problems.extend(f"{where('model.' + exc.param)}: model.{exc.param}: {exc.detail}"
                             for exc in cls.param_problems(params))
     problems.extend(_core_terms_problems(cfg, where))

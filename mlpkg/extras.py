@@ -13,9 +13,10 @@ EXTRA_MODULES = {
     "onnx": ("torch", "transformers", "onnx", "onnxruntime"),
     "data": ("ftfy", "openpyxl"),  # mojibake repair and the Excel sources of the data build
     "lightgbm": ("lightgbm",),  # the LightGBM summariser (trained_lgbm.v1)
+    "stem": ("Sastrawi",),  # Indonesian stemming (mlpkg.text.stem); the stop words ship with mlpkg
 }
 # the pip extra that installs each group (the ONNX exporter ships with the IndoBERT extra)
-PIP_EXTRA = {"bert": "bert", "onnx": "bert", "data": "data", "lightgbm": "lightgbm"}
+PIP_EXTRA = {"bert": "bert", "onnx": "bert", "data": "data", "lightgbm": "lightgbm", "stem": "stem"}
 
 
 def require(extra: str, purpose: str) -> None:

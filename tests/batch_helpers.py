@@ -92,9 +92,8 @@ def build_tiny_tagger(directory: Path) -> Path:
     df = pd.read_parquet(TOPICS, columns=["id", "title", "text", "tags"])
     per_label = [df[df.tags.map(lambda tags, label=label: label in tags)].head(80) for label in LABELS]
     sample = pd.concat([*per_label, df[df.tags.map(len) == 0].head(160)]).drop_duplicates("id")
-    model = TfidfClassifier(char_ngrams=[], max_features_word=3000, calibration_folds=2, C=1.0)
-    model.fit([article_text(t, b) for t, b in zip(sample.title, sample.text)], [list(t) for t in sample.tags],
-              labels=LABELS)
+    model = TfidfClassifier(labels=LABELS, char_ngrams=[], max_features_word=3000, calibration_folds=2, C=1.0)
+    model.fit([article_text(t, b) for t, b in zip(sample.title, sample.text)], [list(t) for t in sample.tags])
     return model.save(directory)
 
 

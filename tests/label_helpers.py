@@ -55,7 +55,7 @@ def fit_tiny_model(directory: Path, extra: list[dict] = ()) -> Path:
     tags = [list(t) for t in rows["tags"]] + [r["tags"] for r in extra]
     groups = list(rows["group"]) + [f"extra{i}" for i in range(len(extra))]
     model = TfidfLexiconClassifier(lexicon=LEXICON, lexicon_weight=0.5, calibration_folds=3)
-    model.fit(texts, tags, labels=LABELS, groups=groups)
+    model.set_params(labels=LABELS).fit(texts, tags, groups=groups)
     model.save(directory)
     return directory
 
@@ -87,14 +87,14 @@ def tagged_otherwise(model, queued: str) -> tuple[dict, str]:
     """The pool article (not a ``queued`` one) the model tags most surely with another tag, and that tag."""
     rows = [r for r in pool_rows(40) if queued not in r["tags"]]
     proba = model.predict_proba([{"title": r["title"], "text": r["text"]} for r in rows])
-    others = [j for j, t in enumerate(model.labels_) if t != queued]
+    others = [j for j, t in enumerate(model.classes_) if t != queued]
     i, j = max(((i, j) for i in range(len(rows)) for j in others), key=lambda ij: proba[ij])
-    return rows[i], model.labels_[j]
+    return rows[i], model.classes_[j]
 
 
 def score(model, article: dict, tag: str) -> float:
     proba = model.predict_proba([{"title": article["title"], "text": article["text"]}])
-    return float(proba[0, model.labels_.index(tag)])
+    return float(proba[0, list(model.classes_).index(tag)])
 
 
 class Server:

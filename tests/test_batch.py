@@ -271,7 +271,7 @@ def test_seen_ids_matches_a_set():
 
 
 class _FlakyModel:
-    labels_ = ["koperasi", "umkm", "pendidikan"]
+    classes_ = ["koperasi", "umkm", "pendidikan"]
 
     def predict_proba(self, texts):
         if any("RUSAK" in t for t in texts):
@@ -313,8 +313,8 @@ def test_summaries_reach_every_output_format(model_dir, tmp_path):
     part.write_text("".join(line + "\n" for _, _, line in tag_articles(tagger, batch)), encoding="utf-8")
     assert read_jsonl(part)[0]["summary"] == ["Koperasi desa tumbuh."]
     assert list(read_jsonl(part)[0])[-2:] == ["summarizer", "summarizer_hash"]
-    write_output([part], tmp_path / "o.csv", tagger.model.labels_, True)
-    write_output([part], tmp_path / "o.parquet", tagger.model.labels_, True)
+    write_output([part], tmp_path / "o.csv", tagger.model.classes_, True)
+    write_output([part], tmp_path / "o.parquet", tagger.model.classes_, True)
     assert pd.read_csv(tmp_path / "o.csv").summary[0] == "Koperasi desa tumbuh."
     assert list(pd.read_parquet(tmp_path / "o.parquet").summary[1]) == ["UMKM naik."]
 
@@ -468,8 +468,9 @@ def _lexicon_model(folder: Path, terms: list[str]) -> Path:
 
     df = pd.read_parquet(TOPICS, columns=["text", "tags"])
     sample = pd.concat([df[df.tags.map(lambda t: "koperasi" in t)].head(30), df[df.tags.map(len) == 0].head(60)])
-    model = TfidfLexiconClassifier(lexicon={"koperasi": terms}, char_ngrams=[], calibration_folds=2)
-    model.fit(sample.text.tolist(), [[t for t in tags if t == "koperasi"] for tags in sample.tags], labels=["koperasi"])
+    model = TfidfLexiconClassifier(labels=["koperasi"], lexicon={"koperasi": terms}, char_ngrams=[],
+                                   calibration_folds=2)
+    model.fit(sample.text.tolist(), [[t for t in tags if t == "koperasi"] for tags in sample.tags])
     return model.save(folder)
 
 

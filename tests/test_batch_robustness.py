@@ -457,29 +457,39 @@ def test_tag_runs_where_the_os_has_no_cpu_affinity(model_dir, tmp_path, monkeypa
     assert run_job(options).tagged == 4
 
 
-def test_output_lock_works_without_fcntl(tmp_path, monkeypatch):
-    """Windows: no `fcntl`. The lock takes `msvcrt.locking` there (stood in for here by a flock with its
-    behaviour: a held byte raises OSError), refuses a second job and is removed when the job ends."""
+def test_output_lock_works_where_the_file_system_has_no_flock(model_dir, tmp_path, monkeypatch):
+    """Some network file systems have no ``flock`` (ENOSYS): the lock fell over with a raw OSError. filelock
+    falls back to a marker file there: a second job is refused, the marker goes when the job ends, and one
+    left by a killed job (its process gone) does not block the rerun."""
     import fcntl
+    import subprocess
     import sys
-    import types
 
-    from mlpkg.batch import portable
-    from mlpkg.batch.paths import FileLock, lock_path
+    def no_flock(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOSYS, "Function not implemented")
 
-    def locking(fd: int, mode: int, nbytes: int) -> None:
-        assert (mode, nbytes) == (2, 1)
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError is an OSError, as Windows raises
-
-    monkeypatch.setattr(portable, "fcntl", None)
-    monkeypatch.setitem(sys.modules, "msvcrt", types.SimpleNamespace(LK_NBLCK=2, locking=locking))
-    out = tmp_path / "out.jsonl"
-    lock = FileLock(out).acquire()
-    with pytest.raises(ConfigError, match="is locked: another `mlpkg tag` is writing it"):
-        FileLock(out).acquire()
-    lock.release()
-    assert not lock_path(out).exists()
-    FileLock(out).acquire().release()
+    monkeypatch.setattr(fcntl, "flock", no_flock)
+    out, rejects = tmp_path / "out.jsonl", tmp_path / "r.jsonl"
+    with pytest.warns(UserWarning, match="flock not supported"):
+        first = PartStore(out, {"input": "a"}, [out, rejects]).open()
+    with pytest.raises(ConfigError, match="out.jsonl is locked: another `mlpkg tag` is writing it"):
+        PartStore(out, {"input": "a"}, [out]).open()
+    first.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    holder = ("import errno, fcntl, os, sys\n"
+              "def no_flock(fd, operation):\n"
+              "    raise OSError(errno.ENOSYS, 'Function not implemented')\n"
+              "fcntl.flock = no_flock\n"
+              "from pathlib import Path\n"
+              "from mlpkg.batch.paths import OutputLock\n"
+              "lock = OutputLock(Path(sys.argv[1])).acquire()\n"
+              "os.kill(os.getpid(), 9)\n")
+    killed = subprocess.run([sys.executable, "-W", "ignore", "-c", holder, str(out)], capture_output=True, text=True)
+    assert killed.returncode == -9, killed.stderr
+    assert (tmp_path / ".out.jsonl.lock").exists()  # the killed job's marker
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD[:3])
+    assert run_job(job(model_dir, src, out)).tagged == 3
+    assert not (tmp_path / ".out.jsonl.lock").exists()
 
 
 def test_tag_starts_its_workers_by_spawn_where_there_is_no_fork_server(model_dir, tmp_path, monkeypatch):

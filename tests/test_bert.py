@@ -61,7 +61,7 @@ def _topic_sample(topics, split: str, n: int, seed: int = 0) -> tuple[list[str],
 def _macro_f1(model, texts, y) -> float:
     from mlpkg.evaluate.metrics import multilabel_metrics
 
-    return multilabel_metrics(model.binarize(y), model.binarize(model.predict(texts)), model.labels_)["macro"]["f1"]
+    return multilabel_metrics(model.binarize(y), model.binarize(model.predict(texts)), model.classes_)["macro"]["f1"]
 
 
 @pytest.fixture(scope="session")
@@ -70,15 +70,15 @@ def topic_model(tiny_bert, topics):
 
     train, dev = _topic_sample(topics, "train", 400), _topic_sample(topics, "dev", 160)
     model = BertClassifier(model_name_or_path=tiny_bert, max_length=128, long_text="head", epochs=4, **FAST)
-    model.fit(*train, labels=TOPICS, dev=dev)
-    model.set_thresholds(tune_thresholds(model.binarize(dev[1]), model.predict_proba(dev[0]), model.labels_))
+    model.set_params(labels=TOPICS).fit(*train, dev=dev)
+    model.set_thresholds(tune_thresholds(model.binarize(dev[1]), model.predict_proba(dev[0]), model.classes_))
     return model, dev
 
 
 def test_multilabel_finetuning_lowers_loss_and_beats_the_majority_baseline(topic_model):
     model, (dev_texts, dev_y) = topic_model
     history = model.training_["history"]
-    assert model.multi_label_ and model.labels_ == TOPICS
+    assert model.multi_label_ and list(model.classes_) == TOPICS
     assert history[-1]["train_loss"] < history[0]["train_loss"] - 0.05
     # majority baseline: no tag on any article (F1 0), or every tag on every article
     prevalence = model.binarize(dev_y).mean(axis=0)
@@ -94,7 +94,7 @@ def test_save_load_gives_identical_scores(topic_model, tmp_path):
     loaded = load_model(tmp_path / "m")
     assert isinstance(loaded, BertClassifier) and loaded.thresholds_ == model.thresholds_
     np.testing.assert_array_equal(loaded.predict_proba(dev_texts[:40]), model.predict_proba(dev_texts[:40]))
-    assert loaded.predict(dev_texts[:40]) == model.predict(dev_texts[:40])
+    assert loaded.predict_tags(dev_texts[:40]) == model.predict_tags(dev_texts[:40])
 
 
 def test_an_undecided_tag_adds_nothing_to_the_bert_loss():
@@ -147,10 +147,10 @@ def test_single_label_beats_the_majority_class(tiny_bert):
     train, dev = cats[cats.split == "train"].sample(300, random_state=0), cats[cats.split == "dev"].head(120)
     model = BertClassifier(model_name_or_path=tiny_bert, max_length=96, long_text="head", epochs=4, **FAST)
     model.fit(train.text.tolist(), train.label.tolist(), dev=(dev.text.tolist(), dev.label.tolist()))
-    assert not model.multi_label_ and len(model.labels_) == 5
+    assert not model.multi_label_ and len(model.classes_) == 5
     proba = model.predict_proba(dev.text.tolist())
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
-    labels = model.labels_
+    labels = model.classes_
     majority = singlelabel_metrics(dev.label.tolist(), [train.label.mode()[0]] * len(dev), labels)["macro"]["f1"]
     macro = singlelabel_metrics(dev.label.tolist(), model.predict(dev.text.tolist()), labels)["macro"]["f1"]
     assert macro > majority + 0.05, (macro, majority)  # measured 0.27-0.29 vs 0.13 (thread count varies it)
@@ -160,7 +160,7 @@ def test_single_label_beats_the_majority_class(tiny_bert):
 def test_long_text_strategies(tiny_bert, topics, long_text):
     texts, y = _topic_sample(topics, "train", 32)
     model = BertClassifier(model_name_or_path=tiny_bert, max_length=48, long_text=long_text, stride=8, max_chunks=3,
-                           epochs=1, **FAST).fit(texts, y, labels=TOPICS)
+                           epochs=1, labels=TOPICS, **FAST).fit(texts, y)
     ids = model.tokenizer_(texts[0], add_special_tokens=False)["input_ids"]
     assert len(ids) > 200  # a long article: more than three windows
     windows = model._encode(texts[:1])[0]

@@ -36,6 +36,11 @@ def test_unknown_model_parameter_lists_allowed_parameters(tmp_path):
         load_config(bad)
 
 
+def test_model_labels_is_refused_for_data_labels():
+    with pytest.raises(ConfigError, match=r"model.labels: a run's label set is data.labels"):
+        load_config(ROOT / "configs" / "topic_tfidf.yaml", ["model.labels=[umkm]"])
+
+
 def test_bad_choice_names_allowed_values():
     with pytest.raises(ConfigError, match=r"model\.head: must be one of 'logreg', 'linear_svc', 'complement_nb'"):
         parse_config({"model": {"name": "tfidf_linear.v1", "head": "random_forest"}}, "x.yaml")

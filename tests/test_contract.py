@@ -7,9 +7,9 @@ import json
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 
 from mlpkg.core.directory import load_model
-from mlpkg.core.estimator import clone
 from mlpkg.core.registry import registered_names, resolve
 from mlpkg.errors import ParameterError
 from mlpkg.text.normalize import article_text
@@ -75,7 +75,8 @@ def test_fit_save_load_round_trip(name, topic_sample, indosum, request, tmp_path
         rows = topic_sample.head(120)
         texts, y = [article_text(t, b) for t, b in zip(rows.title, rows.text)], [list(t) for t in rows.tags]
         dev = (texts[:20], y[:20])
-        assert model.fit(texts, y, labels=TAGS, dev=dev) is model  # every classifier takes dev (or ignores it)
+        model.set_params(labels=TAGS)
+        assert model.fit(texts, y, dev=dev) is model  # every classifier takes dev (or ignores it)
         predict = "predict_proba"
     else:
         train, test = indosum[indosum.split == "train"].head(60), indosum[indosum.split == "test"].head(5)

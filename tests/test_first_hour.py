@@ -159,6 +159,20 @@ def test_readme_python_block_runs_as_written_and_scores_like_mlpkg_tag(home, tra
     assert ast.literal_eval(shown[0]) == [["koperasi"]] and set(ast.literal_eval(shown[1])) == set(scores)
 
 
+def test_readme_grid_search_and_pipeline_run_as_written(topic_sample, tmp_path, monkeypatch):
+    """The README's scikit-learn block, as written, in a folder whose data/topics.parquet is 200 articles."""
+    code = fenced("### With scikit-learn", "python")
+    (tmp_path / "data").mkdir()
+    topic_sample.head(200).to_parquet(tmp_path / "data" / "topics.parquet")
+    monkeypatch.chdir(tmp_path)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - the README's own block
+    (grid, score), (pipe_grid, pipe_score) = (line.rsplit(" ", 1) for line in printed.getvalue().splitlines())
+    assert ast.literal_eval(grid)["C"] in (0.25, 1.0) and ast.literal_eval(pipe_grid)["lead__kw_args"]["chars"]
+    assert 0.5 < float(score) <= 1 and 0.5 < float(pipe_score) <= 1  # macro F1 of folds the model never saw
+
+
 def test_evaluate_as_in_the_readme_prints_where_its_report_went(home, trained, monkeypatch, capsys):
     monkeypatch.chdir(home)
     code, out, _ = cli(readme_command("mlpkg evaluate --model models/topic_tfidf")[1:], capsys)

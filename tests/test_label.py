@@ -486,8 +486,8 @@ def test_each_tfidf_tagger_learns_a_tag_only_from_the_rows_where_it_is_decided(n
     undecided = [["umkm"] if i % 4 == 0 else [] for i in range(len(texts))]
     params = {"name": name, "calibration_folds": 2, "char_ngrams": [],
               **({"lexicon": LEXICON} if name == "tfidf_lexicon.v1" else {})}
-    masked = build_model(params, 0).fit(texts, tags, labels=LABELS, undecided=undecided)
-    as_negative = build_model(params, 0).fit(texts, tags, labels=LABELS)
+    masked = build_model(params, 0).set_params(labels=LABELS).fit(texts, tags, undecided=undecided)
+    as_negative = build_model(params, 0).set_params(labels=LABELS).fit(texts, tags)
     j = LABELS.index("umkm")
     np.testing.assert_array_equal(masked.coef_[[0, 2]], as_negative.coef_[[0, 2]])  # the other tags: every row
     assert not np.array_equal(masked.coef_[j], as_negative.coef_[j])

@@ -85,7 +85,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 def _retuned(tagger: Path):
     model = load_model(tagger)
     model.coef_ = model.coef_ * 2
-    model.thresholds_ = {label: 0.9 for label in model.labels_}
+    model.thresholds_ = {label: 0.9 for label in model.classes_}
     return model
 
 

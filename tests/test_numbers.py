@@ -68,14 +68,14 @@ def small_model(topic_sample, tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("small")
     train = topic_sample.iloc[100:]
-    model = TfidfClassifier(head="logreg", char_ngrams=[], max_features_word=5000).fit(
-        [article_text(t, b) for t, b in zip(train.title, train.text)], [list(t) for t in train.tags],
-        labels=["koperasi", "umkm", "pendidikan"])
+    model = TfidfClassifier(labels=["koperasi", "umkm", "pendidikan"], head="logreg", char_ngrams=[],
+                            max_features_word=5000).fit(
+        [article_text(t, b) for t, b in zip(train.title, train.text)], [list(t) for t in train.tags])
     labels_file = folder / "decisions.jsonl"
     for _, row in topic_sample.iloc[:100].iterrows():
         append_event(labels_file, {"action": "label", "id": f"label-{row.id}", "title": row.title, "text": row.text,
                                    "tags": list(row.tags), "confidence": "high", "annotator": "a"})
-    data = {"path": "data/topics.parquet", "labels": model.labels_, "extra_labels": [str(labels_file)]}
+    data = {"path": "data/topics.parquet", "labels": list(model.classes_), "extra_labels": [str(labels_file)]}
     return write_model_dir(folder / "model", model, {"config.yaml": yaml.safe_dump({"data": data})})
 
 
@@ -103,8 +103,8 @@ def test_tfidf_linear_calibration_folds_keep_near_copy_groups(topic_sample, monk
 
     monkeypatch.setattr(TfidfClassifier, "_linear", spy)
     # every story twice, the copies in one near-copy group
-    TfidfClassifier(head="logreg", char_ngrams=[], calibration_folds=3).fit(
-        texts * 2, tags * 2, labels=["koperasi", "umkm", "pendidikan"], groups=list(range(120)) * 2)
+    TfidfClassifier(labels=["koperasi", "umkm", "pendidikan"], head="logreg", char_ngrams=[], calibration_folds=3).fit(
+        texts * 2, tags * 2, groups=list(range(120)) * 2)
     calibration_fits = [rows for rows in seen if len(rows) < 240]
     assert len(calibration_fits) == 3 * 3  # three folds per tag
     for fitted_rows in calibration_fits:  # a copy is in a calibration fold's training rows only with its twin
@@ -158,8 +158,8 @@ def test_fit_on_all_under_protocol_cv_fits_every_row_with_out_of_fold_thresholds
     assert any("refitted tfidf_linear.v1 on all 300 rows; thresholds from the cross-validation's out-of-fold "
                "probabilities of every row" in line for line in lines)
     model, data = load_model(tmp_path / "m"), load_split(cfg.data, None)
-    on_all = TfidfClassifier(**{k: v for k, v in params.items() if k != "name"}).fit(
-        data.texts, data.y, labels=cfg.data.labels, groups=data.groups)
+    on_all = TfidfClassifier(**{k: v for k, v in params.items() if k != "name"}, labels=cfg.data.labels).fit(
+        data.texts, data.y, groups=data.groups)
     np.testing.assert_allclose(model.coef_, on_all.coef_, rtol=1e-5)  # fitted on every row, not four fifths
     assert result["metrics"]["final_fit"] == {"rows": 300, "of": 300, "thresholds": "the cross-validation's "
                                               "out-of-fold probabilities of every row"}

@@ -69,7 +69,7 @@ def lexicon_model(topic_sample):
     texts = [article_text(t, b) for t, b in zip(topic_sample["title"], topic_sample["text"])]
     model = TfidfLexiconClassifier(lexicon=cfg.model["lexicon"], lexicon_weight=0.5, C=1.0,
                                    max_features_word=20000)
-    return model.fit(texts, [list(t) for t in topic_sample["tags"]], labels=TAGS)
+    return model.set_params(labels=TAGS).fit(texts, [list(t) for t in topic_sample["tags"]])
 
 
 def test_sentence_shares_add_up_to_the_score_less_the_intercept(lexicon_model):
@@ -129,7 +129,7 @@ def test_vectors_tagger_round_trips_with_the_vectors_of_its_own_vocabulary(topic
     texts = [article_text(t, b) for t, b in zip(topic_sample["title"], topic_sample["text"])]
     model = TfidfLexiconVectorsClassifier(lexicon=cfg.model["lexicon"], word_vectors="data/word_vectors.npz",
                                           max_features_word=5000)
-    model.fit(texts, [list(t) for t in topic_sample["tags"]], labels=TAGS)
+    model.set_params(labels=TAGS).fit(texts, [list(t) for t in topic_sample["tags"]])
     assert model.coef_.shape[1] == 5000 + 4 * 3 + model.vector_values_.shape[1]
     model.save(tmp_path / "m")
     loaded = load_model(tmp_path / "m")

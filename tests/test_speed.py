@@ -101,8 +101,8 @@ LEXICON = {"koperasi": ["koperasi", "ksp\\b", "simpan pinjam"], "umkm": ["umkm\\
 @pytest.fixture(scope="module")
 def lexicon_model_dir(topic_sample, tmp_path_factory) -> Path:
     texts = [article_text(t, b) for t, b in zip(topic_sample["title"], topic_sample["text"])]
-    model = TfidfLexiconClassifier(lexicon=LEXICON, max_features_word=20_000).fit(
-        texts, [list(t) for t in topic_sample["tags"]], labels=["koperasi", "umkm", "pendidikan"])
+    model = TfidfLexiconClassifier(labels=["koperasi", "umkm", "pendidikan"], lexicon=LEXICON,
+                                   max_features_word=20_000).fit(texts, [list(t) for t in topic_sample["tags"]])
     directory = tmp_path_factory.mktemp("speed") / "model"
     model.save(directory)
     return directory

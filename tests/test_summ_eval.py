@@ -91,28 +91,6 @@ def test_exported_trees_match_scikit_learn():
     assert np.allclose(BoostedTrees.from_arrays(trees.arrays()).decision_function(X), trees.decision_function(X))
 
 
-def test_scikit_learn_tree_internals_have_the_shape_the_export_reads():
-    """BoostedTrees.from_sklearn reads private scikit-learn arrays: this fails loudly when a release changes them."""
-    import sklearn
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(200, 3))
-    model = HistGradientBoostingClassifier(max_iter=3, max_depth=2, random_state=0).fit(X, X[:, 0] > 0)
-    why = (f"scikit-learn {sklearn.__version__} changed the private HistGradientBoostingClassifier arrays that "
-           "mlpkg/summarize/trees.py exports; update BoostedTrees.from_sklearn, then the scikit-learn bound in "
-           "pyproject.toml")
-    predictors = getattr(model, "_predictors", None)
-    assert isinstance(predictors, list) and predictors and all(len(p) == 1 for p in predictors), why
-    nodes = getattr(predictors[0][0], "nodes", None)
-    assert isinstance(nodes, np.ndarray) and nodes.dtype.names, why
-    floats, ints = ("value", "num_threshold"), ("feature_idx", "left", "right", "depth", "is_leaf")
-    assert set(floats + ints) <= set(nodes.dtype.names), why
-    assert all(np.issubdtype(nodes.dtype[f], np.floating) for f in floats), why
-    assert all(np.issubdtype(nodes.dtype[f], np.integer) for f in ints), why
-    assert np.asarray(model._baseline_prediction).size == 1, why
-
-
 def test_evaluate_a_saved_summarizer_on_a_file(small_indosum, tmp_path):
     model_dir = LeadSummarizer(k=3).fit().save(tmp_path / "lead")
     result = evaluate_summarizer_file(str(model_dir), str(small_indosum), split="test", output=tmp_path / "eval")

@@ -1,4 +1,5 @@
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,29 @@ def test_normalize_for_features_drops_punctuation_and_digits():
 def test_stopwords_and_stemming():
     assert "yang" in stopwords()
     assert stem_word("pemberdayaan") == "daya"
+
+
+def test_vendored_stop_words_are_sastrawis_list():
+    from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
+
+    assert stopwords() == frozenset(StopWordRemoverFactory().get_stop_words())
+
+
+def test_stop_words_need_no_pysastrawi_and_stemming_names_its_extra(monkeypatch):
+    """PySastrawi is the `stem` extra: the stop words ship with mlpkg, stemming without it is E007."""
+    from mlpkg.errors import MissingExtraError
+    from mlpkg.text import lexicon
+
+    monkeypatch.setitem(sys.modules, "Sastrawi", None)  # not installed: importing it raises ImportError
+    for cached in (lexicon.stopwords, lexicon._stemmer, lexicon.stem_word):
+        cached.cache_clear()
+    try:
+        assert {"yang", "dan", "adalah"} <= stopwords() and len(stopwords()) == 809
+        with pytest.raises(MissingExtraError, match=r"\[E007\] Indonesian stemming .* needs Sastrawi.*\.\[stem\]"):
+            stem_word("pemberdayaan")
+    finally:
+        for cached in (lexicon.stopwords, lexicon._stemmer, lexicon.stem_word):
+            cached.cache_clear()
 
 
 @pytest.mark.parametrize("raw, expected", [

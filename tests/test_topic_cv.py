@@ -36,8 +36,8 @@ def default_model():
 def test_default_model_tags_antara_cooperative_forum_koperasi_not_pendidikan(default_model):
     title, body = (HERE / "data" / "antara_koperasi_kalteng.txt").read_text(encoding="utf-8").split("\n", 1)
     proba = default_model.predict_proba([article_text(title, body)])[0]
-    tags = default_model.predict([article_text(title, body)])[0]
-    assert "koperasi" in tags and "pendidikan" not in tags, dict(zip(default_model.labels_, proba.round(3)))
+    tags = default_model.predict_tags([article_text(title, body)])[0]
+    assert "koperasi" in tags and "pendidikan" not in tags, dict(zip(default_model.classes_, proba.round(3)))
 
 
 def test_default_model_thresholds_come_from_out_of_fold_scores(default_model):
@@ -50,7 +50,7 @@ def test_default_model_leaves_unrelated_economy_news_untagged(default_model):
     text = article_text("Harga emas Antam naik Rp7.000 per gram",
                         "Harga emas Antam yang dipantau dari laman Logam Mulia naik Rp7.000 menjadi Rp1.897.000 per "
                         "gram. Harga pembelian kembali juga naik. Investor menunggu keputusan suku bunga bank sentral.")
-    assert default_model.predict([text]) == [[]]
+    assert default_model.predict_tags([text]) == [[]]
 
 
 def test_lexicon_counts_title_lead_and_body():
@@ -72,7 +72,7 @@ def test_lexicon_tag_outside_the_label_set_is_refused_at_fit(topic_sample):
     texts = [article_text(t, b) for t, b in zip(topic_sample["title"], topic_sample["text"])]
     model = TfidfLexiconClassifier(lexicon={"pertanian": ["petani"]}, max_features_word=2000)
     with pytest.raises(DataError, match=r"model\.lexicon has tags \['pertanian'\]"):
-        model.fit(texts, [list(t) for t in topic_sample["tags"]], labels=TAGS)
+        model.set_params(labels=TAGS).fit(texts, [list(t) for t in topic_sample["tags"]])
 
 
 def test_smoothed_platt_keeps_probabilities_off_certainty_with_few_positives():

@@ -40,8 +40,8 @@ from hashlib import blake2b
 from itertools import islice
 from pathlib import Path
 
-from ..core.estimator import Param
 from ..core.model_check import check_model
+from ..core.param import Param
 from ..errors import (
     RESUMES,
     ConfigError,

@@ -6,7 +6,7 @@ Layout, for ``--output out.jsonl`` (``--output -``: beside the rejects file)::
         progress.json          # the job fingerprint and, per finished chunk, its counts and input digest
         part-000000.jsonl      # tagged rows of chunk 0
         rejects-000000.jsonl   # rejects of chunk 0
-    .out.jsonl.lock            # flock'ed while a job runs, one beside every file the job writes
+    .out.jsonl.lock            # locked while a job runs, one beside every file the job writes
     .out.rejects.jsonl.lock
 
 Every file is written to a temp file and ``os.replace``d, and a chunk counts as done only once
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.files import atomic_file, stale_temp_files, write_lines
-from .paths import FileLock
+from .paths import OutputLock
 
 PROGRESS_FILE = "progress.json"
 
@@ -67,7 +67,7 @@ class PartStore:
         self.done: dict[int, ChunkCounts] = {}
         self.resumed = False
         self.restart: str | None = None
-        self._locks = [FileLock(path) for path in writes]
+        self._locks = [OutputLock(path) for path in writes]
         self._held = False
 
     def open(self) -> "PartStore":

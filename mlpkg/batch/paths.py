@@ -1,9 +1,9 @@
 """The files a tag job touches, checked before any work: inputs that exist, outputs that can be
 written and that are none of the other files, and a lock beside every file the job writes.
 
-A lock is ``.NAME.lock`` beside ``NAME``, locked while the job runs (``flock``; ``msvcrt.locking`` on
-Windows: :mod:`mlpkg.batch.portable`) and removed when it ends; ``kill -9`` releases the lock with the
-process, so a lock file left by a killed job never blocks the rerun.
+A lock is ``.NAME.lock`` beside ``NAME``, locked while the job runs (by :mod:`filelock`: ``flock`` on POSIX,
+``LockFileEx`` on Windows, a marker file where the file system has no ``flock``) and removed when it ends;
+``kill -9`` releases the lock with the process, so a lock file left by a killed job never blocks the rerun.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
+from contextlib import suppress
 from itertools import combinations
 from pathlib import Path
-from typing import IO
+
+import filelock
 
 from ..errors import ConfigError, DataError, DiskFullError, OutputNotWritableError
-from .portable import try_lock, unlock_and_remove
 from .records import file_format, is_stream
 
 STDIO = "-"
@@ -73,33 +74,26 @@ def lock_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.lock")
 
 
-class FileLock:
+class OutputLock:
     """An exclusive, non-blocking lock on ``.NAME.lock`` beside the file ``NAME`` a job writes."""
 
     def __init__(self, target: Path):
         self.target, self.path = target, lock_path(target)
-        self._fh: IO | None = None
+        # timeout=0: a second job is refused at once; not thread-local: the job holds it, whichever thread ends it
+        self._lock = filelock.FileLock(self.path, timeout=0, thread_local=False)
 
-    def acquire(self) -> "FileLock":
-        while True:
-            fh = open(self.path, "a")
-            if not try_lock(fh):
-                fh.close()
-                raise ConfigError(f"{self.target} is locked: another `mlpkg tag` is writing it ({self.path}); "
-                                  "wait for it to end or choose another path") from None
-            if self._still_there(fh):
-                self._fh = fh
-                return self
-            fh.close()  # the holder removed the file after we opened it: lock the new one
-
-    def _still_there(self, fh: IO) -> bool:
+    def acquire(self) -> "OutputLock":
         try:
-            return os.fstat(fh.fileno()).st_ino == os.stat(self.path).st_ino
-        except FileNotFoundError:
-            return False
+            self._lock.acquire()
+        except filelock.Timeout:
+            raise ConfigError(f"{self.target} is locked: another `mlpkg tag` is writing it ({self.path}); "
+                              "wait for it to end or choose another path") from None
+        return self
 
     def release(self) -> None:
-        if self._fh is not None:
-            unlock_and_remove(self._fh, self.path)
-            self._fh = None
-
+        """Remove the lock file while still holding it, so that no other job locks it in between (filelock
+        retries on a file removed under it); Windows cannot remove an open file: filelock removes it there."""
+        if self._lock.is_locked:
+            with suppress(OSError):
+                os.unlink(self.path)
+            self._lock.release()

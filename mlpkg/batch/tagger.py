@@ -94,7 +94,7 @@ class Tagger:
         if self.model is not None:
             proba = self.model.predict_proba([article_text(a.title, a.text) for a in articles])
             decided = self.model.decide(proba)
-            labels = self.model.labels_
+            labels = list(self.model.classes_)
             scores = np.round(proba.astype(np.float64), SCORE_DECIMALS).tolist()
         if self.evidence:
             from ..classify.evidence import evidence

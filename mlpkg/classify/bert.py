@@ -29,7 +29,7 @@ from ..core.estimator import Param
 from ..core.registry import register
 from ..errors import ParameterError
 from ..text.clean import clean
-from .classifier import Classifier
+from .classifier import LABELS, Classifier, LabelSet
 
 HF_DIR = "hf"
 LONG_TEXT = ("head", "head_tail", "chunk_mean", "chunk_max")
@@ -42,13 +42,14 @@ class BertClassifier(Classifier):
 
     >>> clf = BertClassifier(model_name_or_path="models/indobert-base-p1", epochs=3)  # doctest: +SKIP
     >>> clf.fit(train_texts, train_tags, dev=(dev_texts, dev_tags))                    # doctest: +SKIP
-    >>> clf.predict(["Koperasi Desa Merah Putih resmi diluncurkan"])                    # doctest: +SKIP
+    >>> clf.predict_tags(["Koperasi Desa Merah Putih resmi diluncurkan"])                    # doctest: +SKIP
     [['koperasi']]
     """
 
     extra = "bert"
     uses_dev = True  # early stopping on dev macro-F1 (the best epoch's weights are kept)
     params = {
+        "labels": LABELS,
         **FINETUNE_PARAMS,
         "max_length": Param(int, 512, low=16, high=4096, doc="tokens per window, special tokens included"),
         "long_text": Param(str, "head_tail", choices=LONG_TEXT, doc="what the model reads of a long article"),
@@ -64,12 +65,14 @@ class BertClassifier(Classifier):
         "early_stopping_patience": Param(int, 2, low=0, doc="epochs without better dev macro-F1; 0 = off"),
     }
 
-    def __init__(self, *, model_name_or_path: str = "indobenchmark/indobert-base-p1", learning_rate: float = 3e-05,
-                 weight_decay: float = 0.01, warmup_ratio: float = 0.1, seed: int = 0, mixed_precision: str = "auto",
-                 device: str = "auto", verbose: bool = True, max_length: int = 512, long_text: str = "head_tail",
+    def __init__(self, *, labels: LabelSet = None, model_name_or_path: str = "indobenchmark/indobert-base-p1",
+                 learning_rate: float = 3e-05, weight_decay: float = 0.01, warmup_ratio: float = 0.1, seed: int = 0,
+                 mixed_precision: str = "auto", device: str = "auto", verbose: bool = True, max_length: int = 512,
+                 long_text: str = "head_tail",
                  head_fraction: float = 0.25, stride: int = 64, max_chunks: int = 4, epochs: int = 4,
                  batch_size: int = 16, predict_batch_size: int = 32, class_weight: str = "balanced",
                  early_stopping_patience: int = 2) -> None:
+        self.labels = labels
         self.model_name_or_path = model_name_or_path
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
@@ -105,9 +108,9 @@ class BertClassifier(Classifier):
         self.device_ = pick_device(self.device)
         self.tokenizer_ = load_tokenizer(self.model_name_or_path)
         self.model_ = load_pretrained(
-            AutoModelForSequenceClassification, self.model_name_or_path, num_labels=len(self.labels_),
+            AutoModelForSequenceClassification, self.model_name_or_path, num_labels=len(self.classes_),
             problem_type="multi_label_classification" if self.multi_label_ else "single_label_classification",
-            id2label=dict(enumerate(self.labels_)), label2id={k: i for i, k in enumerate(self.labels_)},
+            id2label=dict(enumerate(self.classes_)), label2id={k: i for i, k in enumerate(self.classes_)},
             ignore_mismatched_sizes=True,
         ).to(self.device_)
         self._check_positions()
@@ -163,10 +166,10 @@ class BertClassifier(Classifier):
 
         if self.multi_label_:
             cut = np.array([best_threshold(Y[:, j], proba[:, j]) for j in range(Y.shape[1])])
-            return multilabel_metrics(Y, (proba >= cut).astype(int), self.labels_)["macro"]["f1"]
-        true = [self.labels_[j] for j in Y.argmax(axis=1)]
-        pred = [self.labels_[j] for j in proba.argmax(axis=1)]
-        return singlelabel_metrics(true, pred, self.labels_)["macro"]["f1"]
+            return multilabel_metrics(Y, (proba >= cut).astype(int), self.classes_)["macro"]["f1"]
+        true = [self.classes_[j] for j in Y.argmax(axis=1)]
+        pred = [self.classes_[j] for j in proba.argmax(axis=1)]
+        return singlelabel_metrics(true, pred, self.classes_)["macro"]["f1"]
 
     def _check_positions(self) -> None:
         limit = getattr(self.model_.config, "max_position_embeddings", None)
@@ -240,7 +243,7 @@ class BertClassifier(Classifier):
         windows = [w for d in docs for w in d]
         owner = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
         order = np.argsort([len(w) for w in windows], kind="stable")
-        out = np.zeros((len(windows), len(self.labels_)), dtype=np.float32)
+        out = np.zeros((len(windows), len(self.classes_)), dtype=np.float32)
         for i in range(0, len(order), self.predict_batch_size):
             rows = order[i: i + self.predict_batch_size]
             out[rows] = self._window_logits(self._pad([windows[r] for r in rows]))

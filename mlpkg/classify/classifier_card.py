@@ -84,8 +84,8 @@ def calibration_note(model) -> str:
     out_of_fold = getattr(model, "calibration_", {}).get("out_of_fold")
     if out_of_fold is None:
         return ""
-    done = [f"`{label}`" for label, ok in zip(model.labels_, out_of_fold) if ok]
-    rare = [f"`{label}`" for label, ok in zip(model.labels_, out_of_fold) if not ok]
+    done = [f"`{label}`" for label, ok in zip(model.classes_, out_of_fold) if ok]
+    rare = [f"`{label}`" for label, ok in zip(model.classes_, out_of_fold) if not ok]
     note = f"Calibrated by smoothed Platt scaling on out-of-fold scores: {', '.join(done)}." if done else ""
     if rare:
         note += (f" Too rare to calibrate out of fold (warning W001): {', '.join(rare)}: the uncalibrated sigmoid "
@@ -139,7 +139,7 @@ def classifier_card(cfg, model, profiles: dict[str, dict], metrics: dict, run: d
         f"# {cfg.output_dir}: {'multi-label topic tagger' if model.multi_label_ else 'news category classifier'}",
         "",
         f"Model `{name}` trained by mlpkg from `{cfg.data.path}`{_labels_files_note(run)} (seed {cfg.seed}). Labels: "
-        + ", ".join(f"`{label}`" for label in model.labels_)
+        + ", ".join(f"`{label}`" for label in model.classes_)
         + ("; no tag means *other*." if model.multi_label_ else "."),
         "",
         "## Data",
@@ -164,7 +164,7 @@ def classifier_card(cfg, model, profiles: dict[str, dict], metrics: dict, run: d
         if key in metrics:
             lines += [format_table(metrics[key], title, markdown=True), ""]
     main = "cv" if "cv" in metrics else "test"
-    lines += _uncertainty_lines(metrics.get(main, {}), model.labels_)
+    lines += _uncertainty_lines(metrics.get(main, {}), list(model.classes_))
     if model.multi_label_:
         lines += [
             "## Decision thresholds",

@@ -33,7 +33,7 @@ def score_classifier(model, rows, worst: int = 20) -> dict:
     intervals, per-publisher metrics) of ``model`` on ``rows`` (a :class:`~mlpkg.classify.training.LabelledSplit`)."""
     proba = model.predict_proba(rows.texts)
     pred = model.decide(proba)
-    labels = model.labels_
+    labels = list(model.classes_)
     if model.multi_label_:
         cut = np.tile([model.thresholds_[label] for label in labels], (len(rows.texts), 1))
         return _scored(model.binarize(rows.y), proba, model.binarize(pred), cut, labels, rows, worst)
@@ -97,7 +97,7 @@ def _error_row(i, rows, true, predicted, score) -> dict:
 
 def keyword_baseline(rule, rows) -> dict:
     """Metrics of a :class:`~.keyword_rule.KeywordRule` on ``rows`` (a labelled split)."""
-    labels = rule.labels_
+    labels = rule.classes_
     given = tag_matrix(keyword_rule(rows.texts, labels, rule.lexicon, rule.min_count), labels)
     return multilabel_metrics(tag_matrix(rows.y, labels), given, labels)
 
@@ -117,7 +117,7 @@ def write_classifier_report(
     per-publisher metrics, plots and the worst errors; ``warning`` first, where the figures need one."""
     sections = [("Warning", f"<p class=warn>{html.escape(warning)}</p>")] if warning else []
     sections += [("Run", key_value_html(metadata_rows(run)))] if run else []
-    labels = model.labels_
+    labels = list(model.classes_)
     if model.multi_label_ and model.thresholds_:
         rows = [(label, f"{t:.3f}") for label, t in model.thresholds_.items()]
         sections.append(("Decision thresholds", key_value_html(rows) + f"<p class=note>{html.escape(threshold_note)}"

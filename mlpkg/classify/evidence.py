@@ -44,7 +44,7 @@ def sentence_shares(model, text: str) -> tuple[list[str], np.ndarray]:
     units = ([title] if title else []) + body
     forms = [normalize_for_features(u) for u in units]
     if not units:
-        return [], np.zeros((0, len(model.labels_)))
+        return [], np.zeros((0, len(model.classes_)))
     parts = (forms[0] if title else "", " ".join(forms[1:] if title else forms))
     prepared = " ".join(p for p in parts if p)
     counter = model._word_counter()
@@ -106,7 +106,7 @@ def evidence(model, texts: list[str], tags: list[list[str]], k: int = 2) -> list
         units, shares = sentence_shares(model, text)
         row = {}
         for tag in given:
-            j = model.labels_.index(tag)
+            j = list(model.classes_).index(tag)
             order = [i for i in np.argsort(-shares[:, j], kind="stable") if shares[i, j] > 0][:k]
             row[tag] = [units[i] for i in order]
         out.append(row)

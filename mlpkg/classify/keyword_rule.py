@@ -47,12 +47,12 @@ class KeywordRule:
     """
 
     def __init__(self, labels: list[str], lexicon: dict[str, list[str]], min_count: int = 3):
-        self.labels_ = list(labels)
+        self.classes_ = list(labels)
         self.lexicon = lexicon
         self.min_count = min_count
-        self.thresholds_ = {label: 0.5 for label in self.labels_}
+        self.thresholds_ = {label: 0.5 for label in self.classes_}
         self.multi_label_ = True
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
-        counts = keyword_hits(texts, self.labels_, self.lexicon)
+        counts = keyword_hits(texts, self.classes_, self.lexicon)
         return counts / (counts + self.min_count)

@@ -29,7 +29,7 @@ from ..data.folds import grouped_folds, train_rows
 from ..errors import ModelIntegrityError
 from ..text.clean import clean
 from ..text.normalize import normalize_for_features
-from .classifier import Classifier
+from .classifier import LABELS, Classifier, LabelSet
 from .linear import fit_matrix_scaling, fit_platt
 from .text_features import CachedCharNgrams, fit_char_vectorizer, truncate_words
 from .word_ngrams import WordNgramCounter, word_tfidf
@@ -60,11 +60,12 @@ class TfidfClassifier(Classifier):
     """TF-IDF features (word and char n-grams) with a linear head.
 
     >>> clf = TfidfClassifier(head="logreg").fit(texts, [["umkm"], [], ...])  # doctest: +SKIP
-    >>> clf.predict(["Koperasi Desa Merah Putih resmi diluncurkan"])           # doctest: +SKIP
+    >>> clf.predict_tags(["Koperasi Desa Merah Putih resmi diluncurkan"])           # doctest: +SKIP
     [['koperasi']]
     """
 
     params = {
+        "labels": LABELS,
         "head": Param(str, "logreg", choices=("logreg", "linear_svc", "complement_nb"), doc="linear head"),
         "C": Param(float, 4.0, low=1e-6, doc="inverse regularisation (logreg, linear_svc)"),
         "alpha": Param(float, 0.3, low=1e-6, doc="smoothing (complement_nb)"),
@@ -82,11 +83,12 @@ class TfidfClassifier(Classifier):
         "seed": Param(int, 0),
     }
 
-    def __init__(self, *, head: str = "logreg", C: float = 4.0, alpha: float = 0.3,
+    def __init__(self, *, labels: LabelSet = None, head: str = "logreg", C: float = 4.0, alpha: float = 0.3,
                  word_ngrams: list[int] | tuple[int, ...] = (1, 2), char_ngrams: list[int] | tuple[int, ...] = (3, 5),
                  min_df: int = 2, max_features_word: int = 150000, max_features_char: int = 150000,
                  char_max_chars: int = 2000, sublinear_tf: bool = True, class_weight: str = "balanced",
                  calibration_folds: int = 3, seed: int = 0) -> None:
+        self.labels = labels
         self.head = head
         self.C = C
         self.alpha = alpha
@@ -207,7 +209,7 @@ class TfidfClassifier(Classifier):
         else:
             y = Y.argmax(axis=1)
             self.coef_, self.intercept_ = self._linear(X, y)
-            A, c = fit_matrix_scaling(self._oof_scores(X, y, groups), y, len(self.labels_))
+            A, c = fit_matrix_scaling(self._oof_scores(X, y, groups), y, len(self.classes_))
             self.calibration_ = {"A": A, "c": c}
 
     def _fit_texts(self, texts: list[str], Y: np.ndarray, groups: np.ndarray | None = None,
@@ -295,7 +297,7 @@ class TfidfClassifier(Classifier):
         names = self._feature_names()
         out = {}
         # a binary single-label head has one row of weights, for the second class
-        rows = self.labels_ if len(self.coef_) == len(self.labels_) else self.labels_[1:]
+        rows = self.classes_ if len(self.coef_) == len(self.classes_) else self.classes_[1:]
         for j, label in enumerate(rows):
             top = np.argsort(-self.coef_[j])[:n]
             out[label] = [(names[k], float(self.coef_[j, k])) for k in top]

@@ -27,6 +27,7 @@ from ..core.registry import register
 from ..data.folds import grouped_folds, train_rows
 from ..errors import DataError, UncalibratedTagWarning
 from ..text.clean import clean
+from .classifier import LabelSet
 from .lexicon_features import TagLexicon, joined, lexicon_problem, normalized_parts
 from .linear import sigmoid_calibration
 from .tfidf import TfidfClassifier
@@ -57,13 +58,13 @@ class TfidfLexiconClassifier(TfidfClassifier):
         "calibration_folds": Param(int, 5, low=2, high=10),
     }
 
-    def __init__(self, *, head: str = "linear_svc", C: float = 0.5, alpha: float = 0.3,
+    def __init__(self, *, labels: LabelSet = None, head: str = "linear_svc", C: float = 0.5, alpha: float = 0.3,
                  word_ngrams: list[int] | tuple[int, ...] = (1, 2), char_ngrams: list[int] | tuple[int, ...] = (),
                  min_df: int = 2, max_features_word: int = 150000, max_features_char: int = 150000,
                  char_max_chars: int = 2000, sublinear_tf: bool = True, class_weight: str = "balanced",
                  calibration_folds: int = 5, seed: int = 0, lexicon: dict[str, list[str]] | None = None,
                  lexicon_weight: float = 1.0, lead_chars: int = 400) -> None:
-        super().__init__(head=head, C=C, alpha=alpha, word_ngrams=word_ngrams, char_ngrams=char_ngrams,
+        super().__init__(labels=labels, head=head, C=C, alpha=alpha, word_ngrams=word_ngrams, char_ngrams=char_ngrams,
                          min_df=min_df, max_features_word=max_features_word, max_features_char=max_features_char,
                          char_max_chars=char_max_chars, sublinear_tf=sublinear_tf, class_weight=class_weight,
                          calibration_folds=calibration_folds, seed=seed)
@@ -112,9 +113,9 @@ class TfidfLexiconClassifier(TfidfClassifier):
                    dev: tuple[list[str], np.ndarray] | None = None, known: np.ndarray | None = None) -> None:
         if not self.multi_label_:
             raise DataError("tfidf_lexicon.v1 is a multi-label tagger: give each text a list of tags")
-        unknown = sorted(set(self.lexicon or {}) - set(self.labels_))
+        unknown = sorted(set(self.lexicon or {}) - set(self.classes_))
         if unknown:
-            raise DataError(f"model.lexicon has tags {unknown} that are not in the label set {self.labels_}")
+            raise DataError(f"model.lexicon has tags {unknown} that are not in the label set {self.classes_}")
         X = self._blocks(texts, fit=True)
         coefs, intercepts, platt = [], [], []
         known = np.ones(Y.shape, dtype=bool) if known is None else known  # a tag undecided for a row: not learnt
@@ -137,7 +138,7 @@ class TfidfLexiconClassifier(TfidfClassifier):
         self.calibration_ = {"platt": np.asarray(platt), "out_of_fold": out_of_fold}
         for j in np.flatnonzero(~out_of_fold):
             warnings.warn(UncalibratedTagWarning(
-                f"tag {self.labels_[j]!r} has {int(Y[:, j].sum())} positive(s) of {len(Y)} rows: too few to "
+                f"tag {self.classes_[j]!r} has {int(Y[:, j].sum())} positive(s) of {len(Y)} rows: too few to "
                 f"calibrate out of fold ({self.calibration_folds} folds need positives in every fold's training "
                 "rows); its probability is the uncalibrated sigmoid and its threshold stays 0.5 (not tuned on "
                 "scores of its own training rows). Label more of them (mlpkg label)"), stacklevel=4)

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from ..core.estimator import Param
 from ..core.registry import register
 from ..errors import ModelIntegrityError
+from .classifier import LabelSet
 from .tfidf_lexicon import TfidfLexiconClassifier
 
 
@@ -46,14 +47,14 @@ class TfidfLexiconVectorsClassifier(TfidfLexiconClassifier):
         "vector_weight": Param(float, 1.0, low=0.0, doc="scale of the mean-vector columns"),
     }
 
-    def __init__(self, *, head: str = "linear_svc", C: float = 0.5, alpha: float = 0.3,
+    def __init__(self, *, labels: LabelSet = None, head: str = "linear_svc", C: float = 0.5, alpha: float = 0.3,
                  word_ngrams: list[int] | tuple[int, ...] = (1, 2), char_ngrams: list[int] | tuple[int, ...] = (),
                  min_df: int = 2, max_features_word: int = 150000, max_features_char: int = 150000,
                  char_max_chars: int = 2000, sublinear_tf: bool = True, class_weight: str = "balanced",
                  calibration_folds: int = 5, seed: int = 0, lexicon: dict[str, list[str]] | None = None,
                  lexicon_weight: float = 1.0, lead_chars: int = 400, word_vectors: str = "data/word_vectors.npz",
                  vector_weight: float = 1.0) -> None:
-        super().__init__(head=head, C=C, alpha=alpha, word_ngrams=word_ngrams, char_ngrams=char_ngrams,
+        super().__init__(labels=labels, head=head, C=C, alpha=alpha, word_ngrams=word_ngrams, char_ngrams=char_ngrams,
                          min_df=min_df, max_features_word=max_features_word, max_features_char=max_features_char,
                          char_max_chars=char_max_chars, sublinear_tf=sublinear_tf, class_weight=class_weight,
                          calibration_folds=calibration_folds, seed=seed, lexicon=lexicon,

@@ -38,15 +38,20 @@ def _tune(cfg: RunConfig, model, rows: LabelledSplit, proba) -> None:
 
     t = cfg.thresholds
     known = ~model.binarize(rows.undecided).astype(bool) if rows.undecided else None
-    model.set_thresholds(tune_thresholds(model.binarize(rows.y), proba, model.labels_, t.objective, t.min_precision,
-                                         t.min_positives, known=known))
+    model.set_thresholds(tune_thresholds(model.binarize(rows.y), proba, list(model.classes_), t.objective,
+                                         t.min_precision, t.min_positives, known=known))
+
+
+def _new_model(cfg: RunConfig):
+    """The config's unfitted classifier, its label set ``data.labels`` (None: the labels seen in the data)."""
+    return build_model(cfg.model, cfg.seed).set_params(labels=cfg.data.labels or None)
 
 
 def _fit_tuned(cfg: RunConfig, train: LabelledSplit, dev: LabelledSplit):
-    model = build_model(cfg.model, cfg.seed)
-    model.fit(train.texts, train.y, labels=cfg.data.labels, groups=train.groups, dev=(dev.texts, dev.y),
+    model = _new_model(cfg)
+    model.fit(train.texts, train.y, groups=train.groups, dev=(dev.texts, dev.y),
               undecided=train.undecided or None)
-    if not model.labels_:
+    if not len(model.classes_):
         raise DataError(f"{cfg.data.path}: the train split has no labels")
     if model.multi_label_:
         _tune(cfg, model, dev, model.predict_proba(dev.texts))
@@ -59,14 +64,14 @@ def fit_on_all(cfg: RunConfig, data: LabelledSplit, oof: np.ndarray | None = Non
     probabilities of these rows, columns in ``data.labels`` order). A model that early-stops on dev
     (``uses_dev``), or one given no ``oof`` (inside a cross-validation fold), is fitted on four fifths
     instead: one grouped fifth is held out as its dev (:func:`final_fit` says which was done)."""
-    model = build_model(cfg.model, cfg.seed)
+    model = _new_model(cfg)
     if getattr(type(model), "scores_out_of_fold", False):
-        model.fit(data.texts, data.y, labels=cfg.data.labels, groups=data.groups, undecided=data.undecided or None)
+        model.fit(data.texts, data.y, groups=data.groups, undecided=data.undecided or None)
         if model.multi_label_:
             _tune(cfg, model, data, model.oof_proba_)
         return model
     if oof is not None and not type(model).uses_dev:
-        model.fit(data.texts, data.y, labels=cfg.data.labels, groups=data.groups, undecided=data.undecided or None)
+        model.fit(data.texts, data.y, groups=data.groups, undecided=data.undecided or None)
         if model.multi_label_:
             _tune(cfg, model, data, oof)
         return model
@@ -256,7 +261,7 @@ def train_classifier_cv(cfg: RunConfig, log=print, overwrite: bool = False) -> d
         + ", ".join(f"{k} {v:.3f}" for k, v in model.thresholds_.items()))
     if not all(getattr(model, "calibration_", {}).get("out_of_fold", [True])):
         log(calibration_note(model).replace("`", ""))
-    scored = {"cv": scored_from_cv(cv, data, model.labels_, cfg.evaluation.worst_errors)}
+    scored = {"cv": scored_from_cv(cv, data, list(model.classes_), cfg.evaluation.worst_errors)}
     return _write_model_dir(cfg, model, metrics, scored, extra, {"all (cross-validated, then the final fit)": data},
                             start, (data.ids, "every labelled row (protocol cv)"), files, overwrite)
 
@@ -278,7 +283,8 @@ def train_classifier(cfg: RunConfig, log=print, overwrite: bool = False) -> dict
     scored = {"dev": score_classifier(model, dev, worst), "test": score_classifier(model, test, worst)}
     metrics = {name: s["metrics"] for name, s in scored.items()}
     extra = {}
-    rule = keyword_rule_for(cfg, model.labels_, log) if model.multi_label_ and cfg.evaluation.keyword_baseline else None
+    rule = (keyword_rule_for(cfg, list(model.classes_), log)
+            if model.multi_label_ and cfg.evaluation.keyword_baseline else None)
     if rule is not None:
         metrics["keyword_rule_test"] = extra["Keyword rule, test split"] = keyword_baseline(rule, test)
     if cfg.data.heldout_split_field:
@@ -377,13 +383,13 @@ class _LabelsOnly:
     multi_label_ = True
 
     def __init__(self, labels: list[str]):
-        self.labels_ = list(labels)
+        self.classes_ = list(labels)
         self.thresholds_ = {}
 
     def binarize(self, y: list):
         from ..evaluate.metrics import tag_matrix
 
-        return tag_matrix(y, self.labels_)
+        return tag_matrix(y, self.classes_)
 
 
 def sure_title(left_out: int) -> str:

@@ -2,7 +2,8 @@
 
 ``grouped_folds`` keeps near-copy groups whole and stratifies on each row's rarest tag;
 ``publisher_folds`` holds out one publisher at a time; ``newer_folds`` holds out the newest news;
-``train_rows`` drops from training every row that shares a near-copy group with a test row.
+``train_rows`` drops from training every row that shares a near-copy group with a test row;
+``grouped_splits`` gives grouped folds as the (train, test) pairs scikit-learn's ``cv=`` takes.
 """
 
 from __future__ import annotations
@@ -47,6 +48,18 @@ def grouped_folds(Y: np.ndarray, groups: list, n_splits: int = 5, seed: int = 0)
         total[k] += size[g]
     row_fold = fold_of[inv]
     return [(f"fold {k + 1}", np.flatnonzero(row_fold == k)) for k in range(n_splits)]
+
+
+def grouped_splits(Y: np.ndarray, groups: list, n_splits: int = 5, seed: int = 0
+                   ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`grouped_folds` as (train rows, test rows) pairs, the ``cv=`` of ``GridSearchCV`` or
+    ``cross_val_predict``; the train rows leave out the test rows' near-copies (:func:`train_rows`).
+
+    >>> splits = grouped_splits([[1], [0], [1], [0]], groups=["a", "a", "b", "c"], n_splits=2)
+    >>> [(train.tolist(), test.tolist()) for train, test in splits]  # rows 0 and 1 are near-copies: one fold
+    [([2, 3], [0, 1]), ([0, 1], [2, 3])]
+    """
+    return [(train_rows(test, groups), test) for _, test in grouped_folds(Y, groups, n_splits, seed)]
 
 
 def publisher_folds(publishers: list[str], min_rows: int = 150) -> list[tuple[str, np.ndarray]]:

@@ -40,8 +40,8 @@ def evaluate_model_dir(model_dir: str, data: str, split: str | None = None, outp
     saved = {k: v for k, v in _training_data_fields(Path(model_dir)).items() if k in DataConfig.__dataclass_fields__}
     # exactly the file and split asked for, with the model's own label set: no dropped labels, no train
     # subsampling, and none of the labels files the model was trained with (its own training rows)
-    fields = DataConfig(**{**saved, "path": data, "labels": model.labels_, "drop_labels": [], "max_train_rows": None,
-                           "extra_labels": []})
+    fields = DataConfig(**{**saved, "path": data, "labels": list(model.classes_), "drop_labels": [],
+                           "max_train_rows": None, "extra_labels": []})
     fields.text_field = text_field or fields.text_field
     fields.label_field = label_field or fields.label_field
     rows = load_split(fields, split, split_field, config_labels=False, multi_label=model.multi_label_)

@@ -117,7 +117,7 @@ def priorities(proba: np.ndarray | None, thresholds: np.ndarray | None, hits: np
 class CandidateQueue:
     """Pool articles ranked for labelling, for one tag (``focus``) or all of ``tags``.
 
-    ``model``: a loaded classifier (``predict_proba``, ``labels_``, ``thresholds_``) or None;
+    ``model``: a loaded classifier (``predict_proba``, ``classes_``, ``thresholds_``) or None;
     ``groups``: near-copy group per article (computed from the texts when not given);
     ``likely_positives``: with ``focus``, every other candidate is the likeliest positive left.
     """
@@ -141,7 +141,7 @@ class CandidateQueue:
         self.model = model
         proba = thresholds = None
         if model is not None and len(self.articles):
-            columns = [model.labels_.index(t) for t in self.tags]
+            columns = [list(model.classes_).index(t) for t in self.tags]
             proba = np.asarray(model.predict_proba(self._texts))[:, columns]
             thresholds = np.array([model.thresholds_.get(t, 0.5) for t in self.tags])
         self.proba = proba

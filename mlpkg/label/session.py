@@ -37,7 +37,7 @@ def lexicon_of(model, config: str | Path | None) -> tuple[list[str], dict[str, l
     """(tags, lexicon): the model's, else a config's ``data.labels`` and ``model.lexicon``, else the
     default tags without a lexicon (the queue then ranks by nothing but the model, if any)."""
     if model is not None:
-        return list(model.labels_), dict(getattr(model, "lexicon", None) or {})
+        return list(model.classes_), dict(getattr(model, "lexicon", None) or {})
     if config:
         from ..config import load_config
 

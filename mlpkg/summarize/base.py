@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils import Tags
 
 from ..core.estimator import Estimator, Param
 from ..errors import DataError, ParameterError
@@ -62,6 +63,11 @@ def _as_list(values, n: int, name: str) -> list:
 class Summarizer(Estimator):
     """Extractive summariser: ``fit`` (a no-op unless trained), ``summarize``, ``save``/``load``.
 
+    A scikit-learn estimator with no mixin: a summary (sentences of each article) is not a label
+    (``ClassifierMixin.score`` would be accuracy), not a number (``RegressorMixin``), and not features
+    for a next step (``TransformerMixin``); ``clone``, ``get_params`` and ``GridSearchCV`` with a
+    scorer of one's own (ROUGE) work, and nothing offers a ``score`` it cannot give.
+
     >>> from mlpkg.summarize import LeadSummarizer
     >>> LeadSummarizer(k=2).fit().summarize("Koperasi tumbuh. Anggota bertambah. Modal naik. Laba dibagi.")
     [['Koperasi tumbuh.', 'Anggota bertambah.']]
@@ -79,6 +85,11 @@ class Summarizer(Estimator):
         self.ratio = ratio
         self.mmr_lambda = mmr_lambda
         self.duplicate_threshold = duplicate_threshold
+
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = self.needs_training
+        return tags
 
     @classmethod
     def param_problems(cls, values: dict[str, Any]) -> list[ParameterError]:

@@ -1,20 +1,24 @@
-"""Indonesian stop words and stemming (PySastrawi), cached because Sastrawi is slow."""
+"""Indonesian stop words (Sastrawi's list, shipped in the package) and stemming (PySastrawi, the ``stem``
+extra), both cached because Sastrawi is slow."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib.resources import files
+
+from ..extras import require
 
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    """Sastrawi's Indonesian stop word list."""
-    from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
-
-    return frozenset(StopWordRemoverFactory().get_stop_words())
+    """Sastrawi's Indonesian stop word list (``data/stopwords_id.txt``, its licence beside it)."""
+    lines = files(__package__).joinpath("data", "stopwords_id.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
 @lru_cache(maxsize=1)
 def _stemmer():
+    require("stem", "Indonesian stemming (stem, stem_word)")
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
     return StemmerFactory().create_stemmer()
