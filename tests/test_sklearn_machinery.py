@@ -74,8 +74,8 @@ def test_keyword_rule_cv_table_unchanged_from_main_but_for_calibration_bins(figu
 def test_default_tagger_calibration_is_calibrated_classifier_cv_on_its_grouped_folds(topic_sample):
     texts = [article_text(t, b) for t, b in zip(topic_sample["title"], topic_sample["text"])]
     tags, groups = [list(t) for t in topic_sample["tags"]], topic_sample["group"].tolist()
-    model = TfidfLexiconClassifier(max_features_word=5000, lexicon={"koperasi": ["koperasi"]})
-    model.fit(texts, tags, labels=TAGS, groups=groups)
+    model = TfidfLexiconClassifier(labels=TAGS, max_features_word=5000, lexicon={"koperasi": ["koperasi"]})
+    model.fit(texts, tags, groups=groups)
     X, Y = model._blocks(texts, fit=False), model.binarize(tags)
     folds = [(train_rows(test, groups), test) for _, test in grouped_folds(Y, groups, model.calibration_folds,
                                                                            model.seed)]
