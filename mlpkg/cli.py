@@ -11,14 +11,19 @@ from .errors import DataError, MlpkgError, MlpkgWarning
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from .classify.training import summary_lines, train
     from .config import load_config
+    from .tracking import tracked_run
 
     overrides = list(args.set or [])
     if args.output_dir:
         overrides.append(f"output_dir={args.output_dir}")
     cfg = load_config(args.config, overrides)
-    result = train(cfg, overwrite=args.overwrite)
+    with tracked_run(args.track, cfg.tracking, "train", Path(args.config).stem, cfg.to_dict(), cfg.data.path) as record:
+        result = train(cfg, overwrite=args.overwrite)
+        record(result)
     print("\n".join(summary_lines(result)))
     return 0
 
@@ -28,11 +33,15 @@ def cmd_cv(args: argparse.Namespace) -> int:
 
     from .classify.training import protocols_for, run_cv
     from .config import load_config
+    from .tracking import tracked_run
 
     cfg = load_config(args.config, list(args.set or []))
     protocols = protocols_for(cfg, args.protocol)
     out = args.output or str(Path("reports") / "cv" / Path(args.config).stem)
-    result = run_cv(cfg, protocols, out)
+    params = {**cfg.to_dict(), "protocols": protocols}
+    with tracked_run(args.track, cfg.tracking, "cv", Path(args.config).stem, params, cfg.data.path) as record:
+        result = run_cv(cfg, protocols, out)
+        record(result)
     print(result["text"])
     print(f"cross-validation results written to {out}/cv.md and {out}/cv.json; report: {out}/report.html")
     return 0
@@ -41,21 +50,33 @@ def cmd_cv(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .evaluate.saved_model import evaluate_model_dir
+    from .evaluate.saved_model import evaluate_model_dir, saved_tracking
+    from .tracking import tracked_run
 
     name = Path(args.data).stem + (f"_{args.split}" if args.split else "")
     out = args.output or str(Path("reports") / "evaluate" / Path(args.model).name / name)
-    result = evaluate_model_dir(
-        args.model,
-        args.data,
-        split=args.split,
-        output=out,
-        text_field=args.text_field,
-        label_field=args.label_field,
-        split_field=args.split_field,
-    )
+    params = {"model": args.model, "data": args.data, "split": args.split}
+    with tracked_run(args.track, saved_tracking(args.model), "evaluate", f"{Path(args.model).name} {name}", params,
+                     args.data) as record:
+        result = evaluate_model_dir(
+            args.model,
+            args.data,
+            split=args.split,
+            output=out,
+            text_field=args.text_field,
+            label_field=args.label_field,
+            split_field=args.split_field,
+        )
+        record({**result, "output_dir": out})
     print(result["table"])
     print(f"metrics written to {out}/metrics.json" + (f"; report: {out}/report.html" if "report" in result else ""))
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from .tracking import runs_table
+
+    print(runs_table(args.track, args.experiment, args.sort))
     return 0
 
 
@@ -170,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true",
                    help="replace OUTPUT_DIR whole even when it is a folder that holds no model (its files are deleted)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="dotted override, e.g. model.C=0.5 (repeatable)")
+    p.add_argument("--track", nargs="?", const="", metavar="URI",
+                   help="record the run in MLflow (pip install -e '.[track]'): URI, else MLFLOW_TRACKING_URI, else "
+                   "tracking.uri, else sqlite:///mlruns.db")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("cv", help="cross-validate a config: grouped k-fold, one publisher out, newest news out")
@@ -180,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "evaluation.newer_from or later held out; both: group and publisher; all: "
                         "group, publisher and, where the config sets evaluation.newer_from, newer")
     p.add_argument("--output", help="folder for cv.md, cv.json and report.html (default: reports/cv/CONFIG_NAME)")
+    p.add_argument("--track", nargs="?", const="", metavar="URI",
+                   help="record the run in MLflow (pip install -e '.[track]'): URI, else MLFLOW_TRACKING_URI, else "
+                   "tracking.uri, else sqlite:///mlruns.db")
     p.set_defaults(func=cmd_cv)
 
     p = sub.add_parser("evaluate", help="score a saved model on a labelled file")
@@ -192,7 +219,17 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: reports/evaluate/MODEL_NAME/DATA_NAME[_SPLIT])")
     p.add_argument("--text-field", help="text column (default: the model's training config)")
     p.add_argument("--label-field", help="label column (default: the model's training config)")
+    p.add_argument("--track", nargs="?", const="", metavar="URI",
+                   help="record the run in MLflow (pip install -e '.[track]'): URI, else MLFLOW_TRACKING_URI, else "
+                   "tracking.uri, else sqlite:///mlruns.db")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("runs", help="the MLflow runs of an experiment as a table: differing params, main metrics")
+    p.add_argument("--track", metavar="URI", help="the store (default: MLFLOW_TRACKING_URI, else sqlite:///mlruns.db)")
+    p.add_argument("--experiment", default="mlpkg", help="MLflow experiment (tracking.experiment of the runs)")
+    p.add_argument("--sort", metavar="METRIC", help="order by this metric, highest first (e.g. macro_f1); "
+                   "default: newest first")
+    p.set_defaults(func=cmd_runs)
 
     p = sub.add_parser(
         "tag",

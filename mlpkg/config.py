@@ -106,6 +106,22 @@ class EvalConfig:
     reader_agreement: str | None = None
 
 
+# where MLflow may keep its runs: a server, a database (SQLAlchemy URI) or a folder
+TRACKING_SCHEMES = ("http", "https", "sqlite", "postgresql", "mysql", "mssql", "file")
+
+
+@dataclass
+class TrackingConfig:
+    """MLflow tracking of ``train``, ``cv`` and ``evaluate`` runs (``pip install -e '.[track]'``); off by default.
+
+    ``--track [URI]`` on the command line switches it on too. The store is ``--track URI``, else
+    ``MLFLOW_TRACKING_URI``, else ``uri``, else ``sqlite:///mlruns.db`` in the working directory."""
+
+    enabled: bool = False
+    uri: str | None = None  # e.g. http://127.0.0.1:5000 or sqlite:///mlruns.db; scheme one of TRACKING_SCHEMES
+    experiment: str = "mlpkg"  # MLflow experiment the runs go to (created when missing)
+
+
 @dataclass
 class RunConfig:
     task: str = _choices("classify", "summarize")
@@ -113,6 +129,7 @@ class RunConfig:
     model: dict = field(default_factory=dict)  # {"name": <registered name>, **its parameters}
     thresholds: ThresholdConfig = field(default_factory=ThresholdConfig)
     evaluation: EvalConfig = field(default_factory=EvalConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
     output_dir: str = "models/run"
     seed: int = _within(0, 0)  # numpy's generators take no negative seed
 
@@ -240,6 +257,7 @@ def parse_config(raw: dict, source: str = "<config>", overrides: list[str] | Non
             problems.extend(f"{where('model.' + exc.param)}: model.{exc.param}: {exc.detail}"
                             for exc in cls.param_problems(params))
     problems.extend(_core_terms_problems(cfg, where))
+    problems.extend(tracking_problems(cfg.tracking.uri, cfg.tracking.experiment, where))
     if problems:
         raise ConfigError.listing(problems)
     return cfg
@@ -265,6 +283,21 @@ def _core_terms_problems(cfg: RunConfig, where: Callable[[str], str]) -> list[st
                     re.compile(term)
                 except re.error as exc:
                     problems.append(f"{where(key)}: {key}: {term!r} is not a valid regular expression ({exc})")
+    return problems
+
+
+def tracking_problems(uri: str | None, experiment: str, where: Callable[[str], str]) -> list[str]:
+    """``tracking.uri``: None or ``SCHEME://...`` with a scheme of :data:`TRACKING_SCHEMES` (a typo such as
+    ``htp://`` is named at load, not after training); ``tracking.experiment``: not empty."""
+    problems = []
+    scheme = (uri or "").split(":", 1)[0].split("+", 1)[0].lower()  # postgresql+psycopg2:// is postgresql
+    if uri is not None and ("://" not in uri and not uri.startswith("file:") or scheme not in TRACKING_SCHEMES):
+        problems.append(f"{where('tracking.uri')}: tracking.uri must be a URI whose scheme is one of "
+                        f"{allowed(TRACKING_SCHEMES)}, e.g. http://127.0.0.1:5000 or sqlite:///mlruns.db, "
+                        f"got {uri!r}")
+    if not experiment.strip():
+        problems.append(f"{where('tracking.experiment')}: tracking.experiment must be a non-empty name, "
+                        f"got {experiment!r}")
     return problems
 
 

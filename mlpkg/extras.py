@@ -13,9 +13,10 @@ EXTRA_MODULES = {
     "onnx": ("torch", "transformers", "onnx", "onnxruntime"),
     "data": ("ftfy", "openpyxl"),  # mojibake repair and the Excel sources of the data build
     "lightgbm": ("lightgbm",),  # the LightGBM summariser (trained_lgbm.v1)
+    "track": ("mlflow",),  # MLflow tracking of train, cv and evaluate runs (--track)
 }
 # the pip extra that installs each group (the ONNX exporter ships with the IndoBERT extra)
-PIP_EXTRA = {"bert": "bert", "onnx": "bert", "data": "data", "lightgbm": "lightgbm"}
+PIP_EXTRA = {"bert": "bert", "onnx": "bert", "data": "data", "lightgbm": "lightgbm", "track": "track"}
 
 
 def require(extra: str, purpose: str) -> None:
