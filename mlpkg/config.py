@@ -257,7 +257,7 @@ def parse_config(raw: dict, source: str = "<config>", overrides: list[str] | Non
             problems.extend(f"{where('model.' + exc.param)}: model.{exc.param}: {exc.detail}"
                             for exc in cls.param_problems(params))
     problems.extend(_core_terms_problems(cfg, where))
-    problems.extend(tracking_problems(cfg.tracking.uri, cfg.tracking.experiment, where))
+    problems.extend(_tracking_problems(cfg, where))
     if problems:
         raise ConfigError.listing(problems)
     return cfg
@@ -286,18 +286,24 @@ def _core_terms_problems(cfg: RunConfig, where: Callable[[str], str]) -> list[st
     return problems
 
 
-def tracking_problems(uri: str | None, experiment: str, where: Callable[[str], str]) -> list[str]:
-    """``tracking.uri``: None or ``SCHEME://...`` with a scheme of :data:`TRACKING_SCHEMES` (a typo such as
-    ``htp://`` is named at load, not after training); ``tracking.experiment``: not empty."""
-    problems = []
-    scheme = (uri or "").split(":", 1)[0].split("+", 1)[0].lower()  # postgresql+psycopg2:// is postgresql
-    if uri is not None and ("://" not in uri and not uri.startswith("file:") or scheme not in TRACKING_SCHEMES):
-        problems.append(f"{where('tracking.uri')}: tracking.uri must be a URI whose scheme is one of "
-                        f"{allowed(TRACKING_SCHEMES)}, e.g. http://127.0.0.1:5000 or sqlite:///mlruns.db, "
-                        f"got {uri!r}")
-    if not experiment.strip():
+def tracking_uri_problem(uri: str) -> str | None:
+    """What is wrong with a tracking store URI (``"must be a URI whose scheme is one of ..."``), or None:
+    a typo such as ``htp://`` is named before anything runs, not after training."""
+    scheme = uri.split(":", 1)[0].split("+", 1)[0].lower()  # postgresql+psycopg2:// is postgresql
+    if ("://" in uri or uri.startswith("file:")) and scheme in TRACKING_SCHEMES:
+        return None
+    return (f"must be a URI whose scheme is one of {allowed(TRACKING_SCHEMES)}, e.g. http://127.0.0.1:5000 or "
+            f"sqlite:///mlruns.db, got {uri!r}")
+
+
+def _tracking_problems(cfg: RunConfig, where: Callable[[str], str]) -> list[str]:
+    """``tracking.uri``: None or a URI of :data:`TRACKING_SCHEMES`; ``tracking.experiment``: not empty."""
+    t, problems = cfg.tracking, []
+    if t.uri is not None and (problem := tracking_uri_problem(t.uri)):
+        problems.append(f"{where('tracking.uri')}: tracking.uri {problem}")
+    if not t.experiment.strip():
         problems.append(f"{where('tracking.experiment')}: tracking.experiment must be a non-empty name, "
-                        f"got {experiment!r}")
+                        f"got {t.experiment!r}")
     return problems
 
 

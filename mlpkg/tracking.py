@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .config import TrackingConfig, tracking_problems
+from .config import TrackingConfig, tracking_uri_problem
 from .errors import ConfigError, TrackingError
 from .extras import require
 
@@ -45,11 +45,11 @@ def tracking_uri(flag: str | None, settings: TrackingConfig) -> str | None:
     :data:`DEFAULT_URI`."""
     if flag is None and not settings.enabled:
         return None
-    uri = flag or os.environ.get("MLFLOW_TRACKING_URI") or settings.uri or DEFAULT_URI
-    source = "--track" if flag else "MLFLOW_TRACKING_URI" if os.environ.get("MLFLOW_TRACKING_URI") else "tracking.uri"
-    problems = tracking_problems(uri, settings.experiment, lambda key: source if key == "tracking.uri" else "config")
-    if problems:
-        raise ConfigError.listing(problems)
+    env = os.environ.get("MLFLOW_TRACKING_URI")
+    uri = flag or env or settings.uri or DEFAULT_URI
+    problem = tracking_uri_problem(uri)
+    if problem:  # tracking.uri was checked at config load
+        raise ConfigError(f"{'--track URI' if flag else 'MLFLOW_TRACKING_URI'} {problem}")
     return uri
 
 
@@ -152,7 +152,10 @@ def headline(command: str, metrics: dict) -> dict[str, float]:
 
 
 def row_counts(metrics: dict) -> dict[str, int]:
-    """Rows scored per split or protocol: ``{"test": 1204}``, ``{"group": 12844}``."""
+    """Rows scored per split or protocol: ``{"test": 1204}``, ``{"group": 12844}``; ``{"evaluated": 1204}``
+    for the metrics of one file (``mlpkg evaluate``)."""
+    if isinstance(metrics.get("n"), int):
+        return {"evaluated": metrics["n"]}
     counts = {}
     for key, m in metrics.items():
         if isinstance(m, dict) and isinstance(m.get("n"), int):

@@ -183,6 +183,15 @@ def test_train_run_logs_the_model_folder_and_its_run_json_names_the_run(topic_sa
     assert {"model/README.md", "model/metrics.json", "model/report.html", "model/run.json", "model/mlpkg.json",
             "model/weights.npz", "model/manifest.json", "model/pr_curves_cv.png"} <= files
 
+    # mlpkg evaluate --track: its own run, in the experiment of the model's config
+    data = str(tmp_path / "sample.parquet")
+    assert cli_main(["evaluate", "--model", "m", "--data", data, "--output", "ev", "--track"]) == 0
+    (scored, _) = client.search_runs([run.info.experiment_id], order_by=["attributes.start_time DESC"])
+    assert scored.data.tags["mlpkg.command"] == "evaluate" and scored.data.params["model"] == "m"
+    assert scored.data.tags["mlpkg.rows.evaluated"] == str(len(topic_sample))
+    assert scored.data.metrics["macro_f1"] == scored.data.metrics["macro.f1"]
+    assert {"metrics.json", "report.html"} <= {a.path for a in client.list_artifacts(scored.info.run_id)}
+
 
 def test_unreachable_server_fails_before_training_naming_the_uri(topic_sample, tmp_path, capsys):
     pytest.importorskip("mlflow")
@@ -243,7 +252,11 @@ def test_the_store_is_track_uri_then_mlflow_tracking_uri_then_config_then_sqlite
     assert tracking_uri(None, TrackingConfig()) is None
     assert tracking_uri("", TrackingConfig(uri="http://cfg:5000")) == "http://env:5000"
     assert tracking_uri("http://flag:5000", TrackingConfig(uri="http://cfg:5000")) == "http://flag:5000"
-    with pytest.raises(ConfigError, match=r"--track: tracking.uri must be a URI whose scheme"):
+    with pytest.raises(ConfigError, match=r"\[E001\] MLFLOW_TRACKING_URI must be a URI whose scheme is one of "
+                                          r"'http', .*got 'http:/env'"):
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", "http:/env")
+        tracking_uri("", TrackingConfig())
+    with pytest.raises(ConfigError, match=r"--track URI must be a URI whose scheme .*got '127.0.0.1:5000'"):
         tracking_uri("127.0.0.1:5000", TrackingConfig())
 
 
