@@ -14,8 +14,6 @@ import math
 import os
 import re
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -56,6 +54,8 @@ def tracking_uri(flag: str | None, settings: TrackingConfig) -> str | None:
 def check_reachable(uri: str) -> None:
     """Fail with :class:`TrackingError` when the server of an ``http(s)`` ``uri`` does not answer its health
     check (a database or folder store is opened when the run is created, also before training)."""
+    import urllib.request  # here, not at the top: a run without tracking imports neither it nor mlflow
+
     if not uri.lower().startswith(("http://", "https://")):
         return
     try:
