@@ -178,6 +178,13 @@ def _add_job_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_track_argument(p: argparse.ArgumentParser) -> None:
+    """``--track [URI]`` of ``train``, ``cv`` and ``evaluate`` (None: not given; "": given without a URI)."""
+    p.add_argument("--track", nargs="?", const="", metavar="URI",
+                   help="record the run in MLflow (pip install -e '.[track]'): URI, else MLFLOW_TRACKING_URI, else "
+                   "tracking.uri, else sqlite:///mlruns.db")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mlpkg", description="Topic tagging and extractive summaries for Indonesian news.",
                      epilog="Errors print a stable code ([E001]...); `mlpkg errors` lists them.")
@@ -191,9 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true",
                    help="replace OUTPUT_DIR whole even when it is a folder that holds no model (its files are deleted)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="dotted override, e.g. model.C=0.5 (repeatable)")
-    p.add_argument("--track", nargs="?", const="", metavar="URI",
-                   help="record the run in MLflow (pip install -e '.[track]'): URI, else MLFLOW_TRACKING_URI, else "
-                   "tracking.uri, else sqlite:///mlruns.db")
+    _add_track_argument(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("cv", help="cross-validate a config: grouped k-fold, one publisher out, newest news out")
@@ -204,9 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "evaluation.newer_from or later held out; both: group and publisher; all: "
                         "group, publisher and, where the config sets evaluation.newer_from, newer")
     p.add_argument("--output", help="folder for cv.md, cv.json and report.html (default: reports/cv/CONFIG_NAME)")
-    p.add_argument("--track", nargs="?", const="", metavar="URI",
-                   help="record the run in MLflow (pip install -e '.[track]'): URI, else MLFLOW_TRACKING_URI, else "
-                   "tracking.uri, else sqlite:///mlruns.db")
+    _add_track_argument(p)
     p.set_defaults(func=cmd_cv)
 
     p = sub.add_parser("evaluate", help="score a saved model on a labelled file")
@@ -219,9 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: reports/evaluate/MODEL_NAME/DATA_NAME[_SPLIT])")
     p.add_argument("--text-field", help="text column (default: the model's training config)")
     p.add_argument("--label-field", help="label column (default: the model's training config)")
-    p.add_argument("--track", nargs="?", const="", metavar="URI",
-                   help="record the run in MLflow (pip install -e '.[track]'): URI, else MLFLOW_TRACKING_URI, else "
-                   "tracking.uri, else sqlite:///mlruns.db")
+    _add_track_argument(p)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("runs", help="the MLflow runs of an experiment as a table: differing params, main metrics")
