@@ -21,7 +21,7 @@ $(VENV)/.core: pyproject.toml
 	touch $@
 
 $(VENV)/.all: $(VENV)/.core pyproject.toml
-	$(PIP) install -q -e '.[bert,ray,dev]' $(TORCH)
+	$(PIP) install -q -e '.[bert,ray,track,dev]' $(TORCH)
 	touch $@
 
 # the benchmarks' own packages (sumy, sentencex, the MiniLM folder); no test needs them

@@ -11,14 +11,19 @@ from .errors import DataError, MlpkgError, MlpkgWarning
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from .config import load_config
     from .tasks import summary_lines, train
+    from .tracking import tracked_run
 
     overrides = list(args.set or [])
     if args.output_dir:
         overrides.append(f"output_dir={args.output_dir}")
     cfg = load_config(args.config, overrides)
-    result = train(cfg, overwrite=args.overwrite)
+    with tracked_run(args.track, cfg.tracking, "train", Path(args.config).stem, cfg.to_dict(), cfg.data.path) as record:
+        result = train(cfg, overwrite=args.overwrite)
+        record(result)
     print("\n".join(summary_lines(result)))
     return 0
 
@@ -28,10 +33,14 @@ def cmd_cv(args: argparse.Namespace) -> int:
 
     from .config import load_config
     from .tasks import cv
+    from .tracking import tracked_run
 
     cfg = load_config(args.config, list(args.set or []))
     out = args.output or str(Path("reports") / "cv" / Path(args.config).stem)
-    result = cv(cfg, args.protocol, out)
+    params = {**cfg.to_dict(), "protocol": args.protocol}
+    with tracked_run(args.track, cfg.tracking, "cv", Path(args.config).stem, params, cfg.data.path) as record:
+        result = cv(cfg, args.protocol, out)
+        record(result)
     print(result["text"])
     print(f"cross-validation results written to {out}/cv.md and {out}/cv.json; report: {out}/report.html")
     return 0
@@ -40,21 +49,33 @@ def cmd_cv(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .evaluate.saved_model import evaluate_model_dir
+    from .evaluate.saved_model import evaluate_model_dir, saved_tracking
+    from .tracking import tracked_run
 
     name = Path(args.data).stem + (f"_{args.split}" if args.split else "")
     out = args.output or str(Path("reports") / "evaluate" / Path(args.model).name / name)
-    result = evaluate_model_dir(
-        args.model,
-        args.data,
-        split=args.split,
-        output=out,
-        text_field=args.text_field,
-        label_field=args.label_field,
-        split_field=args.split_field,
-    )
+    params = {"model": args.model, "data": args.data, "split": args.split}
+    with tracked_run(args.track, saved_tracking(args.model), "evaluate", f"{Path(args.model).name} {name}", params,
+                     args.data) as record:
+        result = evaluate_model_dir(
+            args.model,
+            args.data,
+            split=args.split,
+            output=out,
+            text_field=args.text_field,
+            label_field=args.label_field,
+            split_field=args.split_field,
+        )
+        record({**result, "output_dir": out})
     print(result["table"])
     print(f"metrics written to {out}/metrics.json" + (f"; report: {out}/report.html" if "report" in result else ""))
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from .tracking import runs_table
+
+    print(runs_table(args.track, args.experiment, args.sort))
     return 0
 
 
@@ -158,6 +179,13 @@ def _add_job_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_track_argument(p: argparse.ArgumentParser) -> None:
+    """``--track [URI]`` of ``train``, ``cv`` and ``evaluate`` (None: not given; "": given without a URI)."""
+    p.add_argument("--track", nargs="?", const="", metavar="URI",
+                   help="record the run in MLflow (pip install -e '.[track]'): URI, else MLFLOW_TRACKING_URI, else "
+                   "tracking.uri, else sqlite:///mlruns.db")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mlpkg", description="Topic tagging and extractive summaries for Indonesian news.",
                      epilog="Errors print a stable code ([E001]...); `mlpkg errors` lists them.")
@@ -171,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true",
                    help="replace OUTPUT_DIR whole even when it is a folder that holds no model (its files are deleted)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="dotted override, e.g. model.C=0.5 (repeatable)")
+    _add_track_argument(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("cv", help="cross-validate a config: grouped k-fold, one publisher out, newest news out")
@@ -181,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "evaluation.newer_from or later held out; both: group and publisher; all: "
                         "group, publisher and, where the config sets evaluation.newer_from, newer")
     p.add_argument("--output", help="folder for cv.md, cv.json and report.html (default: reports/cv/CONFIG_NAME)")
+    _add_track_argument(p)
     p.set_defaults(func=cmd_cv)
 
     p = sub.add_parser("evaluate", help="score a saved model on a labelled file")
@@ -193,7 +223,15 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: reports/evaluate/MODEL_NAME/DATA_NAME[_SPLIT])")
     p.add_argument("--text-field", help="text column (default: the model's training config)")
     p.add_argument("--label-field", help="label column (default: the model's training config)")
+    _add_track_argument(p)
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("runs", help="the MLflow runs of an experiment as a table: differing params, main metrics")
+    p.add_argument("--track", metavar="URI", help="the store (default: MLFLOW_TRACKING_URI, else sqlite:///mlruns.db)")
+    p.add_argument("--experiment", default="mlpkg", help="MLflow experiment (tracking.experiment of the runs)")
+    p.add_argument("--sort", metavar="METRIC", help="order by this metric, highest first (e.g. macro_f1); "
+                   "default: newest first")
+    p.set_defaults(func=cmd_runs)
 
     p = sub.add_parser(
         "tag",

@@ -106,6 +106,22 @@ class EvalConfig:
     reader_agreement: str | None = None
 
 
+# where MLflow may keep its runs: a server, a database (SQLAlchemy URI) or a folder
+TRACKING_SCHEMES = ("http", "https", "sqlite", "postgresql", "mysql", "mssql", "file")
+
+
+@dataclass
+class TrackingConfig:
+    """MLflow tracking of ``train``, ``cv`` and ``evaluate`` runs (``pip install -e '.[track]'``); off by default.
+
+    ``--track [URI]`` on the command line switches it on too. The store is ``--track URI``, else
+    ``MLFLOW_TRACKING_URI``, else ``uri``, else ``sqlite:///mlruns.db`` in the working directory."""
+
+    enabled: bool = False
+    uri: str | None = None  # e.g. http://127.0.0.1:5000 or sqlite:///mlruns.db; scheme one of TRACKING_SCHEMES
+    experiment: str = "mlpkg"  # MLflow experiment the runs go to (created when missing)
+
+
 @dataclass
 class RunConfig:
     task: str = _choices("classify", "summarize")
@@ -113,6 +129,7 @@ class RunConfig:
     model: dict = field(default_factory=dict)  # {"name": <registered name>, **its parameters}
     thresholds: ThresholdConfig = field(default_factory=ThresholdConfig)
     evaluation: EvalConfig = field(default_factory=EvalConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
     output_dir: str = "models/run"
     seed: int = _within(0, 0)  # numpy's generators take no negative seed
 
@@ -243,6 +260,7 @@ def parse_config(raw: dict, source: str = "<config>", overrides: list[str] | Non
             problems.extend(f"{where('model.' + exc.param)}: model.{exc.param}: {exc.detail}"
                             for exc in cls.param_problems(params))
     problems.extend(_core_terms_problems(cfg, where))
+    problems.extend(_tracking_problems(cfg, where))
     if problems:
         raise ConfigError.listing(problems)
     return cfg
@@ -268,6 +286,27 @@ def _core_terms_problems(cfg: RunConfig, where: Callable[[str], str]) -> list[st
                     re.compile(term)
                 except re.error as exc:
                     problems.append(f"{where(key)}: {key}: {term!r} is not a valid regular expression ({exc})")
+    return problems
+
+
+def tracking_uri_problem(uri: str) -> str | None:
+    """What is wrong with a tracking store URI (``"must be a URI whose scheme is one of ..."``), or None:
+    a typo such as ``htp://`` is named before anything runs, not after training."""
+    scheme = uri.split(":", 1)[0].split("+", 1)[0].lower()  # postgresql+psycopg2:// is postgresql
+    if ("://" in uri or uri.startswith("file:")) and scheme in TRACKING_SCHEMES:
+        return None
+    return (f"must be a URI whose scheme is one of {allowed(TRACKING_SCHEMES)}, e.g. http://127.0.0.1:5000 or "
+            f"sqlite:///mlruns.db, got {uri!r}")
+
+
+def _tracking_problems(cfg: RunConfig, where: Callable[[str], str]) -> list[str]:
+    """``tracking.uri``: None or a URI of :data:`TRACKING_SCHEMES`; ``tracking.experiment``: not empty."""
+    t, problems = cfg.tracking, []
+    if t.uri is not None and (problem := tracking_uri_problem(t.uri)):
+        problems.append(f"{where('tracking.uri')}: tracking.uri {problem}")
+    if not t.experiment.strip():
+        problems.append(f"{where('tracking.experiment')}: tracking.experiment must be a non-empty name, "
+                        f"got {t.experiment!r}")
     return problems
 
 

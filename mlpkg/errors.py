@@ -92,6 +92,12 @@ class ModelKindError(MlpkgError, TypeError):
     code = "E009"
 
 
+class TrackingError(MlpkgError, ConnectionError):
+    """The MLflow tracking store (--track, tracking.uri) cannot be reached or refused the run: the message names it."""
+
+    code = "E010"
+
+
 # --- E101-E199: batch jobs (`mlpkg tag`); each says what to do next, usually rerun to resume -----------
 RESUMES = "rerun the same command: the chunks already finished are kept and the job resumes"
 

@@ -14,9 +14,10 @@ EXTRA_MODULES = {
     "data": ("ftfy", "openpyxl"),  # mojibake repair and the Excel sources of the data build
     "lightgbm": ("lightgbm",),  # the LightGBM summariser (trained_lgbm.v1)
     "stem": ("Sastrawi",),  # Indonesian stemming (mlpkg.text.stem); the stop words ship with mlpkg
+    "track": ("mlflow",),  # MLflow tracking of train, cv and evaluate runs (--track)
 }
 # the pip extra that installs each group (the ONNX exporter ships with the IndoBERT extra)
-PIP_EXTRA = {"bert": "bert", "onnx": "bert", "data": "data", "lightgbm": "lightgbm", "stem": "stem"}
+PIP_EXTRA = {"bert": "bert", "onnx": "bert", "data": "data", "lightgbm": "lightgbm", "stem": "stem", "track": "track"}
 
 
 def require(extra: str, purpose: str) -> None:

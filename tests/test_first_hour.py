@@ -248,7 +248,7 @@ def test_help_shows_defaults_and_every_flag_has_help(capsys):
 def test_error_codes_are_listed_by_mlpkg_errors_and_in_the_readme(capsys):
     from mlpkg.errors import error_codes
 
-    codes = [f"E00{i}" for i in range(1, 10)] + [f"E10{i}" for i in range(1, 6)]  # E1xx: batch jobs
+    codes = [f"E00{i}" for i in range(1, 10)] + ["E010"] + [f"E10{i}" for i in range(1, 6)]  # E1xx: batch jobs
     codes += [f"E20{i}" for i in range(1, 6)]  # E2xx: labels files (mlpkg label)
     assert [code for code, _, _ in error_codes()] == codes
     assert len({name for _, name, _ in error_codes()}) == len(codes)  # one class per code

@@ -44,12 +44,14 @@ def _installed(name: str) -> str | None:
 
 
 def run_metadata(data_path: str) -> dict:
-    """Date (UTC), git commit (:func:`git_commit`), the data file and its sha256, Python and package versions."""
+    """Date (UTC), git commit (:func:`git_commit`), the data file and its sha256, Python and package versions,
+    and the MLflow run that tracks this one (``mlflow``: run id, store, experiment) where one does."""
     from ..core.directory import sha256_file
     from ..data.load import resolve_data_path
+    from ..tracking import active_run
 
     path = resolve_data_path(data_path)
-    return {
+    meta = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "git_commit": git_commit(path),
         "data": data_path,
@@ -57,6 +59,8 @@ def run_metadata(data_path: str) -> dict:
         "python": platform.python_version(),
         "packages": {name: v for name in PACKAGES if (v := _installed(name))},
     }
+    tracked = active_run()
+    return {**meta, "mlflow": tracked} if tracked else meta
 
 
 def _id_hash(id_: object) -> str:
@@ -100,6 +104,8 @@ def metadata_rows(meta: dict) -> list[tuple[str, str]]:
           for f in meta.get("labels_files", [])),
         ("python", meta["python"]),
         ("packages", ", ".join(f"{k} {v}" for k, v in meta["packages"].items())),
+        *((("MLflow run", f"{m['run_id']} in {m['tracking_uri']} (experiment {m['experiment']})"),)
+          if (m := meta.get("mlflow")) else ()),
     ]
 
 

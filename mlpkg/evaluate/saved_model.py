@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from ..config import TrackingConfig
 from ..core.directory import load_model
 from ..core.files import write_json
 from ..errors import LearnedRowsWarning
@@ -19,6 +20,14 @@ def _training_data_fields(model_dir: Path) -> dict:
     if cfg_file.exists():
         return (yaml.safe_load(cfg_file.read_text(encoding="utf-8")) or {}).get("data", {})
     return {}
+
+
+def saved_tracking(model_dir: str) -> TrackingConfig:
+    """The ``tracking`` settings of the config a model was trained with (defaults where it has none)."""
+    cfg_file = Path(model_dir) / "config.yaml"
+    saved = (yaml.safe_load(cfg_file.read_text(encoding="utf-8")) or {}).get("tracking") if cfg_file.is_file() else None
+    fields = TrackingConfig.__dataclass_fields__
+    return TrackingConfig(**{k: v for k, v in (saved or {}).items() if k in fields})
 
 
 def evaluate_model_dir(model_dir: str, data: str, split: str | None = None, output: str | None = None,
