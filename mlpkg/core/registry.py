@@ -19,6 +19,7 @@ REGISTRY: dict[str, str] = {
     "tfidf_linear.v1": "mlpkg.classify.tfidf:TfidfClassifier",
     "tfidf_lexicon.v1": "mlpkg.classify.tfidf_lexicon:TfidfLexiconClassifier",
     "tfidf_lexicon_vectors.v1": "mlpkg.classify.tfidf_vectors:TfidfLexiconVectorsClassifier",
+    "tfidf_lexicon_vectors_agencies.v1": "mlpkg.classify.tfidf_agencies:TfidfAgencyNamesClassifier",
     "indobert_classifier.v1": "mlpkg.classify.bert:BertClassifier",
     "lead.v1": "mlpkg.summarize.position:LeadSummarizer",
     "centroid.v1": "mlpkg.summarize.centroid:CentroidSummarizer",
