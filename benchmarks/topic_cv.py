@@ -84,8 +84,6 @@ SYSTEMS = {
     "broader lexicon + word vectors as features": (DEFAULT, "broad+vectors"),
     "agency names as one token (tfidf_lexicon_vectors_agencies.v1)": (DEFAULT, [
         "model.name=tfidf_lexicon_vectors_agencies.v1"]),
-    "keyword-masked copies of the positives (tfidf_lexicon_vectors_masked.v1)": (DEFAULT, [
-        "model.name=tfidf_lexicon_vectors_masked.v1"]),
     "default with C=0.5": (DEFAULT, ["model.C=0.5"]),
     "default with C=2": (DEFAULT, ["model.C=2.0"]),
     "default without class weights": (DEFAULT, ["model.class_weight=none"]),

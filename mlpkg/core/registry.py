@@ -20,7 +20,6 @@ REGISTRY: dict[str, str] = {
     "tfidf_lexicon.v1": "mlpkg.classify.tfidf_lexicon:TfidfLexiconClassifier",
     "tfidf_lexicon_vectors.v1": "mlpkg.classify.tfidf_vectors:TfidfLexiconVectorsClassifier",
     "tfidf_lexicon_vectors_agencies.v1": "mlpkg.classify.tfidf_agencies:TfidfAgencyNamesClassifier",
-    "tfidf_lexicon_vectors_masked.v1": "mlpkg.classify.tfidf_masked:TfidfMaskedCopiesClassifier",
     "indobert_classifier.v1": "mlpkg.classify.bert:BertClassifier",
     "lead.v1": "mlpkg.summarize.position:LeadSummarizer",
     "centroid.v1": "mlpkg.summarize.centroid:CentroidSummarizer",
