@@ -19,6 +19,7 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 from _results import write_results
 
 from mlpkg.classify.cross_validation import format_cv_table, on_rows
@@ -81,6 +82,13 @@ SYSTEMS = {
         "model.name=tfidf_lexicon_vectors.v1", f"model.word_vectors={VECTORS}"]),
     "character 3-5 n-grams beside the words": (DEFAULT, ["model.char_ngrams=[3, 5]"]),
     "broader lexicon + word vectors as features": (DEFAULT, "broad+vectors"),
+    "agency names as one token (tfidf_lexicon_vectors_agencies.v1)": (DEFAULT, [
+        "model.name=tfidf_lexicon_vectors_agencies.v1"]),
+    "default with C=0.5": (DEFAULT, ["model.C=0.5"]),
+    "default with C=2": (DEFAULT, ["model.C=2.0"]),
+    "default without class weights": (DEFAULT, ["model.class_weight=none"]),
+    "default with vector_weight=2": (DEFAULT, ["model.vector_weight=2.0"]),
+    "default with unigrams only": (DEFAULT, ["model.word_ngrams=[1, 1]"]),
 }
 HEADINGS = {"group": "Grouped 5-fold", "publisher": "Leave one publisher out",
             "newer": "Newest news held out, fitted on older news"}
@@ -147,6 +155,8 @@ def main() -> None:
     parser.add_argument("--protocols", nargs="+", help="only these protocols (default: all the config has)")
     parser.add_argument("--systems", nargs="+", help="only the systems whose name contains one of these words")
     parser.add_argument("--name", default="topic_cv", help="results file name under benchmarks/results/")
+    parser.add_argument("--predictions", type=Path, help="also save each system's out-of-fold predictions here "
+                        "(<protocol>.<system number>.npz: proba, pred, Y) for reading its errors")
     args = parser.parse_args()
     cfg = load_config(DEFAULT)
     data = load_split(cfg.data, None)
@@ -178,12 +188,19 @@ def main() -> None:
             print(f"{protocol} / {name}: macro-F1 {result['summary']['macro']['f1']['mean']:.3f} ({seconds:.0f}s)",
                   flush=True)
             tables += [format_cv_table(result, name, markdown=True), ""]
+            if args.predictions:
+                args.predictions.mkdir(parents=True, exist_ok=True)
+                np.savez_compressed(args.predictions / f"{protocol}.{list(SYSTEMS).index(name)}.npz",
+                                    proba=result["proba"], pred=result["pred"], Y=result["Y"])
             out["protocols"][protocol]["systems"][name] = {**compact(result), "seconds": round(seconds, 1),
                                                            "overrides": overrides,
                                                            "keyword_free": bar.get("keyword_free", {})}
             if sure is not None:
                 on_sure = on_rows(result, folds, sure, labels)
                 out["protocols"][protocol]["systems"][name]["sure"] = {k: on_sure[k] for k in ("summary", "pooled")}
+            # written after every system, so a long run stopped early keeps what it measured
+            write_results(args.name, "\n".join(md + side_by_side(out["protocols"][protocol]["systems"], labels,
+                                                                   agreement) + tables), out)
         md += side_by_side(out["protocols"][protocol]["systems"], labels, agreement) + tables
         if sure is not None:
             md += sure_section(out["protocols"][protocol]["systems"], labels, on_sure["left_out"])

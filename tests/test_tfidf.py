@@ -20,6 +20,7 @@ CONTRACT = {
                         dict(SMALL, head="complement_nb")],
     "tfidf_lexicon.v1": [dict(SMALL, head="linear_svc", lexicon=LEXICON), dict(SMALL, head="logreg", lexicon={})],
     "tfidf_lexicon_vectors.v1": [dict(SMALL, head="linear_svc", lexicon=LEXICON)],
+    "tfidf_lexicon_vectors_agencies.v1": [dict(SMALL, head="linear_svc", lexicon=LEXICON)],
 }
 SEPARATELY_TESTED = {"indobert_classifier.v1": "tests/test_bert.py"}
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..text.clean import clean
-from ..text.normalize import normalize_for_features
 from ..text.sentences import split_sentences
 from .lexicon_features import split_title
 
@@ -42,7 +41,7 @@ def sentence_shares(model, text: str) -> tuple[list[str], np.ndarray]:
     unit's share of every tag's decision score, shape (units, tags)."""
     title, body = _sentences(text)
     units = ([title] if title else []) + body
-    forms = [normalize_for_features(u) for u in units]
+    forms = [model._feature_form(u) for u in units]
     if not units:
         return [], np.zeros((0, len(model.classes_)))
     parts = (forms[0] if title else "", " ".join(forms[1:] if title else forms))

@@ -104,8 +104,12 @@ class TfidfClassifier(Classifier):
         self.seed = seed
 
     # --- features -----------------------------------------------------------------------
+    def _feature_form(self, text: str) -> str:
+        """A cleaned text (or one of its sentences) as the features read it; evidence splits the same form."""
+        return normalize_for_features(text)
+
     def _prepare(self, texts: list[str]) -> list[str]:
-        return [normalize_for_features(clean(t)) for t in texts]
+        return [self._feature_form(clean(t)) for t in texts]
 
     def _char_texts(self, prepared: list[str]) -> list[str]:
         return [truncate_words(p, self.char_max_chars) for p in prepared]

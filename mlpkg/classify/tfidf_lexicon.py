@@ -28,7 +28,7 @@ from ..data.folds import grouped_folds, train_rows
 from ..errors import DataError, UncalibratedTagWarning
 from ..text.clean import clean
 from .classifier import LabelSet
-from .lexicon_features import TagLexicon, joined, lexicon_problem, normalized_parts
+from .lexicon_features import TagLexicon, joined, lexicon_problem, split_title
 from .linear import sigmoid_calibration
 from .tfidf import TfidfClassifier
 
@@ -81,7 +81,7 @@ class TfidfLexiconClassifier(TfidfClassifier):
 
     def _blocks(self, texts: list[str], fit: bool) -> sp.csr_matrix:
         # each text is cleaned and normalised once: its joined parts feed the n-grams, the parts the lexicon
-        parts = [normalized_parts(clean(t)) for t in texts]
+        parts = [tuple(map(self._feature_form, split_title(clean(t)))) for t in texts]
         prepared = [joined(p) for p in parts]
         X = self._fit_features(prepared) if fit else self._features(prepared)
         if not self.lexicon or self.lexicon_weight == 0:
