@@ -33,7 +33,7 @@ def pair(topic_sample):
     lexicon = load_config(HERE.parent / "configs" / "topic_tfidf.yaml").model["lexicon"]
     texts = [article_text(t, b) for t, b in zip(topic_sample["title"], topic_sample["text"])]
     y = [list(t) for t in topic_sample["tags"]]
-    return [cls(lexicon=lexicon, max_features_word=5000).fit(texts, y, labels=TAGS)
+    return [cls(labels=TAGS, lexicon=lexicon, max_features_word=5000).fit(texts, y)
             for cls in (TfidfLexiconVectorsClassifier, TfidfAgencyNamesClassifier)]
 
 
