@@ -32,12 +32,12 @@ def cmd_cv(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .config import load_config
-    from .tasks import cv
+    from .tasks import cv, cv_protocols
     from .tracking import tracked_run
 
     cfg = load_config(args.config, list(args.set or []))
     out = args.output or str(Path("reports") / "cv" / Path(args.config).stem)
-    params = {**cfg.to_dict(), "protocol": args.protocol}
+    params = {**cfg.to_dict(), "protocols": cv_protocols(cfg, args.protocol)}
     with tracked_run(args.track, cfg.tracking, "cv", Path(args.config).stem, params, cfg.data.path) as record:
         result = cv(cfg, args.protocol, out)
         record(result)

@@ -67,13 +67,20 @@ def summary_lines(result: dict) -> list[str]:
     return lines
 
 
-def cv(cfg: RunConfig, protocol: str, out: str | Path, log=print) -> dict:
-    """Cross-validate a classifier config under ``protocol`` (``mlpkg cv --protocol``), see
-    :func:`~mlpkg.classify.training.run_cv`. A summariser is refused: its folds are scored by :func:`train`
-    (the fold rotation over ``data.fold_field``)."""
+def cv_protocols(cfg: RunConfig, protocol: str) -> list[str]:
+    """The protocols ``mlpkg cv --protocol`` runs for ``cfg`` (``all``: every one the config has). A summariser
+    is refused: its folds are scored by :func:`train` (the fold rotation over ``data.fold_field``)."""
     if cfg.task == "summarize":
         raise ConfigError("mlpkg cv cross-validates classifiers (task: classify); a summariser's folds are scored by "
                           "mlpkg train, in its fold rotation over data.fold_field")
-    from .classify.training import protocols_for, run_cv
+    from .classify.training import protocols_for
 
-    return run_cv(cfg, protocols_for(cfg, protocol), out, log=log)
+    return protocols_for(cfg, protocol)
+
+
+def cv(cfg: RunConfig, protocol: str, out: str | Path, log=print) -> dict:
+    """Cross-validate a classifier config under ``protocol`` (:func:`cv_protocols`), see
+    :func:`~mlpkg.classify.training.run_cv`."""
+    from .classify.training import run_cv
+
+    return run_cv(cfg, cv_protocols(cfg, protocol), out, log=log)

@@ -8,7 +8,6 @@ switched on (``--track [URI]`` or ``tracking.enabled``), so a run without it pay
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import json
 import math
 import os
@@ -20,6 +19,7 @@ from typing import Any
 
 from .config import TrackingConfig, tracking_uri_problem
 from .errors import ConfigError, TrackingError
+from .evaluate.provenance import TRACKED_RUN
 from .extras import require
 
 DEFAULT_URI = "sqlite:///mlruns.db"
@@ -27,15 +27,6 @@ HEADLINE = "macro_f1"  # the main metric: macro-F1 of the model (cv: mean over t
 SKIPPED = {"intervals", "by_publisher", "confusion_matrix"}  # in metrics.json and the report, not as metrics
 # MLflow's limits per log_batch call and per param value
 PARAMS_PER_CALL, METRICS_PER_CALL, PARAM_CHARS = 100, 1000, 6000
-
-_ACTIVE: contextvars.ContextVar[dict | None] = contextvars.ContextVar("mlpkg_mlflow_run", default=None)
-
-
-def active_run() -> dict | None:
-    """``{"run_id", "tracking_uri", "experiment"}`` of the MLflow run under way (a model folder's
-    ``run.json`` records it), or None when the run is not tracked."""
-    return _ACTIVE.get()
-
 
 def _no_telemetry() -> None:
     """MLflow 3 reports usage to its makers unless told not to; mlpkg runs on machines that may not reach out
@@ -92,7 +83,7 @@ def tracked_run(flag: str | None, settings: TrackingConfig, command: str, name: 
     _no_telemetry()
     check_reachable(uri)
     client, run_id = _start_run(uri, settings.experiment, command, name, params, data_path)
-    token = _ACTIVE.set({"run_id": run_id, "tracking_uri": uri, "experiment": settings.experiment})
+    token = TRACKED_RUN.set({"run_id": run_id, "tracking_uri": uri, "experiment": settings.experiment})
     try:
         yield lambda result: record_result(client, run_id, command, result)
     except BaseException as exc:
@@ -102,7 +93,7 @@ def tracked_run(flag: str | None, settings: TrackingConfig, command: str, name: 
     else:
         client.set_terminated(run_id, "FINISHED")
     finally:
-        _ACTIVE.reset(token)
+        TRACKED_RUN.reset(token)
 
 
 def _start_run(uri: str, experiment: str, command: str, name: str, params: dict, data_path: str):

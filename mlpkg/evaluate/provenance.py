@@ -3,6 +3,7 @@ which code and which data file, with which library versions, and what the rows u
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import platform
 import subprocess
@@ -43,12 +44,16 @@ def _installed(name: str) -> str | None:
         return None
 
 
+# ``{"run_id", "tracking_uri", "experiment"}`` of the MLflow run under way, set by mlpkg.tracking.tracked_run
+# (a model folder's run.json records it); None when the run is not tracked
+TRACKED_RUN: contextvars.ContextVar[dict | None] = contextvars.ContextVar("mlpkg_mlflow_run", default=None)
+
+
 def run_metadata(data_path: str) -> dict:
     """Date (UTC), git commit (:func:`git_commit`), the data file and its sha256, Python and package versions,
     and the MLflow run that tracks this one (``mlflow``: run id, store, experiment) where one does."""
     from ..core.directory import sha256_file
     from ..data.load import resolve_data_path
-    from ..tracking import active_run
 
     path = resolve_data_path(data_path)
     meta = {
@@ -59,7 +64,7 @@ def run_metadata(data_path: str) -> dict:
         "python": platform.python_version(),
         "packages": {name: v for name in PACKAGES if (v := _installed(name))},
     }
-    tracked = active_run()
+    tracked = TRACKED_RUN.get()
     return {**meta, "mlflow": tracked} if tracked else meta
 
 
