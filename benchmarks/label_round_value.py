@@ -1,9 +1,9 @@
 """What the fifth labelling round of #21 is worth to the default tagger: the same grouped folds, scored
 against today's labels, by the default config trained with and without the round's readings.
 
-"Without" leaves every article the fifth round read (``pool`` v2w4_* / v2w5_* in
+"Without" leaves every article the fifth round read (``pool`` v2w4_* to v2w6_* in
 ``data/labels/reviewed.jsonl``) out of each fold's training rows; "with" trains on them as labelled. Both
-are scored on every held-out row with today's labels, so the difference is what reading those 843
+are scored on every held-out row with today's labels, so the difference is what reading those
 articles taught the model (not what it changed in the test labels). Run from the repository root:
 
     python benchmarks/label_round_value.py [--protocols group newer]
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results"
 
 
-def round_ids(path: Path, prefixes: tuple[str, ...] = ("v2w4_", "v2w5_")) -> set[str]:
+def round_ids(path: Path, prefixes: tuple[str, ...] = ("v2w4_", "v2w5_", "v2w6_")) -> set[str]:
     rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
     return {row["uid"] for row in rows if str(row.get("pool", "")).startswith(prefixes)}
 
