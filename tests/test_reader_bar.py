@@ -117,7 +117,9 @@ def test_word_vectors_are_rebuilt_alike_and_put_a_topic_near_its_everyday_words(
     assert vectors.dtype == np.float16 and np.allclose(np.linalg.norm(vectors.astype(np.float32), axis=1), 1, atol=1e-2)
     near_school = [w for w, _ in nearest(words.tolist(), vectors.astype(np.float32), ["guru"], 25)]
     near_business = [w for w, _ in nearest(words.tolist(), vectors.astype(np.float32), ["umkm"], 25)]
-    assert {"siswa", "sekolah", "murid", "pendidikan"} & set(near_school)
+    # a 32-dimension model of 400 articles: its nearest words move with the sample, but stay school words
+    school = {"siswa", "sekolah", "murid", "pendidikan", "pelajar", "mahasiswa", "didik", "ujian", "beasiswa", "kelas"}
+    assert len(school & set(near_school)) >= 2
     assert not {"siswa", "sekolah", "murid"} & set(near_business)
 
 
