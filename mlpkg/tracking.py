@@ -28,10 +28,14 @@ SKIPPED = {"intervals", "by_publisher", "confusion_matrix"}  # in metrics.json a
 # MLflow's limits per log_batch call and per param value
 PARAMS_PER_CALL, METRICS_PER_CALL, PARAM_CHARS = 100, 1000, 6000
 
-def _no_telemetry() -> None:
-    """MLflow 3 reports usage to its makers unless told not to; mlpkg runs on machines that may not reach out
-    (a ministry's batch host), so it is off unless the user set MLFLOW_DISABLE_TELEMETRY themselves."""
+
+def _prepare(uri: str, purpose: str) -> None:
+    """What every use of a store does first: the ``track`` extra is there (E007), MLflow's usage reports
+    are off unless the user set MLFLOW_DISABLE_TELEMETRY themselves (mlpkg runs on hosts that may not reach
+    out, a ministry's batch host), and the store answers (:func:`check_reachable`)."""
+    require("track", purpose)
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    check_reachable(uri)
 
 
 def tracking_uri(flag: str | None, settings: TrackingConfig) -> str | None:
@@ -79,9 +83,7 @@ def tracked_run(flag: str | None, settings: TrackingConfig, command: str, name: 
     if uri is None:
         yield lambda result: None
         return
-    require("track", "MLflow tracking (--track, tracking.enabled)")
-    _no_telemetry()
-    check_reachable(uri)
+    _prepare(uri, "MLflow tracking (--track, tracking.enabled)")
     client, run_id = _start_run(uri, settings.experiment, command, name, params, data_path)
     token = TRACKED_RUN.set({"run_id": run_id, "tracking_uri": uri, "experiment": settings.experiment})
     try:
@@ -215,12 +217,10 @@ def _log_batch(client, run_id: str, metrics: list | None = None, params: dict | 
     metric_rows = [Metric(key, value, now, step) for key, value, step in metrics or []]
     param_rows = [Param(k, v) for k, v in (params or {}).items()]
     tag_rows = [RunTag(k, v) for k, v in (tags or {}).items()]
-    for i in range(0, len(metric_rows), METRICS_PER_CALL):
-        client.log_batch(run_id, metrics=metric_rows[i: i + METRICS_PER_CALL])
-    for i in range(0, len(param_rows), PARAMS_PER_CALL):
-        client.log_batch(run_id, params=param_rows[i: i + PARAMS_PER_CALL])
-    for i in range(0, len(tag_rows), PARAMS_PER_CALL):
-        client.log_batch(run_id, tags=tag_rows[i: i + PARAMS_PER_CALL])
+    for kind, rows, per_call in (("metrics", metric_rows, METRICS_PER_CALL), ("params", param_rows, PARAMS_PER_CALL),
+                                 ("tags", tag_rows, PARAMS_PER_CALL)):
+        for i in range(0, len(rows), per_call):
+            client.log_batch(run_id, **{kind: rows[i: i + per_call]})
 
 
 def runs_table(flag: str | None, experiment: str, sort: str | None = None) -> str:
@@ -233,9 +233,7 @@ def runs_table(flag: str | None, experiment: str, sort: str | None = None) -> st
     from .evaluate.tables import render_table
 
     uri = tracking_uri(flag if flag is not None else "", TrackingConfig(experiment=experiment))
-    require("track", "mlpkg runs")
-    _no_telemetry()
-    check_reachable(uri)
+    _prepare(uri, "mlpkg runs")
     try:
         client = MlflowClient(tracking_uri=uri)
         found = client.get_experiment_by_name(experiment)
