@@ -1,12 +1,13 @@
-"""What the fifth labelling round of #21 is worth to the default tagger: the same grouped folds, scored
-against today's labels, by the default config trained with and without the round's readings.
+"""What a labelling round of #21 is worth to the default tagger: the same folds, scored against today's
+labels, by the default config trained with and without the round's readings.
 
-"Without" leaves every article the fifth round read (``pool`` v2w4_* to v2w6_* in
+"Without" leaves every article the round read (by default the fifth round: ``pool`` v2w4_* to v2w6_* in
 ``data/labels/reviewed.jsonl``) out of each fold's training rows; "with" trains on them as labelled. Both
 are scored on every held-out row with today's labels, so the difference is what reading those
 articles taught the model (not what it changed in the test labels). Run from the repository root:
 
     python benchmarks/label_round_value.py [--protocols group newer]
+    python benchmarks/label_round_value.py --round sixth --pools v2w7_   # label_round_value_sixth.md
 """
 
 from __future__ import annotations
@@ -35,19 +36,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=str(ROOT / "configs" / "topic_tfidf.yaml"))
     parser.add_argument("--protocols", nargs="+", default=["group"])
+    parser.add_argument("--round", default="fifth", help="the round's name, in the title and the results file")
+    parser.add_argument("--pools", nargs="+", default=["v2w4_", "v2w5_", "v2w6_"],
+                        help="the round's pool prefixes in data/labels/reviewed.jsonl")
     args = parser.parse_args()
     cfg = load_config(args.config)
     labels = cfg.data.labels
     data = load_split(cfg.data, None)
-    new = round_ids(ROOT / "data" / "labels" / "reviewed.jsonl")
-    _, free = reader_bar_inputs(cfg, data)
+    new = round_ids(ROOT / "data" / "labels" / "reviewed.jsonl", tuple(args.pools))
+    _, free, _ = reader_bar_inputs(cfg, data)
 
     def without(part):
         return fit_on_all(cfg, part.subset([i for i, uid in enumerate(part.ids) if uid not in new]))
 
-    systems = {"with the fifth round's readings": lambda part: fit_on_all(cfg, part),
+    systems = {f"with the {args.round} round's readings": lambda part: fit_on_all(cfg, part),
                "without them (the round's articles left out of training)": without}
-    lines = [f"# Value of the fifth labelling round ({len(new)} articles read), default config, today's labels", ""]
+    lines = [f"# Value of the {args.round} labelling round ({len(new)} articles read), default config, "
+             "today's labels", ""]
     results = {}
     for protocol in args.protocols:
         folds = cv_folds(cfg, data, protocol)
@@ -69,8 +74,9 @@ def main() -> None:
             print(lines[-1], flush=True)
         lines.append("")
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "label_round_value.md").write_text("\n".join(lines), encoding="utf-8")
-    (OUT / "label_round_value.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    stem = "label_round_value" + ("" if args.round == "fifth" else f"_{args.round}")
+    (OUT / f"{stem}.md").write_text("\n".join(lines), encoding="utf-8")
+    (OUT / f"{stem}.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
     print("\n".join(lines))
 
 

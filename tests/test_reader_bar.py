@@ -12,7 +12,13 @@ from mlpkg.classify.evidence import evidence, sentence_shares
 from mlpkg.cli import main as cli_main
 from mlpkg.config import load_config
 from mlpkg.errors import ConfigError, DataError
-from mlpkg.evaluate.agreement import keyword_free_recall, keyword_free_rows, read_agreement
+from mlpkg.evaluate.agreement import (
+    against_readers,
+    agreement_table,
+    keyword_free_recall,
+    keyword_free_rows,
+    read_agreement,
+)
 from mlpkg.text.normalize import article_text
 
 HERE = Path(__file__).resolve().parent
@@ -54,6 +60,26 @@ def test_reader_agreement_is_the_f1_of_one_blind_reading_against_the_other(tmp_p
     path.write_text('{"id": "a", "tags": []}\n')
     with pytest.raises(DataError, match=r"line 1: expected a JSON object with id, reading"):
         read_agreement(path, TAGS)
+
+
+def test_the_model_is_scored_against_each_reading_on_the_same_articles_it_held_out():
+    first = np.array([[0, 1, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0]])
+    second = np.array([[0, 1, 0], [0, 0, 0], [0, 0, 1], [0, 0, 1]])
+    pred = np.array([[1, 1, 1], [0, 1, 0], [0, 1, 0], [0, 0, 1], [0, 1, 0]])  # row 0 was not read twice
+    rows = np.array([1, 2, 3, 4])
+    out = against_readers(pred, rows, first, second, TAGS)
+    assert out["articles"] == 4 and out["per_label"]["koperasi"]["mean"] is None
+    assert out["per_label"]["umkm"] == {"reading_1": 0.8, "reading_2": 0.5, "mean": 0.65}
+    assert out["per_label"]["pendidikan"] == {"reading_1": 1.0, "reading_2": 0.6667, "mean": 0.8333}
+    held_out = against_readers(pred, rows, first, second, TAGS, scored=np.array([True] * 4 + [False]))
+    assert held_out["articles"] == 3 and held_out["per_label"]["umkm"]["reading_1"] == 1.0
+    agreement = {"articles": 4, "per_label": {"koperasi": {"f1": None}, "umkm": {"f1": 0.667},
+                                              "pendidikan": {"f1": 0.8}}}
+    model = {"pooled": {"per_label": {t: {"f1": 0.9} for t in TAGS}}}
+    table = agreement_table(agreement, model, None, "t", against=out)
+    assert "model vs the readings (same 4)" in table and "gap (same articles)" in table
+    umkm_row = next(line for line in table.splitlines() if line.startswith("umkm"))
+    assert umkm_row.split()[1:] == ["0.900", "0.667", "0.650", "-0.017"]  # the gap is of the same articles
 
 
 def test_core_terms_of_a_tag_outside_the_label_set_fail_at_config_load_naming_the_key():

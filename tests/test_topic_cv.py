@@ -203,7 +203,11 @@ def test_train_with_cv_protocol_writes_a_card_with_cross_validated_metrics(topic
                                                               f"output_dir={tmp_path / 'm'}"])
     result = train(cfg, log=lambda *_: None)
     assert set(result["metrics"]) == {"cv", "cv_sure", "keyword_rule_cv", "final_fit", "reader_bar"}
+    read_twice = set(pd.read_json(ROOT / "data" / "labels" / "agreement.jsonl", lines=True)["id"])
+    against = result["metrics"]["reader_bar"]["model_vs_readers"]  # the articles both read twice and held out
+    assert against["articles"] == len(read_twice & set(topic_sample["id"])) > 0
     card = (tmp_path / "m" / "README.md").read_text(encoding="utf-8")
+    assert f"model vs the readings (same {against['articles']})" in card
     assert "cross-validation" in card and "out-of-fold" in card
     unsure = int((topic_sample["confidence"] == "low").sum())
     assert f"without the {unsure} rows whose reader marked the decision unsure" in card

@@ -166,30 +166,41 @@ def keyword_rule_cv(cfg: RunConfig, data: LabelledSplit, folds: list, rule=None)
     return cross_validate(lambda part: rule, data, folds, cfg.data.labels, log=lambda *_: None, n_jobs=1)
 
 
-def reader_bar_inputs(cfg: RunConfig, data: LabelledSplit) -> tuple[dict | None, np.ndarray | None]:
+def reader_bar_inputs(cfg: RunConfig, data: LabelledSplit) -> tuple[dict | None, np.ndarray | None, tuple | None]:
     """What :func:`reader_bar` needs of the config and the rows, read once for every protocol and system:
-    the readers' agreement per tag (``evaluation.reader_agreement``) and which positives lack the tag's
-    own words (``evaluation.core_terms``); None where the config sets it not."""
-    from ..evaluate.agreement import keyword_free_rows, read_agreement
+    the readers' agreement per tag (``evaluation.reader_agreement``), which positives lack the tag's
+    own words (``evaluation.core_terms``), and the two readings of the articles read twice that are rows
+    of ``data`` (their row numbers, reading 1, reading 2); None where the config sets it not."""
+    from ..evaluate.agreement import keyword_free_rows, read_agreement, read_readings
 
-    agreement = (read_agreement(resolve_data_path(cfg.evaluation.reader_agreement), cfg.data.labels)
-                 if cfg.evaluation.reader_agreement else None)
+    agreement = readings = None
+    if cfg.evaluation.reader_agreement:
+        path = resolve_data_path(cfg.evaluation.reader_agreement)
+        agreement = read_agreement(path, cfg.data.labels)
+        ids, first, second = read_readings(path, cfg.data.labels)
+        row_of = {uid: i for i, uid in enumerate(data.ids)}
+        found = [k for k, uid in enumerate(ids) if uid in row_of]
+        if found:
+            readings = (np.asarray([row_of[ids[k]] for k in found]), first[found], second[found])
     free = (keyword_free_rows(data.texts, cfg.evaluation.core_terms, cfg.data.labels)
             if cfg.evaluation.core_terms else None)
-    return agreement, free
+    return agreement, free, readings
 
 
-def reader_bar(cfg: RunConfig, inputs: tuple[dict | None, np.ndarray | None], cv: dict,
+def reader_bar(cfg: RunConfig, inputs: tuple[dict | None, np.ndarray | None, tuple | None], cv: dict,
                rule: dict | None = None) -> dict:
-    """What the config measures the model against besides F1: the readers' agreement and the
-    keyword-free recall of the model and the keyword rule on the rows ``cv`` scored (``inputs`` from
-    :func:`reader_bar_inputs`). Empty where the config sets neither."""
-    from ..evaluate.agreement import keyword_free_recall
+    """What the config measures the model against besides F1: the readers' agreement, the model's
+    out-of-fold predictions against each reading on the same articles, and the keyword-free recall of
+    the model and the keyword rule on the rows ``cv`` scored (``inputs`` from :func:`reader_bar_inputs`).
+    Empty where the config sets neither."""
+    from ..evaluate.agreement import against_readers, keyword_free_recall
 
-    agreement, free = inputs
+    agreement, free, readings = inputs
     out: dict = {"reader_agreement": agreement} if agreement is not None else {}
+    scored = ~np.isnan(cv["proba"]).any(axis=1)
+    if readings is not None:
+        out["model_vs_readers"] = against_readers(cv["pred"], *readings, cfg.data.labels, scored)
     if free is not None:
-        scored = ~np.isnan(cv["proba"]).any(axis=1)
         out["keyword_free"] = keyword_free_recall(cv["Y"], cv["pred"], free, cfg.data.labels, scored)
         if rule is not None:
             out["keyword_rule_keyword_free"] = keyword_free_recall(rule["Y"], rule["pred"], free, cfg.data.labels,
