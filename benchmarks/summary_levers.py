@@ -369,12 +369,14 @@ class PredictedCategoryExtractor(LightGBMExtractor):
     def fit(self, documents=None, gold=None, *, titles=None, paragraphs=None, dev=None,
             references=None) -> "PredictedCategoryExtractor":
         from sklearn.model_selection import cross_val_predict
+        from threadpoolctl import threadpool_limits
 
         documents = [list(d) for d in documents]
         texts = [" ".join(d) for d in documents]
         labels = [self.outlets.get(d[0] if d else "", ("", ""))[1] for d in documents]
-        self.category_model_ = _category_model(self.seed).fit(texts, labels)
-        out_of_fold = cross_val_predict(_category_model(self.seed), texts, labels, cv=4, method="predict_proba")
+        with threadpool_limits(limits=1, user_api="blas"):  # BLAS threads on a loaded machine: 15x slower
+            self.category_model_ = _category_model(self.seed).fit(texts, labels)
+            out_of_fold = cross_val_predict(_category_model(self.seed), texts, labels, cv=4, method="predict_proba")
         self._train_probabilities = {d[0]: p for d, p in zip(documents, out_of_fold) if d}
         try:
             return super().fit(documents, gold, titles=titles, paragraphs=paragraphs, references=references)
@@ -386,7 +388,10 @@ class PredictedCategoryExtractor(LightGBMExtractor):
         if self._train_probabilities is not None:
             found = np.array([self._train_probabilities[d.sentences[0]] for d in batch.docs])
         else:
-            found = self.category_model_.predict_proba([" ".join(d.sentences) for d in batch.docs])
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(limits=1, user_api="blas"):
+                found = self.category_model_.predict_proba([" ".join(d.sentences) for d in batch.docs])
         rows = np.zeros((len(batch), len(CATEGORIES)))
         for j, category in enumerate(CATEGORIES):
             if category in classes:
