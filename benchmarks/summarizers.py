@@ -49,6 +49,8 @@ from summary_levers import (  # noqa: E402
     LeadFeatureExtractor,
     OutletExtractor,
     PredictedCategoryExtractor,
+    PredictedOutletExtractor,
+    StackedCategoryExtractor,
     StackedExtractor,
     VectorFeatureExtractor,
     lead_skip_rates,
@@ -82,7 +84,9 @@ LGBM = "trained_lgbm.v1 (classifier, content features, auto k)"
 STACKED_6 = "trained_lgbm.v1, second stage on out-of-fold scores (auto k, 2-6)"
 OUTLET = "trained_lgbm.v1 + IndoSum source and category (upper bound)"
 PREDICTED = "trained_lgbm.v1 + category read from the text"
-ROUND4 = (STACKED_6, "trained_lgbm.v1 + key-term features", "trained_lgbm.v1 + lead features", OUTLET, PREDICTED)
+STACKED_CATEGORY_6 = "trained_lgbm.v1, second stage + category read from the text (auto k, 2-6)"
+ROUND4 = (STACKED_6, "trained_lgbm.v1 + key-term features", "trained_lgbm.v1 + lead features", OUTLET, PREDICTED,
+          STACKED_CATEGORY_6)
 LGBM_AIM = (71.8, 2000.0)  # issue 25: ROUGE-1 and articles per CPU second on pre-split sentences
 
 
@@ -120,6 +124,8 @@ LEARNERS = {  # what each fold's model learns: (class, parameters); the variants
     "lgbm_lead": (LeadFeatureExtractor, {}),
     "lgbm_outlet": (OutletExtractor, {}),
     "lgbm_predicted_category": (PredictedCategoryExtractor, {}),
+    "lgbm_predicted_outlet": (PredictedOutletExtractor, {}),
+    "lgbm_stacked_category": (StackedCategoryExtractor, {}),
 }
 
 
@@ -213,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="only the first N articles (a quick check; not for the record)")
     args = parser.parse_args(argv)
     data = load_summary_data(DATA, fold_field="fold", title_field=None)
-    OutletExtractor.outlets = PredictedCategoryExtractor.outlets = outlets_by_first_sentence(DATA)
+    OutletExtractor.outlets = PredictedCategoryExtractor.outlets = outlets_by_first_sentence(DATA)  # subclasses too
     if args.limit:
         data = data.subset(range(min(args.limit, len(data))))
     started = time.time()
@@ -248,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
         "trained_lgbm.v1 + lead features": ("lgbm_lead", {}),
         OUTLET: ("lgbm_outlet", {}),
         PREDICTED: ("lgbm_predicted_category", {}),
+        "trained_lgbm.v1 + source and category read from the text": ("lgbm_predicted_outlet", {}),
+        "trained_lgbm.v1, second stage + category read from the text": ("lgbm_stacked_category", {}),
+        STACKED_CATEGORY_6: ("lgbm_stacked_category", {"k": 6}),
     }, raw_for={TRAINED, LGBM}, per_fold=set(ROUND4)))
     results.update(run_sumy(data))
     load_after = os.getloadavg()

@@ -54,6 +54,8 @@ DATELINE = re.compile(r"^.{0,60}?(?:\.com|\.net|\.id|CNN Indonesia|ANTARA News \
 SOURCES = ("cnn indonesia", "kumparan", "dailysocial.id", "antaranews", "juara.net", "merdeka", "suara",
            "poskotanews", "goal indonesia", "rimanews")
 CATEGORIES = ("tajuk utama", "olahraga", "teknologi", "showbiz", "hiburan", "inspirasi")
+OUTLET_FIELDS = ("source", "category")
+OUTLET_VALUES = {"source": SOURCES, "category": CATEGORIES}
 
 
 @lru_cache(maxsize=1)
@@ -357,14 +359,17 @@ class PredictedCategoryExtractor(LightGBMExtractor):
     """trained_lgbm.v1 with each article's IndoSum category as a TF-IDF logistic regression reads it from
     the sentences (what raw text allows): trained on the training articles' categories (looked up in
     ``outlets`` by first sentence), fed to the trees as its probabilities, out of fold for the training
-    articles (four folds) so that the trees see as noisy a category as at test time."""
+    articles (four folds) so that the trees see as noisy a category as at test time. ``read`` names the
+    fields read (the source too in :class:`PredictedOutletExtractor`)."""
 
     outlets: dict[str, tuple[str, str]] = {}
-    _train_probabilities: dict[str, np.ndarray] | None = None
+    read: tuple[str, ...] = ("category",)
+    _train_probabilities: dict[str, dict[str, np.ndarray]] | None = None
 
     @property
     def feature_names(self) -> list[str]:
-        return [*super().feature_names, *(f"predicted_category={c}" for c in CATEGORIES)]
+        return [*super().feature_names, *(f"predicted_{field}={value}" for field in self.read
+                                          for value in OUTLET_VALUES[field])]
 
     def fit(self, documents=None, gold=None, *, titles=None, paragraphs=None, dev=None,
             references=None) -> "PredictedCategoryExtractor":
@@ -373,33 +378,44 @@ class PredictedCategoryExtractor(LightGBMExtractor):
 
         documents = [list(d) for d in documents]
         texts = [" ".join(d) for d in documents]
-        labels = [self.outlets.get(d[0] if d else "", ("", ""))[1] for d in documents]
-        with threadpool_limits(limits=1, user_api="blas"):  # BLAS threads on a loaded machine: 15x slower
-            self.category_model_ = _category_model(self.seed).fit(texts, labels)
-            out_of_fold = cross_val_predict(_category_model(self.seed), texts, labels, cv=4, method="predict_proba")
-        self._train_probabilities = {d[0]: p for d, p in zip(documents, out_of_fold) if d}
+        self.readers_, self._train_probabilities = {}, {}
+        for field in self.read:
+            labels = [self.outlets.get(d[0] if d else "", ("", ""))[OUTLET_FIELDS.index(field)] for d in documents]
+            with threadpool_limits(limits=1, user_api="blas"):  # BLAS threads on a loaded machine: 15x slower
+                self.readers_[field] = _category_model(self.seed).fit(texts, labels)
+                out_of_fold = cross_val_predict(_category_model(self.seed), texts, labels, cv=4,
+                                                method="predict_proba")
+            self._train_probabilities[field] = {d[0]: p for d, p in zip(documents, out_of_fold) if d}
         try:
             return super().fit(documents, gold, titles=titles, paragraphs=paragraphs, references=references)
         finally:
             self._train_probabilities = None
 
-    def _category_probabilities(self, batch: Batch) -> np.ndarray:
-        classes = list(self.category_model_.classes_)
+    def _read_probabilities(self, batch: Batch, field: str) -> np.ndarray:
+        reader = self.readers_[field]
         if self._train_probabilities is not None:
-            found = np.array([self._train_probabilities[d.sentences[0]] for d in batch.docs])
+            found = np.array([self._train_probabilities[field][d.sentences[0]] for d in batch.docs])
         else:
             from threadpoolctl import threadpool_limits
 
             with threadpool_limits(limits=1, user_api="blas"):
-                found = self.category_model_.predict_proba([" ".join(d.sentences) for d in batch.docs])
-        rows = np.zeros((len(batch), len(CATEGORIES)))
-        for j, category in enumerate(CATEGORIES):
-            if category in classes:
-                rows[:, j] = found[:, classes.index(category)]
+                found = reader.predict_proba([" ".join(d.sentences) for d in batch.docs])
+        classes, values = list(reader.classes_), OUTLET_VALUES[field]
+        rows = np.zeros((len(batch), len(values)))
+        for j, value in enumerate(values):
+            if value in classes:
+                rows[:, j] = found[:, classes.index(value)]
         return rows[batch.doc]
 
     def _batch_features(self, batch: Batch) -> np.ndarray:
-        return np.hstack([super()._batch_features(batch), self._category_probabilities(batch)])
+        return np.hstack([super()._batch_features(batch),
+                          *(self._read_probabilities(batch, field) for field in self.read)])
+
+
+class PredictedOutletExtractor(PredictedCategoryExtractor):
+    """trained_lgbm.v1 with each article's source and category as read from its sentences."""
+
+    read = ("source", "category")
 
 
 def _category_model(seed: int):
@@ -438,3 +454,7 @@ def lead_skip_rates(path: str | Path) -> str:
         lines += [f"| {by} | {value} | {int(row['size']):,} | {100 * row['mean']:.1f} |"
                   for value, row in rates.iterrows()]
     return "\n".join(lines)
+
+
+class StackedCategoryExtractor(StackedExtractor, PredictedCategoryExtractor):
+    """The second stage on out-of-fold scores, with the category read from the text among its features."""

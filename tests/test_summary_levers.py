@@ -130,7 +130,7 @@ def test_predicted_category_extractor_feeds_the_category_it_reads_from_the_text(
                                                             [list(g) for g in train.gold],
                                                             paragraphs=[list(p) for p in train.paragraph])
     assert model.booster_.num_feature() == len(model.feature_names)
-    assert set(model.category_model_.classes_) <= set(CATEGORIES)
+    assert set(model.readers_['category'].classes_) <= set(CATEGORIES)
     docs = model.documents([list(s) for s in test.sentences], paragraphs=[list(p) for p in test.paragraph])
     probabilities = model._batch_features(Batch(docs))[:, -len(CATEGORIES):]
     assert np.allclose(probabilities.sum(axis=1), 1.0)
