@@ -25,14 +25,13 @@ Round 4 (ROUGE-1 on the four rotated folds against trained_lgbm.v1's 71.15):
   (configs/topic_tfidf.yaml): 71.16. ``LeadFeatureExtractor`` (the first sentence's length, dateline,
   similarity to the second): 71.14; both together 71.04 (a development run on the same folds, not in the benchmark).
 - Where the reference skips the first sentence (:func:`lead_skip_rates`): by category (teknologi 47%,
-  hiburan 40%, tajuk utama 8%), outlet (dailysocial.id 56%, poskotanews 5%) and the lead's length
-  (66% under eleven words, 8% over thirty; the trees already see it). ``OutletExtractor`` gives the trees IndoSum's source and category fields (an upper
-  bound: raw text has neither): 71.46; the category alone 71.37, the source alone 71.22
-  (development runs).
-  ``PredictedCategoryExtractor`` reads the category from the sentences (TF-IDF logistic regression,
-  nine in ten right out of fold): 71.40, up on all four folds, the first sentence kept in 401 of the
-  493 articles whose reference skips it (447 before), but 1,621 articles per CPU second;
-  ``PredictedOutletExtractor`` (the source read too) 71.39.
+  hiburan 40%, tajuk utama 8%), outlet (dailysocial.id 56%, poskotanews 5%) and the lead's length (66% under
+  eleven words, 8% over thirty; the trees already see it). ``OutletExtractor`` gives the trees IndoSum's
+  source and category fields (an upper bound: raw text has neither): 71.46; the category alone 71.37, the
+  source alone 71.22 (development runs). ``PredictedCategoryExtractor`` reads the category from the
+  sentences (TF-IDF logistic regression, nine in ten right out of fold): 71.40, up on all four folds, the
+  first sentence kept in 401 of the 493 articles whose reference skips it (447 before), but 1,621 articles
+  per CPU second; ``PredictedOutletExtractor`` (the source read too) 71.39.
 - The second stage with up to six sentences: 71.33 (71.27 and 71.26 apart: they do not add up);
   with the category read from the text (``StackedCategoryExtractor``) 71.48, at 1,306 articles/s.
 """
