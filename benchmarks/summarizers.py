@@ -14,7 +14,10 @@ On data/indosum.parquet (IndoSum dev folds 1-4, deduplicated by id), in one run:
   instead (lambdarank on ROUGE-gain grades or on gold flags, rank_xendcg);
 - the levers of issue 25 that did not win (benchmarks/summary_levers.py): in-domain word-vector
   features, hook features (questions, the reader addressed), a second stage on out-of-fold scores in
-  their article's context, and up to six sentences;
+  their article's context, up to six sentences (and both), the article's key terms and topic-lexicon
+  hits, the lead's habits (length, dateline, repeated by the second sentence), IndoSum's source and
+  category fields (an upper bound: raw text has neither) and the category read from the text;
+- where the reference skips the first sentence: its share by source, category, dateline and length;
 - sumy's LexRank, TextRank and LSA, fed the same sentences (words split at spaces, Sastrawi's stop
   words, three sentences).
 
@@ -40,7 +43,19 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
-from summary_levers import HookFeatureExtractor, StackedExtractor, VectorFeatureExtractor  # noqa: E402
+from summary_levers import (  # noqa: E402
+    HookFeatureExtractor,
+    KeyTermExtractor,
+    LeadFeatureExtractor,
+    OutletExtractor,
+    PredictedCategoryExtractor,
+    PredictedOutletExtractor,
+    StackedCategoryExtractor,
+    StackedExtractor,
+    VectorFeatureExtractor,
+    lead_skip_rates,
+    outlets_by_first_sentence,
+)
 
 from mlpkg.summarize import (  # noqa: E402
     CentroidSummarizer,
@@ -66,6 +81,12 @@ PUBLISHED = {"IndoBERT extractor (published)": (69.93, 62.86, 69.21)}
 LEAD3_EXPECTED = (65.9, 59.2, 65.1)
 TRAINED = "trained_extractor.v1 (auto k, 2-5)"
 LGBM = "trained_lgbm.v1 (classifier, content features, auto k)"
+STACKED_6 = "trained_lgbm.v1, second stage on out-of-fold scores (auto k, 2-6)"
+OUTLET = "trained_lgbm.v1 + IndoSum source and category (upper bound)"
+PREDICTED = "trained_lgbm.v1 + category read from the text"
+STACKED_CATEGORY_6 = "trained_lgbm.v1, second stage + category read from the text (auto k, 2-6)"
+ROUND4 = (STACKED_6, "trained_lgbm.v1 + key-term features", "trained_lgbm.v1 + lead features", OUTLET, PREDICTED,
+          STACKED_CATEGORY_6)
 LGBM_AIM = (71.8, 2000.0)  # issue 25: ROUGE-1 and articles per CPU second on pre-split sentences
 
 
@@ -99,6 +120,12 @@ LEARNERS = {  # what each fold's model learns: (class, parameters); the variants
     "lgbm_vectors": (VectorFeatureExtractor, {}),
     "lgbm_hooks": (HookFeatureExtractor, {}),
     "lgbm_stacked": (StackedExtractor, {}),
+    "lgbm_key_terms": (KeyTermExtractor, {}),
+    "lgbm_lead": (LeadFeatureExtractor, {}),
+    "lgbm_outlet": (OutletExtractor, {}),
+    "lgbm_predicted_category": (PredictedCategoryExtractor, {}),
+    "lgbm_predicted_outlet": (PredictedOutletExtractor, {}),
+    "lgbm_stacked_category": (StackedCategoryExtractor, {}),
 }
 
 
@@ -108,10 +135,12 @@ def fit_learner(key: str, train: SummaryData):
     return cls(**params).fit(train.sentences, train.gold, titles=train.titles, paragraphs=train.paragraphs, **extra)
 
 
-def run_rotation(data: SummaryData, variants: dict[str, tuple[str, dict]], raw_for: set[str]) -> dict[str, dict]:
+def run_rotation(data: SummaryData, variants: dict[str, tuple[str, dict]], raw_for: set[str],
+                 per_fold: set[str]) -> dict[str, dict]:
     """Train on three folds, test on the fourth, for each fold; score every variant on all articles.
 
-    A variant is a learner of ``LEARNERS`` and selection parameters for its fitted model.
+    A variant is a learner of ``LEARNERS`` and selection parameters for its fitted model; the
+    variants of ``per_fold`` (and of ``raw_for``) also get their ROUGE-1 per test fold.
     """
     picks = {name: [None] * len(data) for name in variants}
     texts = {name: [None] * len(data) for name in raw_for}
@@ -144,6 +173,7 @@ def run_rotation(data: SummaryData, variants: dict[str, tuple[str, dict]], raw_f
         out[name] = {"sentences": score_choices(data, picks[name], cpu[name])}
         if name in raw_for:
             out[name]["text"] = score_summaries(data, texts[name], cpu_raw[name])
+        if name in raw_for | per_fold:
             rows = {fold: [i for i, f in enumerate(data.folds) if f == fold] for fold in sorted(set(data.folds))}
             out[name]["sentences"]["rouge1_per_fold"] = {
                 str(fold): score_choices(data.subset(r), [picks[name][i] for i in r])["rouge1"]
@@ -189,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="only the first N articles (a quick check; not for the record)")
     args = parser.parse_args(argv)
     data = load_summary_data(DATA, fold_field="fold", title_field=None)
+    OutletExtractor.outlets = PredictedCategoryExtractor.outlets = outlets_by_first_sentence(DATA)  # subclasses too
     if args.limit:
         data = data.subset(range(min(args.limit, len(data))))
     started = time.time()
@@ -218,7 +249,15 @@ def main(argv: list[str] | None = None) -> int:
         "trained_lgbm.v1 + word-vector features": ("lgbm_vectors", {}),
         "trained_lgbm.v1 + hook features": ("lgbm_hooks", {}),
         "trained_lgbm.v1, second stage on out-of-fold scores": ("lgbm_stacked", {}),
-    }, raw_for={TRAINED, LGBM}))
+        STACKED_6: ("lgbm_stacked", {"k": 6}),
+        "trained_lgbm.v1 + key-term features": ("lgbm_key_terms", {}),
+        "trained_lgbm.v1 + lead features": ("lgbm_lead", {}),
+        OUTLET: ("lgbm_outlet", {}),
+        PREDICTED: ("lgbm_predicted_category", {}),
+        "trained_lgbm.v1 + source and category read from the text": ("lgbm_predicted_outlet", {}),
+        "trained_lgbm.v1, second stage + category read from the text": ("lgbm_stacked_category", {}),
+        STACKED_CATEGORY_6: ("lgbm_stacked_category", {"k": 6}),
+    }, raw_for={TRAINED, LGBM}, per_fold=set(ROUND4)))
     results.update(run_sumy(data))
     load_after = os.getloadavg()
 
@@ -267,10 +306,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{lgbm['articles_per_s']:,.0f} articles per CPU second on IndoSum's sentences (aim >= {LGBM_AIM[1]:,.0f}: "
         f"{checks['lgbm_meets_speed_aim']}).",
         f"- ROUGE-1 per test fold, {TRAINED}: {trained['rouge1_per_fold']}; {LGBM}: {lgbm['rouge1_per_fold']}.",
+        *(f"- ROUGE-1 per test fold, {name}: {results[name]['sentences']['rouge1_per_fold']}." for name in ROUND4),
         f"- Slowest of ours is {checks['slowest_of_ours_vs_sumy_lexrank']}x sumy LexRank's speed on the same "
         f"sentences (aim >= 10x: {checks['every_one_of_ours_10x_faster']}).",
         f"- Machine: {record['machine']['cpus']} CPUs, Python {record['machine']['python']}, load average "
         f"{load_before[0]:.1f} before, {load_after[0]:.1f} after; {record['seconds']:.0f} s in all.",
+        "", "## Where the reference skips the first sentence", "", lead_skip_rates(DATA),
     ]
     (RESULTS / "summarizers.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
