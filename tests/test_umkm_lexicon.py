@@ -10,6 +10,7 @@ import pytest
 
 from mlpkg.classify.lexicon_features import TagLexicon
 from mlpkg.config import load_config
+from mlpkg.label.queue import highlight
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,3 +57,11 @@ def test_naik_kelas_after_a_small_business_counts_beside_the_business_word(umkm_
     # kompas, tagged umkm: 'kur', 'mekaar ... naik kelas'; and 'umkm' keeps its own hit beside 'umkm agar naik kelas'
     assert umkm_hits("BRI Saluran KUR Mikro Kepada 15 Nasabah Mekaar Naik Kelas") == 2
     assert umkm_hits("Menteri Rini Minta Bank BUMN dan PNM Picu UMKM Agar Naik Kelas") == 2
+
+
+def test_annotation_highlight_takes_the_look_behind_terms():
+    # the annotation page marks lexicon hits on raw text, where a space matches any punctuation; a run there
+    # would give the 'ikm' term's look-behinds a varying width (re.error before)
+    terms = [(t, "umkm") for t in load_config(ROOT / "configs" / "topic_tfidf.yaml").model["lexicon"]["umkm"]]
+    marked = highlight("Andre Rosiade Sambangi DPD IKM Kaltim. Pelaku IKM dan UKM naik kelas.", terms)
+    assert [piece for piece, tag in marked if tag] == ["IKM", "UKM"]
