@@ -82,7 +82,7 @@ def vector_lexicon_overrides(n: int = 10) -> list[str]:
 SYSTEMS = {
     "keyword rule (3+ hits of the lexicon)": None,
     "model alone (no lexicon)": (DEFAULT, ["model.lexicon_weight=0.0"]),
-    "default before the lexicon fixes ('ikm', 'naik kelas' anywhere)": (DEFAULT, "unfixed"),
+    "previous default (tfidf_lexicon_vectors.v1, 'ikm' and 'naik kelas' anywhere)": (DEFAULT, "unfixed"),
     "default: TF-IDF + lexicon": (DEFAULT, []),
     "broader lexicon (everyday words added)": (DEFAULT, "broad"),
     "lexicon expanded by in-domain word vectors": (DEFAULT, "vector_lexicon"),
@@ -114,7 +114,7 @@ def overrides_of(spec) -> list[str]:
     if spec == "broad":
         return broad_lexicon_overrides()
     if spec == "unfixed":
-        return unfixed_lexicon_overrides()
+        return unfixed_lexicon_overrides() + ["model.name=tfidf_lexicon_vectors.v1"]
     if spec == "vector_lexicon":
         return vector_lexicon_overrides()
     if spec == "broad+vectors":
