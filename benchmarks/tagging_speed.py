@@ -1,12 +1,13 @@
 """Tagging speed of the trained TF-IDF tagger against the bare scikit-learn pipeline, same run.
 
-    python benchmarks/tagging_speed.py [--model models/topic_tfidf]
+    python benchmarks/tagging_speed.py [--model models/topic_tfidf] [--against OTHER_MODEL_DIR --name NAME]
 
 "Bare" is what a user would write first: ``FeatureUnion(word 1-2 TF-IDF, char_wb 3-5 TF-IDF)`` +
 ``LinearSVC`` fitted on the same train split, predicting on raw text (no cleaning). Ours is
 ``model.predict`` on raw text: cleaning, normalisation, features, calibration and thresholds.
 Both run on one core over the same articles; the ratio is what to compare across machines.
-Writes ``benchmarks/results/tagging_speed.{md,json}``.
+``--against`` times a second model directory (say, the previous default) on the same articles in the same
+run. Writes ``benchmarks/results/tagging_speed.{md,json}`` (``--name``: another file name).
 """
 
 from __future__ import annotations
@@ -31,19 +32,24 @@ from mlpkg.text.normalize import article_text
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def best_of(fn, repeats: int = 3) -> float:
-    times = []
+def best_of(fns: list, repeats: int = 3) -> list[float]:
+    """Each function's best time of ``repeats``, the functions taking turns, so a change in the machine's
+    load reaches them all alike."""
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for fn, spent in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            spent.append(time.perf_counter() - start)
+    return [min(spent) for spent in times]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default=str(ROOT / "models" / "topic_tfidf"))
     parser.add_argument("--n", type=int, default=4000)
+    parser.add_argument("--against", type=Path, help="another model directory to time on the same articles")
+    parser.add_argument("--name", default="tagging_speed", help="results file name under benchmarks/results/")
     args = parser.parse_args()
     model_dir = Path(args.model)
     if not (model_dir / "manifest.json").exists():
@@ -71,15 +77,22 @@ def main() -> None:
     texts = [article_text(t, b) for t, b in zip(pool["title"], pool["text"])]
     texts = (texts * (args.n // len(texts) + 1))[: args.n]
 
-    model.predict(texts[:200])  # warm the word cache as a running job would
-    ours = best_of(lambda: model.predict(texts))
-    base = best_of(lambda: bare.predict(texts))
+    other = load_model(args.against) if args.against else None
+    for m in filter(None, (model, other)):
+        m.predict(texts[:200])  # warm the word cache as a running job would
+    ours, base, *theirs = best_of([lambda: model.predict(texts), lambda: bare.predict(texts)]
+                                  + ([lambda: other.predict(texts)] if other else []))
     result = {
         "articles": len(texts),
         "mlpkg_articles_per_s": round(len(texts) / ours),
         "bare_sklearn_articles_per_s": round(len(texts) / base),
         "speed_ratio_mlpkg_over_bare": round(base / ours, 2),
     }
+    against = []
+    if theirs:
+        result |= {"against_model": str(args.against), "against_articles_per_s": round(len(texts) / theirs[0]),
+                   "speed_ratio_mlpkg_over_against": round(theirs[0] / ours, 2)}
+        against = [f"| `{args.against}` `model.predict`, the same way | {result['against_articles_per_s']:,} |"]
     lines = [
         "# Tagging speed, one core",
         "",
@@ -88,11 +101,14 @@ def main() -> None:
         f"| mlpkg `model.predict` (clean + features + calibrated thresholds) | {result['mlpkg_articles_per_s']:,} |",
         f"| bare scikit-learn word+char TF-IDF + LinearSVC `predict` (no cleaning) | "
         f"{result['bare_sklearn_articles_per_s']:,} |",
+        *against,
         "",
         f"Ratio mlpkg / bare: **{result['speed_ratio_mlpkg_over_bare']}x** on {len(texts):,} articles "
         "(best of 3; the ratio, not the absolute rate, carries across machines).",
     ]
-    write_results("tagging_speed", "\n".join(lines), result)
+    if args.against:
+        lines.append(f"Ratio `{model_dir}` / `{args.against}`: **{result['speed_ratio_mlpkg_over_against']}x**.")
+    write_results(args.name, "\n".join(lines), result)
     print("\n".join(lines))
 
 

@@ -57,6 +57,13 @@ def broad_lexicon_overrides() -> list[str]:
     return [f"model.lexicon.{tag}={json.dumps(terms + BROAD_TERMS.get(tag, []))}" for tag, terms in lexicon.items()]
 
 
+def unfixed_lexicon_overrides() -> list[str]:
+    """The umkm lexicon as it was before its precision fixes: 'ikm' and 'naik kelas' counted wherever they occur."""
+    umkm = load_config(DEFAULT).model["lexicon"]["umkm"]
+    plain = ["ikm\\b" if "ikm\\b(?!" in t else "naik kelas" if t.endswith("naik kelas)") else t for t in umkm]
+    return [f"model.lexicon.umkm={json.dumps(plain)}"]
+
+
 def vector_lexicon_overrides(n: int = 10) -> list[str]:
     """Each tag's lexicon plus the ``n`` words of the in-domain vectors closest to its plain one-word terms."""
     from mlpkg.data.vectors import load_vectors, nearest
@@ -75,6 +82,7 @@ def vector_lexicon_overrides(n: int = 10) -> list[str]:
 SYSTEMS = {
     "keyword rule (3+ hits of the lexicon)": None,
     "model alone (no lexicon)": (DEFAULT, ["model.lexicon_weight=0.0"]),
+    "previous default (tfidf_lexicon_vectors.v1, 'ikm' and 'naik kelas' anywhere)": (DEFAULT, "unfixed"),
     "default: TF-IDF + lexicon": (DEFAULT, []),
     "broader lexicon (everyday words added)": (DEFAULT, "broad"),
     "lexicon expanded by in-domain word vectors": (DEFAULT, "vector_lexicon"),
@@ -105,6 +113,8 @@ def run(cfg_path: Path, overrides: list[str], data, folds) -> dict:
 def overrides_of(spec) -> list[str]:
     if spec == "broad":
         return broad_lexicon_overrides()
+    if spec == "unfixed":
+        return unfixed_lexicon_overrides() + ["model.name=tfidf_lexicon_vectors.v1"]
     if spec == "vector_lexicon":
         return vector_lexicon_overrides()
     if spec == "broad+vectors":

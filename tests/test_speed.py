@@ -14,7 +14,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from mlpkg.batch.tagger import ModelInfo, worker_preload
-from mlpkg.classify.lexicon_features import TagLexicon, _word_start_pattern, normalized_parts
+from mlpkg.classify.lexicon_features import _PLAIN_TERM, TagLexicon, _word_start_pattern, normalized_parts
 from mlpkg.classify.tfidf_lexicon import TfidfLexiconClassifier
 from mlpkg.classify.word_ngrams import WordNgramCounter, word_tfidf
 from mlpkg.core.directory import load_model
@@ -55,13 +55,21 @@ def test_cleaning_shortcuts_equal_the_regex_passes_they_skip(articles):
     ["sekolah", "guru\\b", "sd\\b", "smp\\b", "sma\\b", "smk\\b", "belajar", "pendidikan", "0"],
     ["usaha", "usaha mikro", "pelaku usaha", "umkm\\b", "ukm\\b"],
     ["(?:koperasi|umkm)", "usaha\\s", "a b?", "siswa"],  # not plain: the regex as written is used
-], ids=["koperasi", "pendidikan", "umkm", "not-plain"])
+    ["(?=(?:umkm|usaha)(?: \\w+){0,3} naik kelas)", "umkm\\b", "(?<!minang )ikm\\b", "usaha"],
+], ids=["koperasi", "pendidikan", "umkm", "not-plain", "look-around"])
 def test_lexicon_counts_equal_word_boundary_findall(articles, terms):
+    """Plain terms count as one alternation does (the first that matches at a place wins); any other
+    term counts on its own at every word start where it matches."""
     count = _word_start_pattern(terms)
-    reference = re.compile("|".join(rf"\b(?:{t})" for t in terms))
-    for text in articles:
+    plain = [t for t in terms if _PLAIN_TERM.fullmatch(t)]
+    alternation = re.compile("|".join(rf"\b(?:{t})" for t in plain))
+    own = [re.compile(t, re.IGNORECASE) for t in terms if t not in plain]
+    texts = [*articles, "UMKM naik kelas dan usaha usaha mikro naik kelas, IKM Ikatan Keluarga Minang IKM"]
+    for text in texts:
         for part in normalized_parts(clean(text)):
-            assert count(" " + part) == len(reference.findall(part)), part[:80]
+            starts = [m.start() for m in re.finditer(r"\b\w", part)]
+            expected = len(alternation.findall(part)) + sum(bool(rx.match(part, i)) for rx in own for i in starts)
+            assert count(" " + part) == expected, part[:80]
 
 
 def test_lexicon_density_example_unchanged():

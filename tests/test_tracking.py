@@ -102,7 +102,7 @@ def test_cv_run_records_config_metrics_per_fold_provenance_and_files(server, two
     run = two_runs["0.25"]
     assert run.info.status == "FINISHED" and run.info.run_name == "cv cfg"
     params = run.data.params
-    assert params["model.name"] == "tfidf_lexicon_vectors.v1" and params["evaluation.cv_folds"] == "3"
+    assert params["model.name"] == "tfidf_lexicon_vectors_agencies.v1" and params["evaluation.cv_folds"] == "3"
     assert params["model.word_ngrams"] == "[1, 2]" and params["protocols"] == '["group"]'
     assert params["model.lexicon.koperasi"].startswith('["koperasi"')
     metrics = run.data.metrics

@@ -105,24 +105,32 @@ def joined(parts: tuple[str, str]) -> str:
 
 
 def _word_start_pattern(terms: list[str]) -> Callable[[str], int]:
-    """Counts of ``\\b(?:term1)|\\b(?:term2)|...`` in a feature-form text, as a function of ``" " + text``.
+    """Counts of the terms at word starts in a feature-form text, as a function of ``" " + text``.
 
-    Python's regex engine tries a pattern that opens with ``\\b`` at every character. When every
-    term is plain (see ``_PLAIN_TERM``), a word start in feature-form text (word characters and
-    spaces) is just "after a space", so the same matches are found by `` (?:...)``, which the engine
-    only tries at spaces, on the text behind one space; the terms are grouped by their first letter
-    (their order kept within a group, so the alternative that wins at a place is the same).
+    Plain terms (see ``_PLAIN_TERM``) are counted as ``\\b(?:term1)|\\b(?:term2)|...`` counts them
+    (at one place the first term that matches wins); any other term (a look-ahead, a look-behind, a
+    class) is counted on its own, once at each word start where it matches, so a term that matches no
+    text, such as ``(?=umkm(?: \\w+){0,3} naik kelas)``, counts beside the words it looks at.
+
+    Python's regex engine tries a pattern that opens with ``\\b`` at every character. In feature-form
+    text (word characters and spaces) a word start is just "after a space", so the terms are found on
+    the text behind one space by patterns that open with a space, which the engine only tries at
+    spaces: `` (?:...)`` for the plain terms, grouped by their first letter (their order kept within a
+    group, so the term that wins at a place is the same), `` (?=(?:term))`` for each other one.
     """
-    if not all(_PLAIN_TERM.fullmatch(t) for t in terms):
-        # matched as written, case-insensitively: lower-casing the pattern would turn \W \S \D \B into
-        # \w \s \d \b and \Z into an invalid \z
-        rx = re.compile("|".join(rf"\b(?:{t})" for t in terms), re.IGNORECASE)
-        return lambda spaced: len(rx.findall(spaced[1:]))
+    plain = [t for t in terms if _PLAIN_TERM.fullmatch(t)]
+    # matched as written, case-insensitively: lower-casing the pattern would turn \W \S \D \B into
+    # \w \s \d \b and \Z into an invalid \z
+    own = [re.compile(f" (?=(?:{t}))", re.IGNORECASE) for t in terms if not _PLAIN_TERM.fullmatch(t)]
     groups: dict[str, list[str]] = {}
-    for term in (t.lower() for t in terms):  # a plain term's only escape is \b: lower-casing it is safe
+    for term in (t.lower() for t in plain):  # a plain term's only escape is \b: lower-casing it is safe
         groups.setdefault(term[0], []).append(term[1:])
-    rx = re.compile(" (?:" + "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items()) + ")")
-    return lambda spaced: len(rx.findall(spaced))
+    if groups:
+        rx = re.compile(" (?:" + "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items()) + ")")
+        if not own:
+            return lambda spaced: len(rx.findall(spaced))
+        own.append(rx)
+    return lambda spaced: sum(len(pattern.findall(spaced)) for pattern in own)
 
 
 class TagLexicon:

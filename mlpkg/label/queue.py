@@ -199,14 +199,29 @@ class CandidateQueue:
         return self.candidates[i] if i is not None else None
 
 
+def raw_text_term(term: str) -> str:
+    """A lexicon term (written for feature-form text) for raw text: a space matches any run of spaces and
+    punctuation, or one such character where a run would give a look-behind a varying width.
+
+    >>> raw_text_term("simpan pinjam"), raw_text_term("(?<!minang )ikm")
+    ('simpan[\\\\W_]+pinjam', '(?<!minang[\\\\W_])ikm')
+    """
+    loose = term.replace(" ", r"[\W_]+")
+    try:
+        re.compile(loose)
+    except re.error:
+        return term.replace(" ", r"[\W_]")
+    return loose
+
+
 def highlight(text: str, terms: Iterable[tuple[str, str]]) -> list[list]:
     """``text`` cut into ``[piece, tag or None]`` segments, each lexicon term hit marked with its tag
-    (terms as in the config, matched case-insensitively at a word start; spaces match any punctuation).
+    (terms as in the config, matched case-insensitively at a word start; see :func:`raw_text_term`).
 
     >>> highlight("Koperasi desa", [("koperasi", "koperasi")])
     [['Koperasi', 'koperasi'], [' desa', None]]
     """
-    parts = [(tag, term.replace(" ", r"[\W_]+")) for term, tag in terms]
+    parts = [(tag, raw_text_term(term)) for term, tag in terms]
     if not parts:
         return [[text, None]]
     rx = re.compile("|".join(rf"(?P<g{k}>\b(?:{p}))" for k, (_, p) in enumerate(parts)), re.IGNORECASE)

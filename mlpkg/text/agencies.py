@@ -13,22 +13,29 @@ import re
 
 AGENCY_TOKEN = "instansikukm"
 
-_MSME = r"(?:u?mkm|ukm|usaha(?: (?:dan )?(?:mikro|kecil|menengah)){1,3})"
+_PORTFOLIO = r"(?:perindustrian|perdagangan|industri|tenaga kerja|dan)"
+# the office's acronym may follow the spelled-out name: "dinas koperasi usaha mikro kecil menengah umkm",
+# "... koperasi usaha kecil dan menengah ppkukm"; after a short name ("dinas koperasi dan ukm umkm binaan")
+# the next word is the story's own
+_MSME = (r"(?:u?mkm|ukm|usaha(?: (?:dan )?(?:mikro|kecil|menengah)){1,3}(?: \w*(?:u?mkm|ukm))?)"
+         r"(?:(?: dan)? (?:perindustrian|perdagangan|industri)){0,2}")
+_COOPERATIVE = r"(?:koperasi|koprasi|kooperasi)"  # the office names as written, misspellings included
 # an office, optionally with other portfolios before the cooperative one:
 # "dinas perindustrian perdagangan koperasi usaha kecil dan menengah"
-_HEAD = (r"(?:dinas|kementerian|kementrian|kemnterian|menteri(?: negara)?|kadis|kepala bidang|kabid|kantor|"
-         r"kasudin|sekretariat)")
+_HEAD = (r"(?:dinas|kementerian|kementrian|kemnterian|menteri(?: negara)?|kadis|kepala bidang|kabid|kepala seksi|"
+         r"kasi|kantor|kasudin|sekretariat|deputi(?: bidang)?|lembaga layanan pemasaran|"
+         r"lembaga pengelola dana bergulir)")
 _NAMES = [
-    rf"{_HEAD}(?: (?:perindustrian|perdagangan|industri|tenaga kerja|dan)){{0,3}} koperasi(?: dan)? {_MSME}",
+    rf"{_HEAD}(?: {_PORTFOLIO}){{0,3}} {_COOPERATIVE}(?: {_PORTFOLIO}){{0,3}} {_MSME}",
     rf"{_HEAD} (?:kumkm|kukm)",
-    rf"(?:kemenkop|menkop|diskop|dinkop)(?: dan)? {_MSME}",
+    rf"(?:kemenkop|menkop|diskop|dinkop|dindagkop)(?: dan)? {_MSME}",
     r"(?:kemenkop|menkop|diskop|dinkop|dinaskop)u?mkm\w*",
     r"(?:kemenkop|menkop|diskop|dinkop|dinaskop)ukm\w*",
-    r"lpdb (?:kumkm|kukm|umkm|ukm)",
+    r"(?:lpdb|llp) (?:kumkm|kukm|umkm|ukm)",
     rf"deputi(?: bidang)? {_MSME}",
 ]
 _AGENCY = re.compile(r"\b(?:" + "|".join(_NAMES) + r")\b")
-_MARKS = ("kop", "kukm", "kumkm", "deputi")  # every name holds one: texts without any skip the regex
+_MARKS = ("kop", "koop", "kukm", "kumkm", "deputi")  # every name holds one: texts without any skip the regex
 
 
 def name_agencies(form: str) -> str:
