@@ -145,7 +145,8 @@ def test_single_label_beats_the_majority_class(tiny_bert):
 
     cats = pd.read_parquet(DATA / "categories.parquet")
     train, dev = cats[cats.split == "train"].sample(300, random_state=0), cats[cats.split == "dev"].head(120)
-    model = BertClassifier(model_name_or_path=tiny_bert, max_length=96, long_text="head", epochs=4, **FAST)
+    model = BertClassifier(model_name_or_path=tiny_bert, max_length=96, long_text="head", epochs=8,
+                           early_stopping_patience=0, **FAST)
     model.fit(train.text.tolist(), train.label.tolist(), dev=(dev.text.tolist(), dev.label.tolist()))
     assert not model.multi_label_ and len(model.classes_) == 5
     proba = model.predict_proba(dev.text.tolist())
@@ -153,7 +154,9 @@ def test_single_label_beats_the_majority_class(tiny_bert):
     labels = model.classes_
     majority = singlelabel_metrics(dev.label.tolist(), [train.label.mode()[0]] * len(dev), labels)["macro"]["f1"]
     macro = singlelabel_metrics(dev.label.tolist(), model.predict(dev.text.tolist()), labels)["macro"]["f1"]
-    assert macro > majority + 0.05, (macro, majority)  # measured 0.27-0.29 vs 0.13 (thread count varies it)
+    # measured 0.28-0.39 against 0.13. Eight epochs, the best dev epoch kept: with early stopping after two
+    # epochs without a better dev score, some runs stopped while the tiny model still gave every article one class
+    assert macro > majority + 0.05, (macro, majority)
 
 
 @pytest.mark.parametrize("long_text", ["head", "head_tail", "chunk_mean", "chunk_max"])
