@@ -156,26 +156,34 @@ def context_features(batch: Batch, scores: np.ndarray) -> np.ndarray:
                             exp / np.bincount(doc, weights=exp)[doc]))
 
 
-class VectorFeatureExtractor(LightGBMExtractor):
+class ExtraBlockExtractor(LightGBMExtractor):
+    """trained_lgbm.v1 with one block of features more: ``extra_names`` and :meth:`extra_block`'s columns."""
+
+    extra_names: tuple[str, ...] = ()
+
+    def extra_block(self, batch: Batch) -> np.ndarray:
+        raise NotImplementedError
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [*super().feature_names, *self.extra_names]
+
+    def _batch_features(self, batch: Batch) -> np.ndarray:
+        return np.hstack([super()._batch_features(batch), self.extra_block(batch)])
+
+
+class VectorFeatureExtractor(ExtraBlockExtractor):
     """trained_lgbm.v1 with the word-vector features."""
 
-    @property
-    def feature_names(self) -> list[str]:
-        return [*super().feature_names, *VECTOR_FEATURE_NAMES]
-
-    def _batch_features(self, batch: Batch) -> np.ndarray:
-        return np.hstack([super()._batch_features(batch), vector_features(batch)])
+    extra_names = VECTOR_FEATURE_NAMES
+    extra_block = staticmethod(vector_features)
 
 
-class HookFeatureExtractor(LightGBMExtractor):
+class HookFeatureExtractor(ExtraBlockExtractor):
     """trained_lgbm.v1 with the hook features."""
 
-    @property
-    def feature_names(self) -> list[str]:
-        return [*super().feature_names, *HOOK_FEATURE_NAMES]
-
-    def _batch_features(self, batch: Batch) -> np.ndarray:
-        return np.hstack([super()._batch_features(batch), hook_features(batch)])
+    extra_names = HOOK_FEATURE_NAMES
+    extra_block = staticmethod(hook_features)
 
 
 def _pick(values: Sequence | None, rows: np.ndarray) -> list | None:
@@ -328,49 +336,40 @@ def outlet_features(batch: Batch, outlets: dict[str, tuple[str, str]]) -> np.nda
     return rows[batch.doc]
 
 
-class KeyTermExtractor(LightGBMExtractor):
-    """trained_lgbm.v1 with the key-term features (and, with ``lead``, the lead features)."""
+class KeyTermExtractor(ExtraBlockExtractor):
+    """trained_lgbm.v1 with the key-term features."""
 
-    lead = False
+    extra_names = KEY_TERM_FEATURE_NAMES
 
-    @property
-    def feature_names(self) -> list[str]:
-        return [*super().feature_names, *KEY_TERM_FEATURE_NAMES, *(LEAD_FEATURE_NAMES if self.lead else ())]
-
-    def _batch_features(self, batch: Batch) -> np.ndarray:
-        blocks = [super()._batch_features(batch), key_term_features(batch, _lexicon())]
-        return np.hstack(blocks + ([lead_features(batch)] if self.lead else []))
+    def extra_block(self, batch: Batch) -> np.ndarray:
+        return key_term_features(batch, _lexicon())
 
 
 class KeyTermLeadExtractor(KeyTermExtractor):
     """trained_lgbm.v1 with the key-term and lead features."""
 
-    lead = True
+    extra_names = (*KEY_TERM_FEATURE_NAMES, *LEAD_FEATURE_NAMES)
+
+    def extra_block(self, batch: Batch) -> np.ndarray:
+        return np.hstack([super().extra_block(batch), lead_features(batch)])
 
 
-class LeadFeatureExtractor(LightGBMExtractor):
+class LeadFeatureExtractor(ExtraBlockExtractor):
     """trained_lgbm.v1 with the lead features."""
 
-    @property
-    def feature_names(self) -> list[str]:
-        return [*super().feature_names, *LEAD_FEATURE_NAMES]
-
-    def _batch_features(self, batch: Batch) -> np.ndarray:
-        return np.hstack([super()._batch_features(batch), lead_features(batch)])
+    extra_names = LEAD_FEATURE_NAMES
+    extra_block = staticmethod(lead_features)
 
 
-class OutletExtractor(LightGBMExtractor):
+class OutletExtractor(ExtraBlockExtractor):
     """trained_lgbm.v1 told each article's source and category (IndoSum's fields; an upper bound, since
     raw text comes without them): ``outlets`` maps an article's first sentence to the two."""
 
     outlets: dict[str, tuple[str, str]] = {}
+    extra_names = (*(f"source={s}" for s in SOURCES), *(f"category={c}" for c in CATEGORIES))
 
-    @property
-    def feature_names(self) -> list[str]:
-        return [*super().feature_names, *(f"source={s}" for s in SOURCES), *(f"category={c}" for c in CATEGORIES)]
-
-    def _batch_features(self, batch: Batch) -> np.ndarray:
-        return np.hstack([super()._batch_features(batch), outlet_features(batch, self.outlets)])
+    def extra_block(self, batch: Batch) -> np.ndarray:
+        return outlet_features(batch, self.outlets)
 
 
 class PredictedCategoryExtractor(LightGBMExtractor):
