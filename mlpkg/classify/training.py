@@ -171,20 +171,19 @@ def reader_bar_inputs(cfg: RunConfig, data: LabelledSplit) -> tuple[dict | None,
     the readers' agreement per tag (``evaluation.reader_agreement``), which positives lack the tag's
     own words (``evaluation.core_terms``), and the two readings of the articles read twice that are rows
     of ``data`` (their row numbers, reading 1, reading 2); None where the config sets it not."""
-    from ..evaluate.agreement import keyword_free_rows, read_agreement, read_readings
+    from ..evaluate.agreement import agreement, keyword_free_rows, read_readings
 
-    agreement = readings = None
+    agreed = readings = None
     if cfg.evaluation.reader_agreement:
-        path = resolve_data_path(cfg.evaluation.reader_agreement)
-        agreement = read_agreement(path, cfg.data.labels)
-        ids, first, second = read_readings(path, cfg.data.labels)
+        ids, first, second = read_readings(resolve_data_path(cfg.evaluation.reader_agreement), cfg.data.labels)
+        agreed = agreement(first, second, cfg.data.labels)
         row_of = {uid: i for i, uid in enumerate(data.ids)}
         found = [k for k, uid in enumerate(ids) if uid in row_of]
         if found:
             readings = (np.asarray([row_of[ids[k]] for k in found]), first[found], second[found])
     free = (keyword_free_rows(data.texts, cfg.evaluation.core_terms, cfg.data.labels)
             if cfg.evaluation.core_terms else None)
-    return agreement, free, readings
+    return agreed, free, readings
 
 
 def reader_bar(cfg: RunConfig, inputs: tuple[dict | None, np.ndarray | None, tuple | None], cv: dict,

@@ -94,11 +94,17 @@ def _rounded(value: float | None) -> float | None:
 
 
 def read_agreement(path: str | Path, labels: list[str]) -> dict:
-    """Per-tag agreement F1 between the two blind readings of each article in ``path``.
+    """Per-tag agreement F1 between the two blind readings of each article in ``path`` (see :func:`agreement`)."""
+    _, first, second = read_readings(path, labels)
+    return agreement(first, second, labels)
+
+
+def agreement(first: np.ndarray, second: np.ndarray, labels: list[str]) -> dict:
+    """Per-tag agreement F1 between two readings of the same articles (0/1 matrices, as :func:`read_readings`
+    gives them).
 
     Returns ``{"articles": n, "per_label": {tag: {"f1", "both", "only_1", "only_2"}}, "macro_f1"}``;
     a tag neither reading gave anywhere has F1 None (nothing to agree on)."""
-    _, first, second = read_readings(path, labels)
     per_label = {}
     for j, label in enumerate(labels):
         a, b = first[:, j].astype(bool), second[:, j].astype(bool)
