@@ -94,6 +94,10 @@ def test_trained_lgbm_v2_refuses_to_fit_without_categories(train):
         CategoryLightGBMExtractor(n_estimators=5).fit(docs, gold)
     with pytest.raises(DataError, match="categories"):
         CategoryLightGBMExtractor(n_estimators=5).fit(docs, gold, categories=list(train.category)[:-1])
+    with pytest.raises(DataError, match="two categories or more"):
+        CategoryLightGBMExtractor(n_estimators=5).fit(docs, gold, categories=["olahraga"] * len(docs))
+    with pytest.raises(DataError, match="too few articles per category.*'teknologi': 1"):
+        CategoryLightGBMExtractor(n_estimators=5).fit(docs[:4], gold[:4], categories=["olahraga"] * 3 + ["teknologi"])
 
 
 def test_data_category_field_is_validated():

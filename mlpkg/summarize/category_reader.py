@@ -2,10 +2,11 @@
 
 Where the annotators of IndoSum skip the first sentence depends on the kind of article (teknologi
 47%, hiburan 40%, tajuk utama 8%: benchmarks/results/summarizers.md), and raw text does not say
-its kind, so ``trained_lgbm.v2`` reads it. Every article is a bag of hashed words folded into
-``2**18`` buckets (sublinear counts, unit length), built with numpy and scipy from
-:attr:`Batch.words <mlpkg.summarize.vectorized.Batch.words>`, so no word is tokenised twice and no
-Python runs per word; a multinomial logistic regression (scikit-learn) learns the categories.
+its kind, so ``trained_lgbm.v2`` reads it. Every article is a bag of its content words, hashed and
+folded into ``2**18`` buckets (sublinear counts, unit length), taken from the (article, word) columns
+the :class:`~mlpkg.summarize.vectorized.Batch` already built for its TF-IDF vectors, so no word is
+tokenised or counted twice and no Python runs per word; a multinomial logistic regression
+(scikit-learn) learns the categories.
 
 Only the buckets seen in training have weights (the others stay zero under the L2 penalty), so the
 reader is three plain arrays and the class names: ``buckets`` (sorted), ``coef`` (classes x
@@ -92,7 +93,11 @@ class CategoryReader:
         model = LogisticRegression(C=C, max_iter=2000, random_state=seed)
         # a category rarer than the folds is still learned, only its out-of-fold rows see fewer of it
         folds = StratifiedKFold(min(OUT_OF_FOLD, max(2, int(counts.max()))), shuffle=True, random_state=seed)
-        out_of_fold = cross_val_predict(model, X, labels, cv=folds, method="predict_proba")
+        try:
+            out_of_fold = cross_val_predict(model, X, labels, cv=folds, method="predict_proba")
+        except ValueError as exc:  # a training fold with one category left: too few articles of the others
+            raise DataError(f"too few articles per category to read them out of fold: "
+                            f"{dict(zip(classes.tolist(), counts.tolist()))} ({exc})") from None
         model.fit(X, labels)
         coef, intercept = model.coef_, model.intercept_
         if len(classes) == 2:  # scikit-learn keeps one row for two classes: the second class's log-odds
