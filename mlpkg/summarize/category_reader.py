@@ -26,7 +26,7 @@ from ..errors import DataError, ModelIntegrityError
 from .vectorized import Batch
 
 N_BUCKETS = 2**18
-C = 10.0  # weak regularisation: the TF-IDF reader of benchmarks/summary_levers.py read best with it
+C = 10.0  # weak regularisation, as the TF-IDF reader of benchmarks/summary_levers.py
 OUT_OF_FOLD = 4
 
 
