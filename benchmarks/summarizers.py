@@ -17,6 +17,9 @@ On data/indosum.parquet (IndoSum dev folds 1-4, deduplicated by id), in one run:
   their article's context, up to six sentences (and both), the article's key terms and topic-lexicon
   hits, the lead's habits (length, dateline, repeated by the second sentence), IndoSum's source and
   category fields (an upper bound: raw text has neither) and the category read from the text;
+- ``trained_lgbm.v2``: v1 plus the category read from the text by a linear model on the words the
+  batch already hashed (learned from IndoSum's ``category`` field), with up to five and up to six
+  sentences;
 - where the reference skips the first sentence: its share by source, category, dateline and length;
 - sumy's LexRank, TextRank and LSA, fed the same sentences (words split at spaces, Sastrawi's stop
   words, three sentences).
@@ -72,6 +75,7 @@ from mlpkg.summarize.evaluation import (  # noqa: E402
     score_choices,
     score_summaries,
 )
+from mlpkg.summarize.lgbm_category import CategoryLightGBMExtractor  # noqa: E402
 from mlpkg.summarize.lgbm_extractor import LightGBMExtractor  # noqa: E402
 from mlpkg.text.lexicon import stopwords  # noqa: E402
 
@@ -87,6 +91,8 @@ PREDICTED = "trained_lgbm.v1 + category read from the text"
 STACKED_CATEGORY_6 = "trained_lgbm.v1, second stage + category read from the text (auto k, 2-6)"
 ROUND4 = (STACKED_6, "trained_lgbm.v1 + key-term features", "trained_lgbm.v1 + lead features", OUTLET, PREDICTED,
           STACKED_CATEGORY_6)
+V2 = "trained_lgbm.v2 (category read from the text, auto k, 2-5)"
+V2_6 = "trained_lgbm.v2 (auto k, 2-6)"
 LGBM_AIM = (71.8, 2000.0)  # issue 25: ROUGE-1 and articles per CPU second on pre-split sentences
 
 
@@ -126,12 +132,15 @@ LEARNERS = {  # what each fold's model learns: (class, parameters); the variants
     "lgbm_predicted_category": (PredictedCategoryExtractor, {}),
     "lgbm_predicted_outlet": (PredictedOutletExtractor, {}),
     "lgbm_stacked_category": (StackedCategoryExtractor, {}),
+    "lgbm_v2": (CategoryLightGBMExtractor, {}),
 }
 
 
 def fit_learner(key: str, train: SummaryData):
     cls, params = LEARNERS[key]
     extra = {"references": train.references} if cls.uses_references else {}
+    if cls.uses_categories:
+        extra["categories"] = train.categories
     return cls(**params).fit(train.sentences, train.gold, titles=train.titles, paragraphs=train.paragraphs, **extra)
 
 
@@ -218,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, help="only the first N articles (a quick check; not for the record)")
     args = parser.parse_args(argv)
-    data = load_summary_data(DATA, fold_field="fold", title_field=None)
+    data = load_summary_data(DATA, fold_field="fold", title_field=None, category_field="category")
     OutletExtractor.outlets = PredictedCategoryExtractor.outlets = outlets_by_first_sentence(DATA)  # subclasses too
     if args.limit:
         data = data.subset(range(min(args.limit, len(data))))
@@ -257,7 +266,9 @@ def main(argv: list[str] | None = None) -> int:
         "trained_lgbm.v1 + source and category read from the text": ("lgbm_predicted_outlet", {}),
         "trained_lgbm.v1, second stage + category read from the text": ("lgbm_stacked_category", {}),
         STACKED_CATEGORY_6: ("lgbm_stacked_category", {"k": 6}),
-    }, raw_for={TRAINED, LGBM}, per_fold=set(ROUND4)))
+        V2: ("lgbm_v2", {}),
+        V2_6: ("lgbm_v2", {"k": 6}),
+    }, raw_for={TRAINED, LGBM, V2}, per_fold={*ROUND4, V2_6}))
     results.update(run_sumy(data))
     load_after = os.getloadavg()
 
@@ -265,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     sumy_speed = results["sumy LexRank"]["sentences"]["articles_per_s"]
     ours = [n for n in results if n not in ("ORACLE",) and not n.startswith("sumy")]
     slowest = min(results[n]["sentences"]["articles_per_s"] for n in ours)
-    trained, lgbm = results[TRAINED]["sentences"], results[LGBM]["sentences"]
+    trained, lgbm, v2 = results[TRAINED]["sentences"], results[LGBM]["sentences"], results[V2]["sentences"]
     checks = {
         "lead3_vs_expected": [round(lead[k] - e, 2) for k, e in zip(("rouge1", "rouge2", "rougeL"), LEAD3_EXPECTED)],
         "lead3_within_0.3": all(abs(lead[k] - e) <= 0.3 for k, e in zip(("rouge1", "rouge2", "rougeL"),
@@ -276,6 +287,10 @@ def main(argv: list[str] | None = None) -> int:
         "lgbm_minus_trained_rouge1": round(lgbm["rouge1"] - trained["rouge1"], 2),
         "lgbm_meets_rouge1_aim": lgbm["rouge1"] >= LGBM_AIM[0],
         "lgbm_meets_speed_aim": lgbm["articles_per_s"] >= LGBM_AIM[1],
+        "v2_minus_v1_rouge1_per_fold": {f: round(v2["rouge1_per_fold"][f] - r, 2)
+                                        for f, r in lgbm["rouge1_per_fold"].items()},
+        "v2_speed_over_v1": round(v2["articles_per_s"] / lgbm["articles_per_s"], 3),
+        "v2_meets_speed_aim": v2["articles_per_s"] >= LGBM_AIM[1],
     }
     record = {
         "data": DATA, "articles": len(data), "folds": sorted(set(data.folds)), "results": results, "checks": checks,
@@ -307,6 +322,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{checks['lgbm_meets_speed_aim']}).",
         f"- ROUGE-1 per test fold, {TRAINED}: {trained['rouge1_per_fold']}; {LGBM}: {lgbm['rouge1_per_fold']}.",
         *(f"- ROUGE-1 per test fold, {name}: {results[name]['sentences']['rouge1_per_fold']}." for name in ROUND4),
+        *(f"- ROUGE-1 per test fold, {name}: {results[name]['sentences']['rouge1_per_fold']}." for name in (V2, V2_6)),
+        f"- {V2}: ROUGE-1 {v2['rouge1']:.2f}, {v2['rouge1'] - lgbm['rouge1']:+.2f} against trained_lgbm.v1, per "
+        f"fold {checks['v2_minus_v1_rouge1_per_fold']}; {v2['articles_per_s']:,.0f} articles per CPU second "
+        f"(aim >= {LGBM_AIM[1]:,.0f}: {checks['v2_meets_speed_aim']}), {checks['v2_speed_over_v1']:.3f}x "
+        f"trained_lgbm.v1's speed in this run (at least {LGBM_AIM[1] / 2309:.3f}, 2,000 of v1's 2,309 in round 4: "
+        f"{checks['v2_speed_over_v1'] >= LGBM_AIM[1] / 2309}).",
         f"- Slowest of ours is {checks['slowest_of_ours_vs_sumy_lexrank']}x sumy LexRank's speed on the same "
         f"sentences (aim >= 10x: {checks['every_one_of_ours_10x_faster']}).",
         f"- Machine: {record['machine']['cpus']} CPUs, Python {record['machine']['python']}, load average "

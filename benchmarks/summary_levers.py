@@ -31,7 +31,8 @@ Round 4 (ROUGE-1 on the four rotated folds against trained_lgbm.v1's 71.15):
   source alone 71.22 (development runs). ``PredictedCategoryExtractor`` reads the category from the
   sentences (TF-IDF logistic regression, nine in ten right out of fold): 71.40, up on all four folds, the
   first sentence kept in 401 of the 493 articles whose reference skips it (447 before), but 1,621 articles
-  per CPU second; ``PredictedOutletExtractor`` (the source read too) 71.39.
+  per CPU second; ``PredictedOutletExtractor`` (the source read too) 71.39. Round 5 put it in the package
+  as ``trained_lgbm.v2`` (:mod:`mlpkg.summarize.lgbm_category`), its reader on the batch's hashed words.
 - The second stage with up to six sentences: 71.33 (71.27 and 71.26 apart: they do not add up);
   with the category read from the text (``StackedCategoryExtractor``) 71.48, at 1,306 articles/s.
 """

@@ -72,6 +72,7 @@ class DataConfig:
     paragraph_field: str = "paragraph"  # paragraph index of each of those sentences
     gold_field: str = "gold"  # gold extractive label (bool) of each sentence: what a trained summariser learns
     fold_field: str | None = None  # also rotate over its values: train on the other folds, test on each
+    category_field: str | None = None  # each article's category (IndoSum's `category`): what trained_lgbm.v2 reads
 
 
 @dataclass
@@ -259,6 +260,9 @@ def parse_config(raw: dict, source: str = "<config>", overrides: list[str] | Non
                                 "set it there and remove model.labels")
             problems.extend(f"{where('model.' + exc.param)}: model.{exc.param}: {exc.detail}"
                             for exc in cls.param_problems(params))
+            if getattr(cls, "uses_categories", False) and not cfg.data.category_field:
+                problems.append(f"{where('data.category_field')}: data.category_field: {cfg.model['name']} learns "
+                                "each article's category; name the data's category column (e.g. category)")
     problems.extend(_core_terms_problems(cfg, where))
     problems.extend(_tracking_problems(cfg, where))
     if problems:

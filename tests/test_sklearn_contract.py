@@ -40,6 +40,7 @@ FAST = {
     "tfidf_lexicon_vectors.v1": {"lexicon": {"koperasi": ["koperasi"]}},
     "trained_extractor.v1": {"max_iter": 20},
     "trained_lgbm.v1": {"n_estimators": 20},
+    "trained_lgbm.v2": {"n_estimators": 20},
 }
 # fine-tuning a transformer per check is minutes; tests/test_contract.py fits them once (tiny local BERT)
 FINE_TUNED = {"indobert_classifier.v1", "indobert_extractor.v1"}
@@ -91,7 +92,8 @@ def _fit_and_output(model, topic_sample, indosum):
         return model, model.predict_proba(texts[100:])
     train = indosum[indosum.split == "train"].head(40)
     docs, gold = [list(s) for s in train.sentences], [list(g) for g in train.gold]
-    assert (model.fit(docs, gold) if model.needs_training else model.fit()) is model
+    extra = {"categories": list(train.category)} if model.uses_categories else {}
+    assert (model.fit(docs, gold, **extra) if model.needs_training else model.fit()) is model
     return model, model.summarize(list(indosum[indosum.split == "test"].head(5).text))
 
 

@@ -53,8 +53,9 @@ def fitted(train_rows):
         if key not in cache:
             model = resolve(name)(**params)
             if model.needs_training:
+                extra = {"categories": list(train_rows.category)} if model.uses_categories else {}
                 model.fit([list(s) for s in train_rows.sentences], [list(g) for g in train_rows.gold],
-                          paragraphs=[list(p) for p in train_rows.paragraph])
+                          paragraphs=[list(p) for p in train_rows.paragraph], **extra)
             else:
                 model.fit()
             cache[key] = model

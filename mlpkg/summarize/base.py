@@ -76,6 +76,7 @@ class Summarizer(Estimator):
     kind = "summarizer"
     needs_training: ClassVar[bool] = False  # fit learns from gold sentence flags (else it only validates)
     uses_references: ClassVar[bool] = False  # fit also takes the reference summaries (``references=``)
+    uses_categories: ClassVar[bool] = False  # fit also takes each article's category (``categories=``)
     params = SELECTION_PARAMS
 
     def __init__(self, *, k: int = 3, max_words: int | None = None, ratio: float | None = None,

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.files import write_json
-from ..errors import DataError
+from ..errors import DataError, allowed
 from ..evaluate.tables import render_table
 from .base import Summarizer
 from .position import LeadSummarizer
@@ -34,6 +34,7 @@ class SummaryData:
     paragraphs: list[list[int]] | None = None
     gold: list[list[bool]] | None = None
     folds: list | None = None
+    categories: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -59,8 +60,9 @@ def load_summary_data(path: str, split: str | None = None, *, split_field: str =
                       text_field: str = "text", title_field: str | None = "title",
                       summary_field: str = "summary", sentences_field: str | None = "sentences",
                       paragraph_field: str | None = "paragraph", gold_field: str | None = "gold",
-                      fold_field: str | None = None) -> SummaryData:
-    """Read a parquet/jsonl/csv file of articles with reference summaries (IndoSum's columns by default)."""
+                      fold_field: str | None = None, category_field: str | None = None) -> SummaryData:
+    """Read a parquet/jsonl/csv file of articles with reference summaries (IndoSum's columns by default);
+    ``category_field`` (optional, but a named one must exist) is each article's category."""
     from ..data.load import load_table
 
     ds = load_table(path, split, split_field)
@@ -68,6 +70,9 @@ def load_summary_data(path: str, split: str | None = None, *, split_field: str =
     for name in (text_field, summary_field):
         if name not in columns:
             raise DataError(f"{path}: missing column {name!r}; columns present: {columns}")
+    if category_field and category_field not in columns:
+        raise DataError(f"data.category_field: {path} has no column {category_field!r}; allowed: "
+                        f"{allowed(columns)}")
 
     def column(name: str | None) -> list | None:
         return [list(v) if isinstance(v, (list, tuple, np.ndarray)) else v for v in ds[name]] \
@@ -78,7 +83,7 @@ def load_summary_data(path: str, split: str | None = None, *, split_field: str =
         ids=[str(v) for v in ds[id_field]] if id_field in columns else [f"row{i}" for i in range(1, n + 1)],
         texts=ds[text_field], titles=column(title_field) or [None] * n, references=column(summary_field),
         sentences=column(sentences_field), paragraphs=column(paragraph_field), gold=column(gold_field),
-        folds=column(fold_field))
+        folds=column(fold_field), categories=column(category_field))
     if data.gold is not None and data.sentences is not None:
         for i, (s, g) in enumerate(zip(data.sentences, data.gold)):
             if len(s) != len(g):

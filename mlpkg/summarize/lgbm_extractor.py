@@ -197,11 +197,15 @@ class LightGBMExtractor(Summarizer):
         meta = {"features": self.feature_names, "uses_titles": self.uses_titles_}
         return meta, {MODEL_FILE: self.booster_.model_to_string(), CALIBRATION_FILE: self.calibration_}
 
+    def _read_more_state(self, directory: Path) -> None:
+        """What a subclass keeps beside the trees and needs before its feature names are known (none here)."""
+
     @classmethod
     def _from_state(cls, meta: dict[str, Any], directory: Path) -> "LightGBMExtractor":
         import lightgbm
 
         model = cls(**meta["params"])
+        model._read_more_state(directory)
         if meta.get("features") != model.feature_names:
             raise ModelIntegrityError(f"{directory}: the model was trained on other sentence features "
                                       f"({meta.get('features')}); retrain it with this version of mlpkg")

@@ -17,6 +17,10 @@ def summarizer_card(cfg, model, profiles: dict[str, dict], table: str, trained: 
         how = f"Trained on the `train` split{train} with early stopping on `dev`{dev}; tested on `test`{test}."
     else:
         how = f"Trained on the `train`{train} and `dev`{dev} splits; tested on `test`{test}."
+    if trained and model.uses_categories:
+        how += (f" Beside the gold sentences it learned each article's category (column `{cfg.data.category_field}`: "
+                f"{', '.join(model.reader_.classes)}), which it reads from the words of every article it summarises "
+                "and gives the trees as probabilities: raw text needs no category.")
     lines = [
         f"# {cfg.output_dir}: extractive summariser `{name}`",
         "",
@@ -54,8 +58,8 @@ def summarizer_card(cfg, model, profiles: dict[str, dict], table: str, trained: 
         "## Files",
         "",
         "`mlpkg.json` (name, parameters, feature names); for a trained model `weights.npz` (tree or linear "
-        "arrays) or, for `trained_lgbm.v1`, `model.txt` (LightGBM's own text dump) and `calibration.npz`, no "
-        "pickle; `metrics.json`, `config.yaml`, `manifest.json` (sha256 of every file; loading refuses a changed "
-        "file).",
+        "arrays) or, for `trained_lgbm.v1` and `.v2`, `model.txt` (LightGBM's own text dump) and `calibration.npz` "
+        "(`.v2` also `category_reader.npz`: the category reader's weights, intercepts and class names), no pickle; "
+        "`metrics.json`, `config.yaml`, `manifest.json` (sha256 of every file; loading refuses a changed file).",
     ]
     return "\n".join(lines) + "\n"

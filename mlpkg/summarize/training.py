@@ -33,7 +33,7 @@ def _load(cfg: RunConfig, split: str | None = None) -> SummaryData:
     data = load_summary_data(d.path, split, split_field=d.split_field, id_field=d.id_field, text_field=d.text_field,
                              title_field=d.title_field, summary_field=d.summary_field,
                              sentences_field=d.sentences_field, paragraph_field=d.paragraph_field,
-                             gold_field=d.gold_field, fold_field=d.fold_field)
+                             gold_field=d.gold_field, fold_field=d.fold_field, category_field=d.category_field)
     if split == "train" and d.max_train_rows:
         data = data.subset(range(min(d.max_train_rows, len(data))))
     return data
@@ -54,6 +54,8 @@ def _fit(model: Summarizer, train: SummaryData, dev: SummaryData | None = None) 
         raise DataError(f"{model.registered_name} learns from gold labels: the data needs the sentences "
                         "and gold columns")
     extra = {"references": train.references} if model.uses_references else {}
+    if model.uses_categories:
+        extra["categories"] = train.categories
     return model.fit(train.sentences, train.gold, titles=train.titles, paragraphs=train.paragraphs,
                      dev=(dev.sentences, dev.gold) if dev is not None and model.uses_dev else None, **extra)
 

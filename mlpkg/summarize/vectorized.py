@@ -210,6 +210,12 @@ class Batch:
     def column_doc(self) -> np.ndarray:
         return self._terms[3]
 
+    @property
+    def column_words(self) -> np.ndarray:
+        """The word (hash) of each column: its key less its document's share (uint64 arithmetic wraps)."""
+        _, _, columns, column_doc = self._terms
+        return columns - column_doc.astype(np.uint64) * _MIX
+
     @cached_property
     def counts(self) -> sp.csr_matrix:
         """Content-word counts: one row per sentence, one column per (document, word)."""
