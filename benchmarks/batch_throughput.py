@@ -305,9 +305,10 @@ def main(argv: list[str] | None = None) -> None:
         plan += [(src, args.rows, 2, None, old_code)] if old_code else []
         if summarizer:
             small = work / "news_small.jsonl"
+            summarizer_rows = min(args.summarizer_rows, args.rows)  # the input has --rows rows
             with open(src, "rb") as fin, open(small, "wb") as fout:
-                fout.writelines(line for _, line in zip(range(args.summarizer_rows), fin))
-            plan.append((small, args.summarizer_rows, 2, summarizer, None))
+                fout.writelines(line for _, line in zip(range(summarizer_rows), fin))
+            plan.append((small, summarizer_rows, 2, summarizer, None))
         runs = []
         for i, (path, rows, workers, summ, code) in enumerate(plan):
             runs.append(run_tag(model_dir, path, work / f"out{i}.jsonl", rows, workers, summ, code))
