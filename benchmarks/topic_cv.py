@@ -97,6 +97,12 @@ SYSTEMS = {
     "default without class weights": (DEFAULT, ["model.class_weight=none"]),
     "default with vector_weight=2": (DEFAULT, ["model.vector_weight=2.0"]),
     "default with unigrams only": (DEFAULT, ["model.word_ngrams=[1, 1]"]),
+    "default + title-and-lead block for umkm (300 characters)": (DEFAULT, [
+        "model.lead_block_chars=300", "model.lead_block_tags=[umkm]"]),
+    "default + title-and-lead block for umkm and pendidikan (300 characters)": (DEFAULT, [
+        "model.lead_block_chars=300", "model.lead_block_tags=[umkm, pendidikan]"]),
+    "default + title-and-lead block for umkm (600 characters)": (DEFAULT, [
+        "model.lead_block_chars=600", "model.lead_block_tags=[umkm]"]),
 }
 HEADINGS = {"group": "Grouped 5-fold", "publisher": "Leave one publisher out",
             "newer": "Newest news held out, fitted on older news"}
