@@ -259,11 +259,23 @@ def parse_config(raw: dict, source: str = "<config>", overrides: list[str] | Non
                                 "set it there and remove model.labels")
             problems.extend(f"{where('model.' + exc.param)}: model.{exc.param}: {exc.detail}"
                             for exc in cls.param_problems(params))
+            problems.extend(_lead_block_problems(cfg, where))
     problems.extend(_core_terms_problems(cfg, where))
     problems.extend(_tracking_problems(cfg, where))
     if problems:
         raise ConfigError.listing(problems)
     return cfg
+
+
+def _lead_block_problems(cfg: RunConfig, where: Callable[[str], str]) -> list[str]:
+    """``model.lead_block_chars`` and ``model.lead_block_tags`` together, the tags from ``data.labels``."""
+    from .classify.lead_block import lead_block_problem
+
+    chars, tags = cfg.model.get("lead_block_chars"), cfg.model.get("lead_block_tags", [])
+    if not cfg.data.labels or not isinstance(tags, (list, tuple)) or not isinstance(chars, (int, type(None))):
+        return []  # no label set to check against, or a wrong type already named by the params table
+    problem = lead_block_problem(chars, tags, cfg.data.labels)
+    return [f"{where('model.lead_block_tags')}: model.{problem}"] if problem else []
 
 
 def _core_terms_problems(cfg: RunConfig, where: Callable[[str], str]) -> list[str]:
