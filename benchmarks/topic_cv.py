@@ -103,6 +103,12 @@ SYSTEMS = {
         "model.lead_block_chars=300", "model.lead_block_tags=[umkm, pendidikan]"]),
     "default + title-and-lead block for umkm (600 characters)": (DEFAULT, [
         "model.lead_block_chars=600", "model.lead_block_tags=[umkm]"]),
+    "default + title-and-lead block for umkm (300 characters, weight 0.5)": (DEFAULT, [
+        "model.lead_block_chars=300", "model.lead_block_tags=[umkm]", "model.lead_block_weight=0.5"]),
+    "default + title-and-lead block for umkm (300 characters, weight 0.3)": (DEFAULT, [
+        "model.lead_block_chars=300", "model.lead_block_tags=[umkm]", "model.lead_block_weight=0.3"]),
+    "default + title-and-lead block for umkm and pendidikan (300 characters, weight 0.5)": (DEFAULT, [
+        "model.lead_block_chars=300", "model.lead_block_tags=[umkm, pendidikan]", "model.lead_block_weight=0.5"]),
 }
 HEADINGS = {"group": "Grouped 5-fold", "publisher": "Leave one publisher out",
             "newer": "Newest news held out, fitted on older news"}

@@ -78,7 +78,8 @@ def test_lead_block_model_round_trips(pair, held_out, tmp_path):
 
 def test_lead_block_share_goes_to_the_title_and_the_lead_sentences(texts_tags, story):
     # unigrams: every feature lies inside one sentence, so the shares add up to the score exactly
-    model = fitted(texts_tags, word_ngrams=[1, 1], lead_block_chars=120, lead_block_tags=["umkm"])
+    model = fitted(texts_tags, word_ngrams=[1, 1], lead_block_chars=120, lead_block_tags=["umkm"],
+                   lead_block_weight=0.5)
     units, shares = sentence_shares(model, story)
     assert np.allclose(shares.sum(axis=0), model.decision_function([story])[0] - model.intercept_, atol=1e-3)
     without = copy.deepcopy(model)
@@ -91,6 +92,17 @@ def test_lead_block_share_goes_to_the_title_and_the_lead_sentences(texts_tags, s
     assert np.abs(lead_part[:, TAGS.index("umkm")][inside]).max() > 0
     assert not lead_part[~inside].any() and not lead_part[:, [0, 2]].any()
     assert evidence(model, [story], [["umkm"]])[0]["umkm"]
+
+
+def test_lead_block_weight_scales_the_block(pair, texts_tags, story):
+    lead = pair[1]
+    half = fitted(texts_tags, lead_block_chars=300, lead_block_tags=["umkm"], lead_block_weight=0.5)
+    start, end = lead._lead_block_span()
+    assert half._lead_block_span() == (start, end)
+    full_row, half_row = (m._blocks([story], fit=False).toarray()[0] for m in (lead, half))
+    assert full_row[start:end].any()
+    assert np.allclose(half_row[start:end], 0.5 * full_row[start:end])
+    assert np.array_equal(np.delete(half_row, np.s_[start:end]), np.delete(full_row, np.s_[start:end]))
 
 
 def test_lead_block_tags_name_the_allowed_tags():

@@ -65,6 +65,8 @@ class TfidfLexiconClassifier(TfidfClassifier):
                                   doc="a TF-IDF block over the title and this many leading characters of the body, "
                                       "read by lead_block_tags only; null: no block"),
         "lead_block_tags": Param((list, tuple), (), item=str, doc="the tags whose classifiers read the lead block"),
+        "lead_block_weight": Param(float, 1.0, low=0.0, exclusive_low=True,
+                                   doc="scale of the lead block (its rows have unit length, as the word block's)"),
         "calibration_folds": Param(int, 5, low=2, high=10),
     }
 
@@ -74,7 +76,7 @@ class TfidfLexiconClassifier(TfidfClassifier):
                  char_max_chars: int = 2000, sublinear_tf: bool = True, class_weight: str = "balanced",
                  calibration_folds: int = 5, seed: int = 0, lexicon: dict[str, list[str]] | None = None,
                  lexicon_weight: float = 1.0, lead_chars: int = 400, lead_block_chars: int | None = None,
-                 lead_block_tags: list[str] | tuple[str, ...] = ()) -> None:
+                 lead_block_tags: list[str] | tuple[str, ...] = (), lead_block_weight: float = 1.0) -> None:
         super().__init__(labels=labels, head=head, C=C, alpha=alpha, word_ngrams=word_ngrams, char_ngrams=char_ngrams,
                          min_df=min_df, max_features_word=max_features_word, max_features_char=max_features_char,
                          char_max_chars=char_max_chars, sublinear_tf=sublinear_tf, class_weight=class_weight,
@@ -84,6 +86,7 @@ class TfidfLexiconClassifier(TfidfClassifier):
         self.lead_chars = lead_chars
         self.lead_block_chars = lead_block_chars
         self.lead_block_tags = lead_block_tags
+        self.lead_block_weight = lead_block_weight
 
     def _head(self, n_classes: int = 2):
         # the dense lexicon columns make liblinear's dual solver need more than its default 1,000 rounds
@@ -113,8 +116,8 @@ class TfidfLexiconClassifier(TfidfClassifier):
         if fit:
             self.lead_vectorizer_ = _vectorizer("word", self.word_ngrams, self.min_df, self.max_features_word,
                                                 self.sublinear_tf)
-            return self.lead_vectorizer_.fit_transform(leads)
-        return word_tfidf(self.lead_vectorizer_, leads, self._lead_counter())
+            return self.lead_vectorizer_.fit_transform(leads) * self.lead_block_weight
+        return word_tfidf(self.lead_vectorizer_, leads, self._lead_counter()) * self.lead_block_weight
 
     def _lead_counter(self) -> WordNgramCounter | None:
         cached = getattr(self, "_lead_counter_cache", None)
