@@ -103,6 +103,8 @@ SYSTEMS = {
         "model.lead_block_chars=300", "model.lead_block_tags=[umkm, pendidikan]"]),
     "default + title-and-lead block for umkm (600 characters)": (DEFAULT, [
         "model.lead_block_chars=600", "model.lead_block_tags=[umkm]"]),
+    "default + title-and-lead block for pendidikan (300 characters)": (DEFAULT, [
+        "model.lead_block_chars=300", "model.lead_block_tags=[pendidikan]"]),
     "default + title-and-lead block for umkm (300 characters, weight 0.5)": (DEFAULT, [
         "model.lead_block_chars=300", "model.lead_block_tags=[umkm]", "model.lead_block_weight=0.5"]),
     "default + title-and-lead block for umkm (300 characters, weight 0.3)": (DEFAULT, [
