@@ -268,13 +268,15 @@ def parse_config(raw: dict, source: str = "<config>", overrides: list[str] | Non
 
 
 def _lead_block_problems(cfg: RunConfig, where: Callable[[str], str]) -> list[str]:
-    """``model.lead_block_chars`` and ``model.lead_block_tags`` together, the tags from ``data.labels``."""
+    """``model.lead_block_chars`` and ``model.lead_block_tags`` together, the tags from ``data.labels`` (or
+    ``model.lexicon``, as for ``evaluation.core_terms``: a typo in data.labels is named where the data is read)."""
     from .classify.lead_block import lead_block_problem
 
     chars, tags = cfg.model.get("lead_block_chars"), cfg.model.get("lead_block_tags", [])
     if not cfg.data.labels or not isinstance(tags, (list, tuple)) or not isinstance(chars, (int, type(None))):
         return []  # no label set to check against, or a wrong type already named by the params table
-    problem = lead_block_problem(chars, tags, cfg.data.labels)
+    known = list(dict.fromkeys([*cfg.data.labels, *(cfg.model.get("lexicon") or {})]))
+    problem = lead_block_problem(chars, tags, known)
     return [f"{where('model.lead_block_tags')}: model.{problem}"] if problem else []
 
 

@@ -110,7 +110,9 @@ def test_lead_block_tags_name_the_allowed_tags():
                                           r"allowed: 'koperasi', 'umkm', 'pendidikan'"):
         load_config(CONFIG, ["model.lead_block_chars=300", "model.lead_block_tags=[umkn]"])
     with pytest.raises(ConfigError, match=r"lead_block_tags is set but lead_block_chars is null"):
-        load_config(CONFIG, ["model.lead_block_tags=[umkm]"])
+        load_config(CONFIG, ["model.lead_block_chars=null", "model.lead_block_tags=[umkm]"])
+    with pytest.raises(ConfigError, match=r"lead_block_chars is set but lead_block_tags is empty"):
+        load_config(CONFIG, ["model.lead_block_chars=300", "model.lead_block_tags=[]"])
     with pytest.raises(ConfigError, match=r"model\.lead_block_chars: must be >= 50, got 10"):
         load_config(CONFIG, ["model.lead_block_chars=10", "model.lead_block_tags=[umkm]"])
 
