@@ -97,6 +97,20 @@ SYSTEMS = {
     "default without class weights": (DEFAULT, ["model.class_weight=none"]),
     "default with vector_weight=2": (DEFAULT, ["model.vector_weight=2.0"]),
     "default with unigrams only": (DEFAULT, ["model.word_ngrams=[1, 1]"]),
+    "default + title-and-lead block for umkm (300 characters)": (DEFAULT, [
+        "model.lead_block_chars=300", "model.lead_block_tags=[umkm]"]),
+    "default + title-and-lead block for umkm and pendidikan (300 characters)": (DEFAULT, [
+        "model.lead_block_chars=300", "model.lead_block_tags=[umkm, pendidikan]"]),
+    "default + title-and-lead block for umkm (600 characters)": (DEFAULT, [
+        "model.lead_block_chars=600", "model.lead_block_tags=[umkm]"]),
+    "default + title-and-lead block for pendidikan (300 characters)": (DEFAULT, [
+        "model.lead_block_chars=300", "model.lead_block_tags=[pendidikan]"]),
+    "default + title-and-lead block for umkm (300 characters, weight 0.5)": (DEFAULT, [
+        "model.lead_block_chars=300", "model.lead_block_tags=[umkm]", "model.lead_block_weight=0.5"]),
+    "default + title-and-lead block for umkm (300 characters, weight 0.3)": (DEFAULT, [
+        "model.lead_block_chars=300", "model.lead_block_tags=[umkm]", "model.lead_block_weight=0.3"]),
+    "default + title-and-lead block for umkm and pendidikan (300 characters, weight 0.5)": (DEFAULT, [
+        "model.lead_block_chars=300", "model.lead_block_tags=[umkm, pendidikan]", "model.lead_block_weight=0.5"]),
 }
 HEADINGS = {"group": "Grouped 5-fold", "publisher": "Leave one publisher out",
             "newer": "Newest news held out, fitted on older news"}
@@ -156,6 +170,29 @@ def side_by_side(systems: dict, labels: list[str], agreement: dict | None) -> li
         cells += ["–" if t not in free or free[t]["recall"] is None
                   else f"{free[t]['recall']:.3f} ({free[t]['found']}/{free[t]['positives']})" for t in labels]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines + [""] + like_for_like(systems, labels, agreement)
+
+
+def like_for_like(systems: dict, labels: list[str], agreement: dict | None) -> list[str]:
+    """Per system: pooled F1 per tag, and F1 against each of the two blind readings (mean of the two) on the
+    articles read twice, beside the readers' agreement on the same articles."""
+    against = {name: r["model_vs_readers"] for name, r in systems.items() if r.get("model_vs_readers")}
+    if not against or not agreement:
+        return []
+    articles = next(iter(against.values()))["articles"]
+    head = [f"{t} pooled F1" for t in labels] + [f"{t} vs readers" for t in labels] + ["macro vs readers"]
+    a = agreement["per_label"]
+    lines = [f"Like for like: the out-of-fold predictions on the {articles} articles read twice, against each "
+             "reading (mean of the two); the readers' row is one reading against the other.", "",
+             "| system | " + " | ".join(head) + " |", "|---|" + "---:|" * len(head),
+             "| readers | " + " |" * len(labels) + " "
+             + " | ".join("–" if a[t]["f1"] is None else f"{a[t]['f1']:.3f}" for t in labels)
+             + f" | {agreement['macro_f1']:.3f} |"]
+    for name, v in against.items():
+        pooled = systems[name]["pooled"]["per_label"]
+        lines.append(f"| {name} | " + " | ".join(f"{pooled[t]['f1']:.3f}" for t in labels) + " | "
+                     + " | ".join("–" if v["per_label"][t]["mean"] is None else f"{v['per_label'][t]['mean']:.3f}"
+                                  for t in labels) + f" | {v['macro_f1']:.3f} |")
     return lines + [""]
 
 
@@ -204,7 +241,8 @@ def main() -> None:
                                     proba=result["proba"], pred=result["pred"], Y=result["Y"])
             out["protocols"][protocol]["systems"][name] = {**compact(result), "seconds": round(seconds, 1),
                                                            "overrides": overrides,
-                                                           "keyword_free": bar.get("keyword_free", {})}
+                                                           "keyword_free": bar.get("keyword_free", {}),
+                                                           "model_vs_readers": bar.get("model_vs_readers")}
             if sure is not None:
                 on_sure = on_rows(result, folds, sure, labels)
                 out["protocols"][protocol]["systems"][name]["sure"] = {k: on_sure[k] for k in ("summary", "pooled")}

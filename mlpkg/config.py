@@ -263,11 +263,25 @@ def parse_config(raw: dict, source: str = "<config>", overrides: list[str] | Non
             if getattr(cls, "uses_categories", False) and not cfg.data.category_field:
                 problems.append(f"{where('data.category_field')}: data.category_field: {cfg.model['name']} learns "
                                 "each article's category; name the data's category column (e.g. category)")
+            problems.extend(_lead_block_problems(cfg, where))
     problems.extend(_core_terms_problems(cfg, where))
     problems.extend(_tracking_problems(cfg, where))
     if problems:
         raise ConfigError.listing(problems)
     return cfg
+
+
+def _lead_block_problems(cfg: RunConfig, where: Callable[[str], str]) -> list[str]:
+    """``model.lead_block_chars`` and ``model.lead_block_tags`` together, the tags from ``data.labels`` (or
+    ``model.lexicon``, as for ``evaluation.core_terms``: a typo in data.labels is named where the data is read)."""
+    from .classify.lead_block import lead_block_problem
+
+    chars, tags = cfg.model.get("lead_block_chars"), cfg.model.get("lead_block_tags", [])
+    if not cfg.data.labels or not isinstance(tags, (list, tuple)) or not isinstance(chars, (int, type(None))):
+        return []  # no label set to check against, or a wrong type already named by the params table
+    known = list(dict.fromkeys([*cfg.data.labels, *(cfg.model.get("lexicon") or {})]))
+    problem = lead_block_problem(chars, tags, known)
+    return [f"{where('model.lead_block_tags')}: model.{problem}"] if problem else []
 
 
 def _core_terms_problems(cfg: RunConfig, where: Callable[[str], str]) -> list[str]:

@@ -3,7 +3,8 @@
 A linear tagger's score for a tag is ``b + sum_f w_f x_f`` over its features. Each feature is a
 count of something in the text (an n-gram, a lexicon term in the title, the lead or the body), so
 its term ``w_f x_f`` is split among the sentences in proportion to how often the feature occurs in
-each: a sentence's share is the sum of its parts. The shares add up to the score less the
+each: a sentence's share is the sum of its parts (a title-and-lead block's n-grams go to the title and the
+sentences inside the lead). The shares add up to the score less the
 intercept and the part of n-grams that span two sentences (a bigram across a full stop belongs to
 neither), so "the sentence that most supports koperasi" is read off the model itself, not guessed.
 
@@ -17,6 +18,7 @@ import numpy as np
 
 from ..text.clean import clean
 from ..text.sentences import split_sentences
+from .lead_block import lead_portions, lead_text
 from .lexicon_features import split_title
 
 
@@ -56,17 +58,33 @@ def sentence_shares(model, text: str) -> tuple[list[str], np.ndarray]:
     x = X.toarray()[0]
     feature_terms = x[None, :] * W[:, :n_word]  # (tags, features): w_f x_f
     if hasattr(model, "vector_values_"):  # the mean word vector is linear in x too, once its norm is fixed
-        feature_terms += _vector_terms(model, x, W[:, n_word + _lexicon_width(model):])
+        feature_terms += _vector_terms(model, x, W[:, W.shape[1] - model.vector_values_.shape[1]:])  # the last columns
     per_count = np.divide(feature_terms, doc_counts, out=np.zeros_like(feature_terms), where=doc_counts > 0)
     shares = unit_counts @ per_count.T  # (units, tags)
     if _lexicon_width(model):
         shares += _lexicon_shares(model, parts, forms, bool(title), W[:, n_word:])
+    lead = model._lead_block_span() if hasattr(model, "_lead_block_span") else None
+    if lead:
+        shares += _lead_shares(model, parts, forms, bool(title), W[:, lead[0]:lead[1]])
     return units, shares
 
 
 def _lexicon_width(model) -> int:
-    lexicon = getattr(model, "lexicon", None)
-    return 4 * len(lexicon) if lexicon and getattr(model, "lexicon_weight", 0) else 0
+    return model._lexicon_width() if hasattr(model, "_lexicon_width") else 0
+
+
+def _lead_shares(model, parts: tuple[str, str], forms: list[str], has_title: bool, W: np.ndarray) -> np.ndarray:
+    """Each unit's share of the title-and-lead block's terms (:mod:`.lead_block`): like the word block's, by
+    the unit's count of each n-gram, counting only the part of a sentence that falls inside the lead."""
+    x = model._lead_features([parts]).toarray()[0]
+    counter = model._lead_counter()
+    counts = counter.counts if counter is not None else model.lead_vectorizer_.transform
+    body_forms = forms[1:] if has_title else forms
+    portions = ([forms[0]] if has_title else []) + lead_portions(body_forms, model.lead_block_chars)
+    doc_counts = counts([lead_text(parts, model.lead_block_chars)]).toarray()[0]
+    terms = x[None, :] * W  # (tags, lead features)
+    per_count = np.divide(terms, doc_counts, out=np.zeros_like(terms), where=doc_counts > 0)
+    return counts(portions).toarray() @ per_count.T
 
 
 def _vector_terms(model, x: np.ndarray, W_vector: np.ndarray) -> np.ndarray:

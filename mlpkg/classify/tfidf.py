@@ -55,6 +55,20 @@ def _vectorizer(
     )
 
 
+def rebuild_vectorizer(directory: Path, analyzer: str, ngrams: list[int], vocab_file: str, idf: np.ndarray,
+                       sublinear: bool) -> TfidfVectorizer:
+    """A fitted vectorizer from a saved model's vocabulary file and idf weights, checked against each other."""
+    vec = _vectorizer(analyzer, ngrams, 1, None, sublinear)
+    terms = read_json(directory / vocab_file)
+    vec.vocabulary_ = dict(zip(terms, range(len(terms)))) if _is_vocabulary(terms) else {}
+    if len(vec.vocabulary_) != len(terms) or len(terms) != len(idf):
+        raise ModelIntegrityError(
+            f"{directory / vocab_file}: expected a list of {len(idf)} distinct terms, one per idf weight in "
+            "weights.npz; the vocabulary does not match the weights (restore the model folder or retrain)")
+    vec.idf_ = idf.astype(np.float64)
+    return vec
+
+
 @register("tfidf_linear.v1")
 class TfidfClassifier(Classifier):
     """TF-IDF features (word and char n-grams) with a linear head.
@@ -253,22 +267,12 @@ class TfidfClassifier(Classifier):
     def _from_state(cls, meta: dict[str, Any], directory: Path) -> "TfidfClassifier":
         model = cls(**meta["params"])
         arrays = load_arrays(directory / "weights.npz")
-
-        def rebuild(analyzer: str, ngrams: list[int], vocab_file: str, idf: np.ndarray) -> TfidfVectorizer:
-            vec = _vectorizer(analyzer, ngrams, 1, None, model.sublinear_tf)
-            terms = read_json(directory / vocab_file)
-            vec.vocabulary_ = dict(zip(terms, range(len(terms)))) if _is_vocabulary(terms) else {}
-            if len(vec.vocabulary_) != len(terms) or len(terms) != len(idf):
-                raise ModelIntegrityError(
-                    f"{directory / vocab_file}: expected a list of {len(idf)} distinct terms, one per idf weight in "
-                    "weights.npz; the vocabulary does not match the weights (restore the model folder or retrain)")
-            vec.idf_ = idf.astype(np.float64)
-            return vec
-
-        model.word_vectorizer_ = rebuild("word", model.word_ngrams, "vocab_word.json", arrays["idf_word"])
+        model.word_vectorizer_ = rebuild_vectorizer(directory, "word", model.word_ngrams, "vocab_word.json",
+                                                    arrays["idf_word"], model.sublinear_tf)
         model.char_vectorizer_ = model._char_cache = None
         if "idf_char" in arrays:
-            model.char_vectorizer_ = rebuild("char_wb", model.char_ngrams, "vocab_char.json", arrays["idf_char"])
+            model.char_vectorizer_ = rebuild_vectorizer(directory, "char_wb", model.char_ngrams, "vocab_char.json",
+                                                        arrays["idf_char"], model.sublinear_tf)
         model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
         model.calibration_ = {k[4:]: v for k, v in arrays.items() if k.startswith("cal_")}
         model._restore_arrays(arrays, directory)

@@ -52,13 +52,15 @@ class TfidfLexiconVectorsClassifier(TfidfLexiconClassifier):
                  min_df: int = 2, max_features_word: int = 150000, max_features_char: int = 150000,
                  char_max_chars: int = 2000, sublinear_tf: bool = True, class_weight: str = "balanced",
                  calibration_folds: int = 5, seed: int = 0, lexicon: dict[str, list[str]] | None = None,
-                 lexicon_weight: float = 1.0, lead_chars: int = 400, word_vectors: str = "data/word_vectors.npz",
-                 vector_weight: float = 1.0) -> None:
+                 lexicon_weight: float = 1.0, lead_chars: int = 400, lead_block_chars: int | None = None,
+                 lead_block_tags: list[str] | tuple[str, ...] = (), lead_block_weight: float = 1.0,
+                 word_vectors: str = "data/word_vectors.npz", vector_weight: float = 1.0) -> None:
         super().__init__(labels=labels, head=head, C=C, alpha=alpha, word_ngrams=word_ngrams, char_ngrams=char_ngrams,
                          min_df=min_df, max_features_word=max_features_word, max_features_char=max_features_char,
                          char_max_chars=char_max_chars, sublinear_tf=sublinear_tf, class_weight=class_weight,
                          calibration_folds=calibration_folds, seed=seed, lexicon=lexicon,
-                         lexicon_weight=lexicon_weight, lead_chars=lead_chars)
+                         lexicon_weight=lexicon_weight, lead_chars=lead_chars, lead_block_chars=lead_block_chars,
+                         lead_block_tags=lead_block_tags, lead_block_weight=lead_block_weight)
         self.word_vectors = word_vectors
         self.vector_weight = vector_weight
 
@@ -95,6 +97,7 @@ class TfidfLexiconVectorsClassifier(TfidfLexiconClassifier):
         return meta, files
 
     def _restore_arrays(self, arrays: dict[str, np.ndarray], directory: Path) -> None:
+        super()._restore_arrays(arrays, directory)
         self.vector_rows_, self.vector_values_ = arrays["vector_rows"], arrays["vector_values"]
         if self.vector_values_.ndim != 2 or len(self.vector_values_) != len(self.vector_rows_):
             raise ModelIntegrityError(f"{directory / 'weights.npz'}: vector_values has shape "
