@@ -22,6 +22,12 @@ def topics() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
+def indosum() -> pd.DataFrame:
+    """IndoSum's rows of data/ (sentences, gold flags, paragraphs, summary, category, fold, split)."""
+    return pd.read_parquet(DATA / "indosum.parquet")
+
+
+@pytest.fixture(scope="session")
 def topic_sample(topics) -> pd.DataFrame:
     """Every koperasi/umkm article of the train split plus pendidikan and other articles: ~500 rows."""
     train = topics[topics["split"] == "train"]

@@ -56,14 +56,6 @@ def test_get_params_set_params_and_clone_round_trip(name):
         model.set_params(no_such_parameter=1)
 
 
-@pytest.fixture(scope="module")
-def indosum():
-    import pandas as pd
-    from conftest import DATA
-
-    return pd.read_parquet(DATA / "indosum.parquet")
-
-
 @pytest.mark.parametrize("name", registered_names())
 def test_fit_save_load_round_trip(name, topic_sample, indosum, request, tmp_path):
     cls = resolve(name)

@@ -76,14 +76,6 @@ def _tagged(topic_sample):
     return [article_text(t, b) for t, b in zip(rows.title, rows.text)], [list(t) for t in rows.tags]
 
 
-@pytest.fixture(scope="module")
-def indosum():
-    import pandas as pd
-    from conftest import DATA
-
-    return pd.read_parquet(DATA / "indosum.parquet")
-
-
 def _fit_and_output(model, topic_sample, indosum):
     """(fitted model, its output on held-out input): probabilities, or summaries."""
     if model.kind == "classifier":

@@ -26,11 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def indosum() -> pd.DataFrame:
-    return pd.read_parquet(ROOT / "data" / "indosum.parquet")
-
-
-@pytest.fixture(scope="module")
 def train(indosum) -> pd.DataFrame:
     return indosum[indosum.split == "train"].head(150)
 

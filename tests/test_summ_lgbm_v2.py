@@ -24,11 +24,6 @@ CONFIG = ROOT / "configs" / "summary_trained.yaml"
 
 
 @pytest.fixture(scope="module")
-def indosum() -> pd.DataFrame:
-    return pd.read_parquet(ROOT / "data" / "indosum.parquet")
-
-
-@pytest.fixture(scope="module")
 def train(indosum) -> pd.DataFrame:
     return indosum[indosum.split == "train"].head(240)
 
