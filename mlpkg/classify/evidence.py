@@ -48,8 +48,7 @@ def sentence_shares(model, text: str) -> tuple[list[str], np.ndarray]:
         return [], np.zeros((0, len(model.classes_)))
     parts = (forms[0] if title else "", " ".join(forms[1:] if title else forms))
     prepared = " ".join(p for p in parts if p)
-    counter = model._word_counter()
-    counts = counter.counts if counter is not None else model.word_vectorizer_.transform
+    counts = _counting(model._word_counter(), model.word_vectorizer_)
     X = model._features([prepared])  # the article's own TF-IDF row, as predict computes it
     n_word = len(model.word_vectorizer_.vocabulary_)
     W = model.coef_
@@ -69,6 +68,12 @@ def sentence_shares(model, text: str) -> tuple[list[str], np.ndarray]:
     return units, shares
 
 
+def _counting(counter, vectorizer):
+    """The function that gives a block's n-gram rows of a list of texts: the fast counter's counts, or the
+    vectorizer's own rows where the counter cannot reproduce it."""
+    return counter.counts if counter is not None else vectorizer.transform
+
+
 def _lexicon_width(model) -> int:
     return model._lexicon_width() if hasattr(model, "_lexicon_width") else 0
 
@@ -77,8 +82,7 @@ def _lead_shares(model, parts: tuple[str, str], forms: list[str], has_title: boo
     """Each unit's share of the title-and-lead block's terms (:mod:`.lead_block`): like the word block's, by
     the unit's count of each n-gram, counting only the part of a sentence that falls inside the lead."""
     x = model._lead_features([parts]).toarray()[0]
-    counter = model._lead_counter()
-    counts = counter.counts if counter is not None else model.lead_vectorizer_.transform
+    counts = _counting(model._lead_counter(), model.lead_vectorizer_)
     body_forms = forms[1:] if has_title else forms
     portions = ([forms[0]] if has_title else []) + lead_portions(body_forms, model.lead_block_chars)
     doc_counts = counts([lead_text(parts, model.lead_block_chars)]).toarray()[0]

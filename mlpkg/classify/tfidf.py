@@ -138,10 +138,15 @@ class TfidfClassifier(Classifier):
 
     def _word_counter(self) -> WordNgramCounter | None:
         """The fast counter of the word vectorizer's n-grams, built on first use (per fitted vectorizer)."""
-        cached = getattr(self, "_word_counter_cache", None)
-        if cached is None or cached[0] is not self.word_vectorizer_:
-            cached = self._word_counter_cache = (self.word_vectorizer_,
-                                                 WordNgramCounter.for_vectorizer(self.word_vectorizer_))
+        return self._counter(self.word_vectorizer_, "_word_counter_cache")
+
+    def _counter(self, vectorizer, cache: str) -> WordNgramCounter | None:
+        """The fast counter of ``vectorizer``'s n-grams, kept in attribute ``cache`` and built again only
+        when the vectorizer is another (refitted or loaded)."""
+        cached = getattr(self, cache, None)
+        if cached is None or cached[0] is not vectorizer:
+            cached = (vectorizer, WordNgramCounter.for_vectorizer(vectorizer))
+            setattr(self, cache, cached)
         return cached[1]
 
     def _fit_features(self, prepared: list[str]) -> sp.csr_matrix:

@@ -120,11 +120,7 @@ class TfidfLexiconClassifier(TfidfClassifier):
         return word_tfidf(self.lead_vectorizer_, leads, self._lead_counter()) * self.lead_block_weight
 
     def _lead_counter(self) -> WordNgramCounter | None:
-        cached = getattr(self, "_lead_counter_cache", None)
-        if cached is None or cached[0] is not self.lead_vectorizer_:
-            cached = self._lead_counter_cache = (self.lead_vectorizer_,
-                                                 WordNgramCounter.for_vectorizer(self.lead_vectorizer_))
-        return cached[1]
+        return self._counter(self.lead_vectorizer_, "_lead_counter_cache")
 
     def _lexicon_width(self) -> int:
         return 4 * len(self.lexicon) if self.lexicon and self.lexicon_weight else 0
