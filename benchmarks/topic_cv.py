@@ -128,7 +128,8 @@ def overrides_of(spec) -> list[str]:
     if spec == "broad":
         return broad_lexicon_overrides()
     if spec == "unfixed":
-        return unfixed_lexicon_overrides() + ["model.name=tfidf_lexicon_vectors.v1"]
+        return unfixed_lexicon_overrides() + ["model.name=tfidf_lexicon_vectors.v1", "model.lead_block_chars=null",
+                                              "model.lead_block_tags=[]"]
     if spec == "vector_lexicon":
         return vector_lexicon_overrides()
     if spec == "broad+vectors":
