@@ -57,6 +57,7 @@ def main() -> None:
     folds = cv_folds(cfg, data, "group")
     groups = np.asarray(data.groups)
     Y = tag_matrix(data.y, labels)
+    row_of = {uid: i for i, uid in enumerate(data.ids)}
 
     points = []  # one per (share, seed): training positives per tag (mean over folds) and the scores
     for share in sorted(args.shares):
@@ -69,7 +70,6 @@ def main() -> None:
                 train_positives += Y[train & kept].sum(axis=0) / len(folds)
 
             def fit(part, kept=kept):
-                row_of = {uid: i for i, uid in enumerate(data.ids)}
                 return fit_on_all(cfg, part.subset([i for i, uid in enumerate(part.ids) if kept[row_of[uid]]]))
 
             res = cross_validate(fit, data, folds, labels, log=lambda *_: None)
