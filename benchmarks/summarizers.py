@@ -20,6 +20,9 @@ On data/indosum.parquet (IndoSum dev folds 1-4, deduplicated by id), in one run:
 - ``trained_lgbm.v2``: v1 plus the category read from the text by a linear model on the words the
   batch already hashed (learned from IndoSum's ``category`` field), with up to five and up to six
   sentences;
+- ``trained_lgbm.v3``: v2's sentence scores, then a LightGBM regressor that rates candidate
+  summaries (sets of the best sentences) by the ROUGE-1 they should score, learned on out-of-fold
+  scores of the training articles; with up to five sentences and with up to six (the six best);
 - where the reference skips the first sentence: its share by source, category, dateline and length;
 - sumy's LexRank, TextRank and LSA, fed the same sentences (words split at spaces, Sastrawi's stop
   words, three sentences).
@@ -77,6 +80,7 @@ from mlpkg.summarize.evaluation import (  # noqa: E402
 )
 from mlpkg.summarize.lgbm_category import CategoryLightGBMExtractor  # noqa: E402
 from mlpkg.summarize.lgbm_extractor import LightGBMExtractor  # noqa: E402
+from mlpkg.summarize.lgbm_rerank import RerankedLightGBMExtractor  # noqa: E402
 from mlpkg.text.lexicon import stopwords  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -93,6 +97,8 @@ ROUND4 = (STACKED_6, "trained_lgbm.v1 + key-term features", "trained_lgbm.v1 + l
           STACKED_CATEGORY_6)
 V2 = "trained_lgbm.v2 (category read from the text, auto k, 2-5)"
 V2_6 = "trained_lgbm.v2 (auto k, 2-6)"
+V3 = "trained_lgbm.v3 (v2 scores, summary rater, 2-5)"
+V3_6 = "trained_lgbm.v3 (2-6 of the best six)"
 LGBM_AIM = (71.8, 2000.0)  # issue 25: ROUGE-1 and articles per CPU second on pre-split sentences
 
 
@@ -133,6 +139,8 @@ LEARNERS = {  # what each fold's model learns: (class, parameters); the variants
     "lgbm_predicted_outlet": (PredictedOutletExtractor, {}),
     "lgbm_stacked_category": (StackedCategoryExtractor, {}),
     "lgbm_v2": (CategoryLightGBMExtractor, {}),
+    "lgbm_v3": (RerankedLightGBMExtractor, {}),
+    "lgbm_v3_6": (RerankedLightGBMExtractor, {"k": 6, "rerank_top": 6}),
 }
 
 
@@ -268,7 +276,9 @@ def main(argv: list[str] | None = None) -> int:
         STACKED_CATEGORY_6: ("lgbm_stacked_category", {"k": 6}),
         V2: ("lgbm_v2", {}),
         V2_6: ("lgbm_v2", {"k": 6}),
-    }, raw_for={TRAINED, LGBM, V2}, per_fold={*ROUND4, V2_6}))
+        V3: ("lgbm_v3", {}),
+        V3_6: ("lgbm_v3_6", {}),
+    }, raw_for={TRAINED, LGBM, V2, V3}, per_fold={*ROUND4, V2_6, V3_6}))
     results.update(run_sumy(data))
     load_after = os.getloadavg()
 
@@ -277,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     ours = [n for n in results if n not in ("ORACLE",) and not n.startswith("sumy")]
     slowest = min(results[n]["sentences"]["articles_per_s"] for n in ours)
     trained, lgbm, v2 = results[TRAINED]["sentences"], results[LGBM]["sentences"], results[V2]["sentences"]
+    v3 = results[V3]["sentences"]
     checks = {
         "lead3_vs_expected": [round(lead[k] - e, 2) for k, e in zip(("rouge1", "rouge2", "rougeL"), LEAD3_EXPECTED)],
         "lead3_within_0.3": all(abs(lead[k] - e) <= 0.3 for k, e in zip(("rouge1", "rouge2", "rougeL"),
@@ -291,6 +302,11 @@ def main(argv: list[str] | None = None) -> int:
                                         for f, r in lgbm["rouge1_per_fold"].items()},
         "v2_speed_over_v1": round(v2["articles_per_s"] / lgbm["articles_per_s"], 3),
         "v2_meets_speed_aim": v2["articles_per_s"] >= LGBM_AIM[1],
+        "v3_minus_v2_rouge1_per_fold": {f: round(v3["rouge1_per_fold"][f] - r, 2)
+                                        for f, r in v2["rouge1_per_fold"].items()},
+        "v3_speed_over_v2": round(v3["articles_per_s"] / v2["articles_per_s"], 3),
+        "v3_meets_rouge1_aim": v3["rouge1"] >= LGBM_AIM[0],
+        "v3_meets_speed_aim": v3["articles_per_s"] >= LGBM_AIM[1],
     }
     record = {
         "data": DATA, "articles": len(data), "folds": sorted(set(data.folds)), "results": results, "checks": checks,
@@ -322,12 +338,18 @@ def main(argv: list[str] | None = None) -> int:
         f"{checks['lgbm_meets_speed_aim']}).",
         f"- ROUGE-1 per test fold, {TRAINED}: {trained['rouge1_per_fold']}; {LGBM}: {lgbm['rouge1_per_fold']}.",
         *(f"- ROUGE-1 per test fold, {name}: {results[name]['sentences']['rouge1_per_fold']}." for name in ROUND4),
-        *(f"- ROUGE-1 per test fold, {name}: {results[name]['sentences']['rouge1_per_fold']}." for name in (V2, V2_6)),
+        *(f"- ROUGE-1 per test fold, {name}: {results[name]['sentences']['rouge1_per_fold']}."
+          for name in (V2, V2_6, V3, V3_6)),
         f"- {V2}: ROUGE-1 {v2['rouge1']:.2f}, {v2['rouge1'] - lgbm['rouge1']:+.2f} against trained_lgbm.v1, per "
         f"fold {checks['v2_minus_v1_rouge1_per_fold']}; {v2['articles_per_s']:,.0f} articles per CPU second "
         f"(aim >= {LGBM_AIM[1]:,.0f}: {checks['v2_meets_speed_aim']}), {checks['v2_speed_over_v1']:.3f}x "
         f"trained_lgbm.v1's speed in this run (at least {LGBM_AIM[1] / 2309:.3f}, 2,000 of v1's 2,309 in round 4: "
         f"{checks['v2_speed_over_v1'] >= LGBM_AIM[1] / 2309}).",
+        f"- {V3}: ROUGE-1 {v3['rouge1']:.2f} (aim >= {LGBM_AIM[0]}: {checks['v3_meets_rouge1_aim']}), "
+        f"{v3['rouge1'] - v2['rouge1']:+.2f} against trained_lgbm.v2, per fold "
+        f"{checks['v3_minus_v2_rouge1_per_fold']}; "
+        f"{v3['articles_per_s']:,.0f} articles per CPU second (aim >= {LGBM_AIM[1]:,.0f}: "
+        f"{checks['v3_meets_speed_aim']}), {checks['v3_speed_over_v2']:.3f}x trained_lgbm.v2's speed in this run.",
         f"- Slowest of ours is {checks['slowest_of_ours_vs_sumy_lexrank']}x sumy LexRank's speed on the same "
         f"sentences (aim >= 10x: {checks['every_one_of_ours_10x_faster']}).",
         f"- Machine: {record['machine']['cpus']} CPUs, Python {record['machine']['python']}, load average "

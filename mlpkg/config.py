@@ -72,7 +72,7 @@ class DataConfig:
     paragraph_field: str = "paragraph"  # paragraph index of each of those sentences
     gold_field: str = "gold"  # gold extractive label (bool) of each sentence: what a trained summariser learns
     fold_field: str | None = None  # also rotate over its values: train on the other folds, test on each
-    category_field: str | None = None  # each article's category (IndoSum's `category`): what trained_lgbm.v2 reads
+    category_field: str | None = None  # each article's category (IndoSum's `category`): trained_lgbm.v2/.v3 read it
 
 
 @dataclass

@@ -76,6 +76,8 @@ def test_fit_save_load_round_trip(name, topic_sample, indosum, request, tmp_path
         if model.needs_training:
             docs, gold = [list(s) for s in train.sentences], [list(g) for g in train.gold]
             extra = {"categories": list(train.category)} if model.uses_categories else {}
+            if model.uses_references:
+                extra["references"] = [list(r) for r in train.summary]
             assert model.fit(docs, gold, dev=(docs[:10], gold[:10]), **extra) is model
         else:
             assert model.fit() is model

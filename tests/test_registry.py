@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILTIN = {"tfidf_linear.v1", "tfidf_lexicon.v1", "tfidf_lexicon_vectors.v1", "tfidf_lexicon_vectors_agencies.v1",
            "indobert_classifier.v1", "lead.v1",
            "centroid.v1", "textrank.v1", "lexrank.v1", "trained_extractor.v1", "trained_lgbm.v1", "trained_lgbm.v2",
-           "indobert_extractor.v1"}
+           "trained_lgbm.v3", "indobert_extractor.v1"}
 ACME = '''"""A model of another package: mlpkg's word TF-IDF tagger under a name of its own."""
 
 from mlpkg.classify.tfidf import TfidfClassifier

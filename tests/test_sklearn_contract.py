@@ -41,6 +41,7 @@ FAST = {
     "trained_extractor.v1": {"max_iter": 20},
     "trained_lgbm.v1": {"n_estimators": 20},
     "trained_lgbm.v2": {"n_estimators": 20},
+    "trained_lgbm.v3": {"n_estimators": 20, "rerank_rounds": 10},
 }
 # fine-tuning a transformer per check is minutes; tests/test_contract.py fits them once (tiny local BERT)
 FINE_TUNED = {"indobert_classifier.v1", "indobert_extractor.v1"}
@@ -85,6 +86,8 @@ def _fit_and_output(model, topic_sample, indosum):
     train = indosum[indosum.split == "train"].head(40)
     docs, gold = [list(s) for s in train.sentences], [list(g) for g in train.gold]
     extra = {"categories": list(train.category)} if model.uses_categories else {}
+    if model.uses_references:
+        extra["references"] = [list(r) for r in train.summary]
     assert (model.fit(docs, gold, **extra) if model.needs_training else model.fit()) is model
     return model, model.summarize(list(indosum[indosum.split == "test"].head(5).text))
 

@@ -54,6 +54,8 @@ def fitted(train_rows):
             model = resolve(name)(**params)
             if model.needs_training:
                 extra = {"categories": list(train_rows.category)} if model.uses_categories else {}
+                if model.uses_references:
+                    extra["references"] = [list(r) for r in train_rows.summary]
                 model.fit([list(s) for s in train_rows.sentences], [list(g) for g in train_rows.gold],
                           paragraphs=[list(p) for p in train_rows.paragraph], **extra)
             else:

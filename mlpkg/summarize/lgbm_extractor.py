@@ -49,6 +49,21 @@ CALIBRATION_FILE = "calibration.npz"
 HELD_OUT = 0.1  # share of training articles for early stopping and the calibration
 
 
+def read_booster(path: Path, n_features: int):
+    """A LightGBM text dump of numeric splits over ``n_features`` features and its trees as arrays:
+    ``(booster, trees)``; anything else is a :class:`~mlpkg.errors.ModelIntegrityError` naming the file."""
+    import lightgbm
+
+    try:
+        booster = lightgbm.Booster(model_str=path.read_text(encoding="utf-8"))
+        trees = BoostedTrees.from_lightgbm(booster)
+    except (OSError, UnicodeDecodeError, ValueError, lightgbm.basic.LightGBMError) as exc:
+        raise ModelIntegrityError(f"{path}: not a LightGBM model dump of numeric splits ({exc}); retrain it") from None
+    if booster.num_feature() != n_features:
+        raise ModelIntegrityError(f"{path}: {booster.num_feature()} features, expected {n_features}; retrain it")
+    return booster, trees
+
+
 @register("trained_lgbm.v1")
 class LightGBMExtractor(Summarizer):
     """Learns from gold sentences (and, to rank, the references): ``fit(sentences, gold, references=summaries)``.
@@ -110,8 +125,6 @@ class LightGBMExtractor(Summarizer):
             references: Sequence[Sequence[str]] | None = None) -> "LightGBMExtractor":
         """Learn from articles split into sentences, their gold flags and (for graded relevance) reference
         summaries as sentence lists; without ``references`` the grades are the gold flags (``dev`` unused)."""
-        import lightgbm
-
         self._validate()
         docs = self.labelled_documents(documents, gold, titles, paragraphs)
         keep = [i for i, doc in enumerate(docs) if len(doc)]
@@ -132,9 +145,20 @@ class LightGBMExtractor(Summarizer):
             grades = 2 * y.astype(np.int64)
 
         sizes = np.array([len(d) for d in docs])
-        held = np.random.default_rng(self.seed).random(len(docs)) < HELD_OUT
+        self.booster_, self.calibration_ = self._train_booster(X, grades, y, sizes)
+        self.trees_ = BoostedTrees.from_lightgbm(self.booster_)
+        self._after_fit(docs, X, grades, y, sizes, None if references is None else [references[i] for i in keep])
+        self.is_fitted_ = True
+        return self
+
+    def _train_booster(self, X: np.ndarray, grades: np.ndarray, y: np.ndarray, sizes: np.ndarray):
+        """Trees on the rows of articles of ``sizes`` sentences, early-stopped on 10% of the articles, and the
+        calibration fitted on those: ``(booster, calibration)``."""
+        import lightgbm
+
+        held = np.random.default_rng(self.seed).random(len(sizes)) < HELD_OUT
         if held.all() or not held.any():
-            held = np.arange(len(docs)) == 0
+            held = np.arange(len(sizes)) == 0
         row_held = np.repeat(held, sizes)
         params = {"objective": self.objective, "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
                   "max_depth": self.max_depth, "min_data_in_leaf": self.min_child_samples, "bagging_fraction": 0.8,
@@ -145,12 +169,14 @@ class LightGBMExtractor(Summarizer):
             params.update(metric="binary_logloss")
         train = lightgbm.Dataset(X[~row_held], grades[~row_held], group=sizes[~held])
         valid = lightgbm.Dataset(X[row_held], grades[row_held], group=sizes[held], reference=train)
-        self.booster_ = lightgbm.train(params, train, num_boost_round=self.n_estimators, valid_sets=[valid],
-                                       callbacks=[lightgbm.early_stopping(30, verbose=False)])
-        self.trees_ = BoostedTrees.from_lightgbm(self.booster_)
-        self.calibration_ = self._calibrate(X[row_held], y[row_held], np.repeat(np.arange(held.sum()), sizes[held]))
-        self.is_fitted_ = True
-        return self
+        booster = lightgbm.train(params, train, num_boost_round=self.n_estimators, valid_sets=[valid],
+                                 callbacks=[lightgbm.early_stopping(30, verbose=False)])
+        raw = BoostedTrees.from_lightgbm(booster).decision_function(X[row_held])
+        return booster, self._calibrate(raw, y[row_held], np.repeat(np.arange(held.sum()), sizes[held]))
+
+    def _after_fit(self, docs, X: np.ndarray, grades: np.ndarray, y: np.ndarray, sizes: np.ndarray,
+                   references: Sequence[Sequence[str]] | None) -> None:
+        """What a subclass learns once the trees are trained, from the same rows (nothing here)."""
 
     def _features(self, docs) -> np.ndarray:
         blocks = [self._batch_features(Batch(docs[i:i + BATCH_ARTICLES])) for i in range(0, len(docs), BATCH_ARTICLES)]
@@ -168,11 +194,11 @@ class LightGBMExtractor(Summarizer):
         np.maximum.at(best, doc, raw)
         return np.column_stack([raw, raw - best[doc]])
 
-    def _calibrate(self, X: np.ndarray, y: np.ndarray, doc: np.ndarray) -> dict[str, np.ndarray]:
-        """Logistic regression of gold on the score and its gap to the article's best (held-out articles)."""
+    def _calibrate(self, raw: np.ndarray, y: np.ndarray, doc: np.ndarray) -> dict[str, np.ndarray]:
+        """Logistic regression of gold on the raw score and its gap to the article's best (held-out articles)."""
         from sklearn.linear_model import LogisticRegression
 
-        Z = self._calibration_inputs(self._raw_scores(X), doc)
+        Z = self._calibration_inputs(raw, doc)
         if y.all() or not y.any():  # a held-out set too small to calibrate on: the identity on the score
             return {"coef": np.array([1.0, 0.0]), "intercept": np.zeros(1)}
         model = LogisticRegression(max_iter=1000, random_state=self.seed).fit(Z, y)
@@ -181,10 +207,13 @@ class LightGBMExtractor(Summarizer):
     def score_batch(self, batch: Batch) -> np.ndarray:
         return self._raw_scores(self._batch_features(batch))
 
-    def probabilities(self, scores: np.ndarray, doc: np.ndarray) -> np.ndarray:
-        """Calibrated probability that each sentence is a gold one, from its score and its article's best."""
+    def probabilities(self, scores: np.ndarray, doc: np.ndarray,
+                      calibration: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """Calibrated probability that each sentence is a gold one, from its score and its article's best
+        (with the fitted calibration, or ``calibration``)."""
+        calibration = self.calibration_ if calibration is None else calibration
         Z = self._calibration_inputs(scores, doc)
-        return sigmoid(Z @ self.calibration_["coef"] + self.calibration_["intercept"][0])
+        return sigmoid(Z @ calibration["coef"] + calibration["intercept"][0])
 
     def sentence_counts(self, batch: Batch, scores: np.ndarray) -> np.ndarray:
         if self.auto_k and self.ratio is None and self.max_words is None:
@@ -202,22 +231,12 @@ class LightGBMExtractor(Summarizer):
 
     @classmethod
     def _from_state(cls, meta: dict[str, Any], directory: Path) -> "LightGBMExtractor":
-        import lightgbm
-
         model = cls(**meta["params"])
         model._read_more_state(directory)
         if meta.get("features") != model.feature_names:
             raise ModelIntegrityError(f"{directory}: the model was trained on other sentence features "
                                       f"({meta.get('features')}); retrain it with this version of mlpkg")
-        try:
-            model.booster_ = lightgbm.Booster(model_str=(directory / MODEL_FILE).read_text(encoding="utf-8"))
-            model.trees_ = BoostedTrees.from_lightgbm(model.booster_)
-        except (OSError, UnicodeDecodeError, ValueError, lightgbm.basic.LightGBMError) as exc:
-            raise ModelIntegrityError(f"{directory / MODEL_FILE}: not a LightGBM model dump of numeric splits "
-                                      f"({exc}); retrain it") from None
-        if model.booster_.num_feature() != len(model.feature_names):
-            raise ModelIntegrityError(f"{directory / MODEL_FILE}: {model.booster_.num_feature()} features, "
-                                      f"expected {len(model.feature_names)}; retrain it")
+        model.booster_, model.trees_ = read_booster(directory / MODEL_FILE, len(model.feature_names))
         model.calibration_ = load_arrays(directory / CALIBRATION_FILE)
         model.uses_titles_ = bool(meta["uses_titles"])
         model.is_fitted_ = True

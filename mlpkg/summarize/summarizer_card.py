@@ -21,6 +21,12 @@ def summarizer_card(cfg, model, profiles: dict[str, dict], table: str, trained: 
         how += (f" Beside the gold sentences it learned each article's category (column `{cfg.data.category_field}`: "
                 f"{', '.join(model.reader_.classes)}), which it reads from the words of every article it summarises "
                 "and gives the trees as probabilities: raw text needs no category.")
+    if trained and hasattr(model, "rerank_trees_"):
+        how += (f" A second model then learned to rate whole summaries: sets of {model.min_k} to "
+                f"{min(model.k, model.rerank_top)} of the article's best {model.rerank_top} sentences (each set of s "
+                f"drawn from the best s + 1), by the ROUGE-1 "
+                f"each scores against the reference summary, on sentence scores of the training articles made out of "
+                f"fold ({model.inner_folds} groups); each summary is the set it rates best.")
     lines = [
         f"# {cfg.output_dir}: extractive summariser `{name}`",
         "",
@@ -58,8 +64,9 @@ def summarizer_card(cfg, model, profiles: dict[str, dict], table: str, trained: 
         "## Files",
         "",
         "`mlpkg.json` (name, parameters, feature names); for a trained model `weights.npz` (tree or linear "
-        "arrays) or, for `trained_lgbm.v1` and `.v2`, `model.txt` (LightGBM's own text dump) and `calibration.npz` "
-        "(`.v2` also `category_reader.npz`: the category reader's weights, intercepts and class names), no pickle; "
+        "arrays) or, for `trained_lgbm.v1`, `.v2` and `.v3`, `model.txt` (LightGBM's own text dump) and "
+        "`calibration.npz` (`.v2` and `.v3` also `category_reader.npz`: the category reader's weights, intercepts and "
+        "class names; `.v3` also `reranker.txt`, LightGBM's text dump of the summary rater), no pickle; "
         "`metrics.json`, `config.yaml`, `manifest.json` (sha256 of every file; loading refuses a changed file).",
     ]
     return "\n".join(lines) + "\n"
