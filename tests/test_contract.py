@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 from sklearn.base import clone
+from summary_helpers import fit_extras
 
 from mlpkg.core.directory import load_model
 from mlpkg.core.registry import registered_names, resolve
@@ -75,10 +76,7 @@ def test_fit_save_load_round_trip(name, topic_sample, indosum, request, tmp_path
         texts = list(test.text)
         if model.needs_training:
             docs, gold = [list(s) for s in train.sentences], [list(g) for g in train.gold]
-            extra = {"categories": list(train.category)} if model.uses_categories else {}
-            if model.uses_references:
-                extra["references"] = [list(r) for r in train.summary]
-            assert model.fit(docs, gold, dev=(docs[:10], gold[:10]), **extra) is model
+            assert model.fit(docs, gold, dev=(docs[:10], gold[:10]), **fit_extras(model, train)) is model
         else:
             assert model.fit() is model
         predict = "summarize"

@@ -28,6 +28,7 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 from sklearn.utils.validation import check_is_fitted
+from summary_helpers import fit_extras
 
 from mlpkg.core.registry import registered_names, resolve
 from mlpkg.errors import NotFittedError
@@ -85,10 +86,7 @@ def _fit_and_output(model, topic_sample, indosum):
         return model, model.predict_proba(texts[100:])
     train = indosum[indosum.split == "train"].head(40)
     docs, gold = [list(s) for s in train.sentences], [list(g) for g in train.gold]
-    extra = {"categories": list(train.category)} if model.uses_categories else {}
-    if model.uses_references:
-        extra["references"] = [list(r) for r in train.summary]
-    assert (model.fit(docs, gold, **extra) if model.needs_training else model.fit()) is model
+    assert (model.fit(docs, gold, **fit_extras(model, train)) if model.needs_training else model.fit()) is model
     return model, model.summarize(list(indosum[indosum.split == "test"].head(5).text))
 
 

@@ -42,6 +42,14 @@ def test_rows(indosum) -> pd.DataFrame:
     return indosum[indosum.split == "test"].head(200)
 
 
+def _as_v2(model: RerankedLightGBMExtractor, **params) -> CategoryLightGBMExtractor:
+    """v2 with v3's fitted sentence scorer: v2's own rule for choosing, on the same scores."""
+    v2 = CategoryLightGBMExtractor(**{k: v for k, v in {**model.get_params(), **params}.items()
+                                      if k in CategoryLightGBMExtractor.params})
+    v2.__dict__.update({k: v for k, v in vars(model).items() if k.endswith("_")})
+    return v2
+
+
 def _found(model, rows):
     batch = Batch(model.documents([list(s) for s in rows.sentences], paragraphs=[list(p) for p in rows.paragraph]))
     scores = model.score_batch(batch)
@@ -93,7 +101,7 @@ def test_trained_lgbm_v3_rates_unseen_summaries_by_their_rouge(model, test_rows)
 def test_trained_lgbm_v3_summaries_are_candidate_sets_of_two_to_five_sentences(model, test_rows):
     docs = model.documents([list(s) for s in test_rows.sentences], paragraphs=[list(p) for p in test_rows.paragraph])
     chosen = model.choose(docs)
-    v2 = CategoryLightGBMExtractor.choose(model, docs)  # v2's own rule on the same scores
+    v2 = _as_v2(model).choose(docs)  # v2's own rule on the same scores
     assert all(c == sorted(c) for c in chosen)
     assert all(min(2, (len(d) + 1) // 2) <= len(c) <= 5 for d, c in zip(docs, chosen))
     differ = sum(a != b for a, b in zip(chosen, v2))
@@ -112,7 +120,7 @@ def test_trained_lgbm_v3_with_mmr_or_a_budget_chooses_as_v2(model, test_rows):
     for params in ({"mmr_lambda": 0.8}, {"max_words": 40}, {"auto_k": False, "k": 3}):
         other = RerankedLightGBMExtractor(**{**model.get_params(), **params})
         other.__dict__.update({k: v for k, v in vars(model).items() if k.endswith("_")})
-        assert other.choose(docs) == CategoryLightGBMExtractor.choose(other, docs)
+        assert other.choose(docs) == _as_v2(model, **params).choose(docs)
 
 
 def test_trained_lgbm_v3_round_trips_without_pickle_and_refuses_a_changed_rater(model, indosum, tmp_path):
@@ -142,6 +150,8 @@ def test_trained_lgbm_v3_refuses_to_fit_without_references_or_with_too_few_artic
     docs, gold, extra = _fit_args(indosum[indosum.split == "train"].head(40))
     with pytest.raises(DataError, match="references="):
         RerankedLightGBMExtractor(n_estimators=5).fit(docs, gold, categories=extra["categories"])
+    with pytest.raises(DataError, match="40 articles but 39 reference summaries"):
+        RerankedLightGBMExtractor(n_estimators=5).fit(docs, gold, **{**extra, "references": extra["references"][:-1]})
     small = {**extra, "references": extra["references"][:6], "categories": ["olahraga", "teknologi"] * 3}
     with pytest.raises(DataError, match="at least 8 articles"):
         RerankedLightGBMExtractor(n_estimators=5).fit(docs[:6], gold[:6], **small)

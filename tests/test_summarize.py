@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from summary_helpers import fit_extras
 
 from mlpkg.core.directory import load_model
 from mlpkg.core.registry import registered_names, resolve
@@ -53,11 +54,8 @@ def fitted(train_rows):
         if key not in cache:
             model = resolve(name)(**params)
             if model.needs_training:
-                extra = {"categories": list(train_rows.category)} if model.uses_categories else {}
-                if model.uses_references:
-                    extra["references"] = [list(r) for r in train_rows.summary]
                 model.fit([list(s) for s in train_rows.sentences], [list(g) for g in train_rows.gold],
-                          paragraphs=[list(p) for p in train_rows.paragraph], **extra)
+                          paragraphs=[list(p) for p in train_rows.paragraph], **fit_extras(model, train_rows))
             else:
                 model.fit()
             cache[key] = model

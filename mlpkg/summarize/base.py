@@ -172,14 +172,20 @@ class Summarizer(Estimator):
         chosen: list[list[int]] = []
         for start in range(0, len(docs), BATCH_ARTICLES):
             batch = Batch(docs[start:start + BATCH_ARTICLES])
-            scores = self.score_batch(batch) if batch.n else np.zeros(0)
-            ranked = rank_sentences(batch, scores)
-            counts = np.minimum(self.sentence_counts(batch, scores), half_of(batch.sizes)).tolist()
-            for d in range(len(batch)):
-                span = batch.span(d)
-                chosen.append(select_sentences(
-                    batch, d, ranked[span] - span.start, scores[span], k=counts[d], max_words=self.max_words,
-                    mmr_lambda=self.mmr_lambda, duplicate_threshold=self.duplicate_threshold))
+            chosen.extend(self.choose_in_batch(batch, self.score_batch(batch) if batch.n else np.zeros(0)))
+        return chosen
+
+    def choose_in_batch(self, batch: Batch, scores: np.ndarray) -> list[list[int]]:
+        """The chosen sentences of each document of ``batch`` given their ``scores``: the best ones, as many as
+        :meth:`sentence_counts` says, through :func:`~mlpkg.summarize.mmr.select_sentences`."""
+        ranked = rank_sentences(batch, scores)
+        counts = np.minimum(self.sentence_counts(batch, scores), half_of(batch.sizes)).tolist()
+        chosen = []
+        for d in range(len(batch)):
+            span = batch.span(d)
+            chosen.append(select_sentences(
+                batch, d, ranked[span] - span.start, scores[span], k=counts[d], max_words=self.max_words,
+                mmr_lambda=self.mmr_lambda, duplicate_threshold=self.duplicate_threshold))
         return chosen
 
     def sentence_counts(self, batch: Batch, scores: np.ndarray) -> np.ndarray:

@@ -145,15 +145,14 @@ class LightGBMExtractor(Summarizer):
             grades = 2 * y.astype(np.int64)
 
         sizes = np.array([len(d) for d in docs])
-        self.booster_, self.calibration_ = self._train_booster(X, grades, y, sizes)
-        self.trees_ = BoostedTrees.from_lightgbm(self.booster_)
+        self.booster_, self.trees_, self.calibration_ = self._train_booster(X, grades, y, sizes)
         self._after_fit(docs, X, grades, y, sizes, None if references is None else [references[i] for i in keep])
         self.is_fitted_ = True
         return self
 
     def _train_booster(self, X: np.ndarray, grades: np.ndarray, y: np.ndarray, sizes: np.ndarray):
         """Trees on the rows of articles of ``sizes`` sentences, early-stopped on 10% of the articles, and the
-        calibration fitted on those: ``(booster, calibration)``."""
+        calibration fitted on those: ``(booster, its trees as arrays, calibration)``."""
         import lightgbm
 
         held = np.random.default_rng(self.seed).random(len(sizes)) < HELD_OUT
@@ -171,8 +170,9 @@ class LightGBMExtractor(Summarizer):
         valid = lightgbm.Dataset(X[row_held], grades[row_held], group=sizes[held], reference=train)
         booster = lightgbm.train(params, train, num_boost_round=self.n_estimators, valid_sets=[valid],
                                  callbacks=[lightgbm.early_stopping(30, verbose=False)])
-        raw = BoostedTrees.from_lightgbm(booster).decision_function(X[row_held])
-        return booster, self._calibrate(raw, y[row_held], np.repeat(np.arange(held.sum()), sizes[held]))
+        trees = BoostedTrees.from_lightgbm(booster)
+        raw = trees.decision_function(X[row_held])
+        return booster, trees, self._calibrate(raw, y[row_held], np.repeat(np.arange(held.sum()), sizes[held]))
 
     def _after_fit(self, docs, X: np.ndarray, grades: np.ndarray, y: np.ndarray, sizes: np.ndarray,
                    references: Sequence[Sequence[str]] | None) -> None:

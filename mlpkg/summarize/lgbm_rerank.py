@@ -86,6 +86,8 @@ class RerankedLightGBMExtractor(CategoryLightGBMExtractor):
         if references is None:
             raise DataError(f"{self.registered_name} learns the ROUGE-1 of whole summaries: fit needs references=, "
                             "each article's reference summary as a list of sentences")
+        if documents is not None and len(references) != len(documents):
+            raise DataError(f"fit got {len(documents)} articles but {len(references)} reference summaries")
         if documents is not None and len(documents) < 2 * self.inner_folds:
             raise DataError(f"{self.registered_name} needs at least {2 * self.inner_folds} articles "
                             f"(inner_folds={self.inner_folds}); got {len(documents)}")
@@ -105,8 +107,6 @@ class RerankedLightGBMExtractor(CategoryLightGBMExtractor):
         """Out-of-fold sentence scores for every training article, their candidate sets, and the rater."""
         import lightgbm
 
-        if len(references) != len(docs):
-            raise DataError(f"fit got {len(docs)} articles with sentences but {len(references)} reference summaries")
         group = np.random.default_rng(self.seed).permutation(len(docs)) % self.inner_folds
         row_group = np.repeat(group, sizes)
         raw = np.zeros(len(y))
@@ -114,16 +114,17 @@ class RerankedLightGBMExtractor(CategoryLightGBMExtractor):
             inside = row_group != g
             if y[inside].all() or not y[inside].any():
                 raise DataError(f"inner fold {g}: the other articles have no gold (or only gold) sentences")
-            booster, _ = self._train_booster(X[inside], grades[inside], y[inside], sizes[group != g])
-            raw[~inside] = BoostedTrees.from_lightgbm(booster).decision_function(X[~inside])
+            _, trees, _ = self._train_booster(X[inside], grades[inside], y[inside], sizes[group != g])
+            raw[~inside] = trees.decision_function(X[~inside])
         doc = np.repeat(np.arange(len(docs)), sizes)
         calibration = self._calibrate(raw, y, doc)
         probabilities = self.probabilities(raw, doc, calibration)
         low, high = self._sizes()
+        offsets = np.r_[0, np.cumsum(sizes)]
         features, targets, article = [], [], []
         for start in range(0, len(docs), BATCH_ARTICLES):
             batch = Batch(docs[start:start + BATCH_ARTICLES])
-            rows = slice(int(sizes[:start].sum()), int(sizes[:start + len(batch)].sum()))
+            rows = slice(int(offsets[start]), int(offsets[start + len(batch)]))
             found = candidates(batch, raw[rows], probabilities[rows], top=self.rerank_top, low=low, high=high,
                                duplicate_threshold=self.duplicate_threshold)
             rouge = candidate_rouge1(found, batch, references[start:start + len(batch)])
@@ -140,24 +141,15 @@ class RerankedLightGBMExtractor(CategoryLightGBMExtractor):
                                         num_boost_round=self.rerank_rounds)
         self.rerank_trees_ = BoostedTrees.from_lightgbm(self.reranker_)
 
-    def choose(self, docs: Sequence[Document]) -> list[list[int]]:
+    def choose_in_batch(self, batch: Batch, scores: np.ndarray) -> list[list[int]]:
         """Per article, the candidate set the rater rates best (v2's choice when the parameters ask for
         another rule: see the module's text)."""
-        if not self._reranks:
-            return super().choose(docs)
-        self._check_fitted()
+        if not self._reranks or not batch.n:
+            return super().choose_in_batch(batch, scores)
         low, high = self._sizes()
-        chosen: list[list[int]] = []
-        for start in range(0, len(docs), BATCH_ARTICLES):
-            batch = Batch(docs[start:start + BATCH_ARTICLES])
-            if not batch.n:
-                chosen.extend([] for _ in range(len(batch)))
-                continue
-            scores = self.score_batch(batch)
-            found = candidates(batch, scores, self.probabilities(scores, batch.doc), top=self.rerank_top, low=low,
-                               high=high, duplicate_threshold=self.duplicate_threshold)
-            chosen.extend(best_sets(found, self.rerank_trees_.decision_function(found.features), batch))
-        return chosen
+        found = candidates(batch, scores, self.probabilities(scores, batch.doc), top=self.rerank_top, low=low,
+                           high=high, duplicate_threshold=self.duplicate_threshold)
+        return best_sets(found, self.rerank_trees_.decision_function(found.features), batch)
 
     # --- persistence: v2's files and the rater's text dump ------------------------------------
     def _state(self) -> tuple[dict[str, Any], dict[str, Any]]:

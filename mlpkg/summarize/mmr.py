@@ -21,6 +21,11 @@ def jaccard(a: set, b: set) -> float:
     return common / (len(a) + len(b) - common)
 
 
+def is_near_duplicate(words: set, chosen: list[set], threshold: float) -> bool:
+    """Whether a sentence of ``words`` overlaps one of the ``chosen`` word sets by ``threshold`` or more (Jaccard)."""
+    return any(jaccard(words, other) >= threshold for other in chosen)
+
+
 def rank_sentences(batch: Batch, scores: np.ndarray) -> np.ndarray:
     """Indices of the batch's sentences grouped by document, best score first.
 
@@ -61,7 +66,7 @@ def select_sentences(batch: Batch, d: int, ranked: np.ndarray, scores: np.ndarra
         if max_words is not None and used + lengths[best] > max_words:
             continue
         words = batch.word_set(first + best)
-        if any(jaccard(words, other) >= duplicate_threshold for other in chosen_words):
+        if is_near_duplicate(words, chosen_words, duplicate_threshold):
             continue
         chosen.append(best)
         chosen_words.append(words)

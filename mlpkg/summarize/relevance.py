@@ -21,7 +21,8 @@ PRECISE = 0.8
 _NON_TOKEN = re.compile(r"[^a-z0-9]+")
 
 
-def _tokens(text: str) -> list[str]:
+def rouge_tokens(text: str) -> list[str]:
+    """rouge-score's tokens (no stemmer): lower-cased runs of letters and digits."""
     return _NON_TOKEN.sub(" ", text.lower()).split()
 
 
@@ -31,10 +32,10 @@ def reference_precision(sentences: Sequence[str], reference: Sequence[str]) -> n
     >>> reference_precision(["Harga beras naik lagi .", "Cuaca cerah ."], ["Harga beras naik ."]).round(2).tolist()
     [0.75, 0.0]
     """
-    ref = Counter(_tokens(" ".join(reference)))
+    ref = Counter(rouge_tokens(" ".join(reference)))
     out = np.zeros(len(sentences))
     for i, sentence in enumerate(sentences):
-        words = Counter(_tokens(sentence))
+        words = Counter(rouge_tokens(sentence))
         total = sum(words.values())
         out[i] = sum((words & ref).values()) / total if total else 0.0
     return out

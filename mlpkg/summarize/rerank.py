@@ -17,7 +17,6 @@ matrix, shared by every article, and an article only gets the sets its kept sent
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +25,8 @@ from itertools import combinations
 import numpy as np
 
 from .base import half_of
-from .mmr import jaccard, rank_sentences
+from .mmr import is_near_duplicate, rank_sentences
+from .relevance import rouge_tokens
 from .vectorized import Batch
 
 CANDIDATE_FEATURE_NAMES = (
@@ -34,7 +34,6 @@ CANDIDATE_FEATURE_NAMES = (
     "article_expected_gold_words", "article_sentences", "article_words", "has_first_sentence", "is_lead",
     "last_position", "score_min", "probability_left_out", "last_rank",
 )
-_NON_TOKEN = re.compile(r"[^a-z0-9]+")  # rouge-score's tokens: lower-cased letters and digits
 
 
 @dataclass
@@ -77,7 +76,7 @@ def kept_sentences(batch: Batch, scores: np.ndarray, top: int, duplicate_thresho
             if lengths[i] == 0:
                 continue
             these = batch.word_set(i)
-            if any(jaccard(these, other) >= duplicate_threshold for other in words):
+            if is_near_duplicate(these, words, duplicate_threshold):
                 continue
             kept[d, n] = i
             words.append(these)
@@ -153,24 +152,21 @@ def best_sets(candidates: Candidates, ratings: np.ndarray, batch: Batch) -> list
     return chosen
 
 
-def _tokens(text: str) -> list[str]:
-    return _NON_TOKEN.sub(" ", text.lower()).split()
-
-
 def candidate_rouge1(candidates: Candidates, batch: Batch, references: Sequence[Sequence[str]]) -> np.ndarray:
     """ROUGE-1 F1 of every candidate set against its article's reference summary (rouge-score's tokens,
     no stemmer, clipped counts), to learn from."""
     sentence_counts = {}
-    reference_counts = [Counter(_tokens(" ".join(reference))) for reference in references]
+    reference_counts = [Counter(rouge_tokens(" ".join(reference))) for reference in references]
+    reference_words = [sum(counts.values()) for counts in reference_counts]
     out = np.zeros(len(candidates.doc))
     for row, (d, sentences) in enumerate(zip(candidates.doc.tolist(), candidates.chosen)):
         reference = reference_counts[d]
         system: Counter = Counter()
         for i in sentences[sentences >= 0].tolist():
             if i not in sentence_counts:
-                sentence_counts[i] = Counter(_tokens(batch.sentences[i]))
+                sentence_counts[i] = Counter(rouge_tokens(batch.sentences[i]))
             system.update(sentence_counts[i])
         overlap = sum((system & reference).values())
-        total = sum(system.values()) + sum(reference.values())
+        total = sum(system.values()) + reference_words[d]
         out[row] = 2 * overlap / total if overlap else 0.0
     return out
